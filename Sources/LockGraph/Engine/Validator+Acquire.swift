@@ -1,0 +1,127 @@
+extension Validator {
+    /// Validates that `thread` is about to acquire `lock`, then records it as held.
+    ///
+    /// Call before blocking on the real lock, so a real deadlock is still
+    /// reported; for a trylock, call after it succeeded with `isTry: true`.
+    ///
+    /// Checks, in lockdep's order: use after `lock-free`, irq usage
+    /// (inconsistent state, irq inversion), sleeping in atomic context, the
+    /// wait-context lattice, then — for a held-class chain not seen before —
+    /// recursive locking and every new dependency against the graph.
+    /// - Parameters:
+    ///   - mode: Exclusive, shared or recursive-shared; ignored for kinds that
+    ///     are not reader/writer locks.
+    ///   - subclass: lockdep's nesting subclass; each subclass is its own class.
+    ///   - nestLock: A held lock that serializes same-class siblings (nest_lock).
+    /// - Complexity: For a validated chain: O(held locks in the current
+    ///   context), no shared lock, one atomic increment. For a new chain: one
+    ///   graph search per new dependency, O(classes + dependencies), under the
+    ///   graph lock.
+    @inline(__always)
+    public func acquire(_ lock: LockInstance, mode: AcquireMode = .exclusive, isTry: Bool = false,
+                        subclass: UInt32 = 0, nestLock: LockInstance? = nil,
+                        thread t: ThreadState, site: EventSite) {
+        if lock.isFreed { useAfterDestroy(lock: lock, thread: t, site: site) }
+        let kind = lock.kind
+        if kind == .recursiveMutex, let i = t.heldIndex(of: lock) {
+            t.held[i].recursion += 1
+            return
+        }
+        let ctx = t.irqContext
+        var mode = kind.isReaderWriter ? mode : .exclusive
+        // Queued rwlocks let readers in interrupt context recurse (lockdep's
+        // lock_acquire_shared_recursive when in_interrupt()).
+        if mode == .shared, kind == .rwlock, ctx != IrqContext.process { mode = .recursiveShared }
+        let cls = classes.subclass(subclass, of: lock.lockClass)
+        let wait = effectiveWaitType(kind)
+
+        let needed = t.usage(shared: mode.isShared, isTry: isTry)
+        if !classes.usageMask(cls).isSuperset(of: needed) && !classes.isOverflow(cls) {
+            markUsage(needed, lockClass: cls, mode: mode, thread: t, site: site)
+        }
+        if !isTry {
+            if kind.waitType == .sleep {
+                if t.isAtomic { sleepInAtomic(acquiring: lock, lockClass: cls, mode: mode, thread: t, site: site) }
+            } else if wait > t.waitContextBound(irqContext: ctx, configWait: configWait) {
+                invalidWaitContext(acquiring: lock, lockClass: cls, mode: mode, thread: t, site: site)
+            }
+        }
+
+        let inContext = t.held.last.map { $0.irqContext == ctx } ?? false
+        let before = inContext ? t.chainKey : UInt64(ctx) &+ 1
+        let key = ChainCache.extend(before, with: UInt64(cls.rawValue) | UInt64(mode.rawValue) << 32)
+        if t.held.count >= configuration.limits.heldDepth {
+            warnOnce("held-depth", "thread '\(t.name)' holds more than \(configuration.limits.heldDepth) locks: deeper acquisitions are tracked but not validated")
+        }
+        t.held.append(HeldLock(instance: ObjectIdentifier(lock), instanceID: lock.id, lockClass: cls, kind: kind,
+                               mode: mode, isTry: isTry, irqContext: ctx, waitType: wait, recursion: 0,
+                               chainKey: key, site: site,
+                               nestInstance: nestLock.map(ObjectIdentifier.init)))
+        if kind.spins {
+            t.spinningHeld += 1
+            if kind == .rawSpinlock { t.rawHeld += 1 }
+        }
+        lock.addHolder(1)
+        if !isTry, t.held.count <= configuration.limits.heldDepth, !chains.contains(key) {
+            validateChain(thread: t, key: key, chainHead: !inContext)
+        }
+    }
+
+    /// The wait type `kind` has under this configuration.
+    @inline(__always)
+    func effectiveWaitType(_ kind: LockKind) -> WaitType {
+        let w = kind.waitType
+        return w == .config ? configWait : w
+    }
+
+    /// Checks a held-class chain seen for the first time (lockdep's
+    /// validate_chain), then records it as validated.
+    func validateChain(thread t: ThreadState, key: UInt64, chainHead: Bool) {
+        var found: [Violation] = []
+        graphLock.withLock {
+            guard !chains.contains(key) else { return }
+            defer { chains.insert(key) }
+            guard checkRecursiveLock(thread: t, into: &found) else { return }
+            if !chainHead { addDependencies(thread: t, into: &found) }
+        }
+        for v in found { report(v) }
+    }
+}
+
+extension ThreadState {
+    /// The index of `lock` in the held stack, searching from the top.
+    @inline(__always)
+    func heldIndex(of lock: LockInstance) -> Int? {
+        let id = ObjectIdentifier(lock)
+        var i = held.count - 1
+        while i >= 0 {
+            if held[i].instance == id { return i }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// The highest wait type allowed now: the context's (hardirq: spin, or
+    /// config when threaded; softirq: config; RCU sections) lowered by every
+    /// lock held in the current interrupt context (lockdep's check_wait_context).
+    @inline(__always)
+    func waitContextBound(irqContext ctx: UInt8, configWait: WaitType) -> WaitType {
+        var bound: WaitType = .any
+        if hardirqDepth > 0 {
+            bound = threadedHardirqDepth >= hardirqDepth ? configWait : .spin
+        } else if softirqDepth > 0 {
+            bound = configWait
+        }
+        for s in rcuSections where s.irqContext == ctx {
+            bound = min(bound, s.flavor == .sched ? .spin : configWait)
+        }
+        var i = held.count - 1
+        while i >= 0 {
+            let h = held[i]
+            if h.irqContext != ctx { break }
+            bound = min(bound, h.waitType)
+            i -= 1
+        }
+        return bound
+    }
+}

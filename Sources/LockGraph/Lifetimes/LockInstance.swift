@@ -1,0 +1,47 @@
+import CLockGraphAtomics
+
+/// One lock instance: a lock in memory, of one class.
+///
+/// The live runtime keeps one in each instrumented lock; offline analysis one
+/// per traced `lock` id. Thread-safe: the holder count is atomic, the rest is
+/// immutable or changed only under the engine's lifetime lock.
+public final class LockInstance: @unchecked Sendable {
+    /// The instance's class (subclass 0).
+    public let lockClass: LockClassID
+    /// The class's kind.
+    public let kind: LockKind
+    /// The producer's id for the instance (trace `<lid>` or an address), for reports.
+    public let id: UInt64
+    /// The producer of the instance.
+    public let source: SourceID
+
+    /// Threads holding it now (atomic; one increment per acquire).
+    let holders: UnsafeMutablePointer<Int64>
+    /// Where it was freed (`lock-free`) and not re-initialised since.
+    var freedAt: EventSite? { get { lifetime.freedAt } set { lifetime.freedAt = newValue } }
+    private var lifetime = Lifetime()
+    /// Read lock-free on every acquire: non-zero while freed.
+    let freedFlag: UnsafeMutablePointer<Int64>
+
+    private struct Lifetime { var freedAt: EventSite? }
+
+    init(lockClass: LockClassID, kind: LockKind, id: UInt64, source: SourceID) {
+        self.lockClass = lockClass
+        self.kind = kind
+        self.id = id
+        self.source = source
+        holders = .allocate(capacity: 2)
+        holders.initialize(repeating: 0, count: 2)
+        freedFlag = holders + 1
+    }
+
+    deinit { holders.deallocate() }
+
+    /// Whether some thread holds the instance now (a relaxed atomic load).
+    /// The live runtime keeps a freed-while-held instance alive with it.
+    public var isHeld: Bool { holderCount > 0 }
+
+    @inline(__always) var isFreed: Bool { lg_load_relaxed_i64(freedFlag) != 0 }
+    @inline(__always) var holderCount: Int64 { lg_load_relaxed_i64(holders) }
+    @inline(__always) func addHolder(_ delta: Int64) { _ = lg_fetch_add_i64(holders, delta) }
+}

@@ -1,0 +1,132 @@
+/// Per-thread validation state: the held stack and the interrupt, preemption
+/// and RCU contexts (lockdep keeps these in `task_struct`).
+///
+/// A ``ThreadState`` belongs to one thread at a time: the live runtime keeps
+/// one per OS thread, offline analysis one per traced thread. The engine never
+/// touches it from another thread, so it needs no lock.
+public final class ThreadState: @unchecked Sendable {
+    /// The thread's name, for reports.
+    public let name: String
+    /// The producer (trace file or live process) the thread belongs to.
+    public let source: SourceID
+    /// The producer's id for the thread.
+    public let id: UInt64
+
+    @exclusivity(unchecked) var held = HeldStack(capacity: 16)
+    /// Number of held spinning locks (spin or config wait type).
+    @exclusivity(unchecked) var spinningHeld = 0
+    /// Held raw spinlocks.
+    @exclusivity(unchecked) var rawHeld = 0
+
+    @exclusivity(unchecked) var hardirqDepth = 0
+    @exclusivity(unchecked) var threadedHardirqDepth = 0
+    @exclusivity(unchecked) var hardirqThreaded: [Bool] = []
+    @exclusivity(unchecked) var hardirqSite: EventSite?
+    @exclusivity(unchecked) var softirqDepth = 0
+    @exclusivity(unchecked) var softirqSite: EventSite?
+    @exclusivity(unchecked) var irqsOff = false
+    @exclusivity(unchecked) var irqsOffSite: EventSite?
+    @exclusivity(unchecked) var softirqsOffCount = 0
+    @exclusivity(unchecked) var softirqsOffSite: EventSite?
+    @exclusivity(unchecked) var preemptCount = 0
+    @exclusivity(unchecked) var preemptOffSite: EventSite?
+    @exclusivity(unchecked) var rcuSections: [RCUSection] = []
+    /// Set after `thread-exit`.
+    @exclusivity(unchecked) public internal(set) var exited = false
+    /// Whether the held-depth warning was given.
+    @exclusivity(unchecked) var depthWarned = false
+
+    struct RCUSection: Sendable {
+        var flavor: RCUFlavor
+        var site: EventSite
+        var irqContext: UInt8
+    }
+
+    /// Creates the state of one thread. Prefer ``Validator/makeThread(name:source:id:)``.
+    public init(name: String, source: SourceID = .live, id: UInt64 = 0) {
+        self.name = name
+        self.source = source
+        self.id = id
+        updateContext()
+    }
+
+    deinit { held.deallocate() }
+
+    /// The chain key of the current held stack.
+    @inline(__always) var chainKey: UInt64 { held.last?.chainKey ?? 0 }
+
+    /// lockdep's irq_context of the thread now.
+    @inline(__always) var irqContext: UInt8 {
+        (hardirqDepth > 0 ? IrqContext.hardirq : 0) | (softirqDepth > 0 ? IrqContext.softirq : 0)
+    }
+
+    /// Hardirqs are off: explicitly, or inside a hardirq handler. A `threaded`
+    /// handler also runs with hardirqs off here: it is lockdep's
+    /// hardirq_threaded, a primary handler that only PREEMPT_RT would thread,
+    /// so it differs in its wait context (config), not in its irq state.
+    @inline(__always) var hardirqsOff: Bool { irqsOff || hardirqDepth > 0 }
+
+    /// Softirqs could run now (lockdep's softirqs_enabled).
+    @inline(__always) var softirqsEnabled: Bool { softirqsOffCount == 0 && softirqDepth == 0 }
+
+    /// Atomic context: sleeping here is a bug.
+    @inline(__always) var isAtomic: Bool { spinningHeld > 0 || atomicContext }
+
+    /// Inside hardirq / softirq, irqs-off, softirqs-off, preempt-off or RCU;
+    /// recomputed by ``updateContext()``.
+    @exclusivity(unchecked) private(set) var atomicContext = false
+    /// The usage bits an acquisition sets now (lockdep's mark_usage), indexed
+    /// by `isTry * 2 + isShared`; recomputed by ``updateContext()``.
+    @exclusivity(unchecked) private(set) var usageBits: (UsageMask, UsageMask, UsageMask, UsageMask) = ([], [], [], [])
+
+    /// The usage bits of an acquisition in the current context.
+    @inline(__always) func usage(shared: Bool, isTry: Bool) -> UsageMask {
+        switch (isTry, shared) {
+        case (false, false): return usageBits.0
+        case (false, true): return usageBits.1
+        case (true, false): return usageBits.2
+        case (true, true): return usageBits.3
+        }
+    }
+
+    /// Recomputes the cached context facts; call after every context change.
+    func updateContext() {
+        atomicContext = hardirqDepth > 0 || softirqDepth > 0 || irqsOff
+            || softirqsOffCount > 0 || preemptCount > 0 || !rcuSections.isEmpty
+        func bits(_ read: Bool, _ isTry: Bool) -> UsageMask {
+            var b: UsageMask = .used
+            if !isTry {
+                if hardirqDepth > 0 { b.insert(.bit(.hardirq, enabled: false, read: read)) }
+                if softirqDepth > 0 { b.insert(.bit(.softirq, enabled: false, read: read)) }
+            }
+            if !hardirqsOff {
+                b.insert(.bit(.hardirq, enabled: true, read: read))
+                if softirqsEnabled { b.insert(.bit(.softirq, enabled: true, read: read)) }
+            }
+            return b
+        }
+        usageBits = (bits(false, false), bits(true, false), bits(false, true), bits(true, true))
+    }
+
+    /// Number of locks held (recursive re-acquisitions count once).
+    public var heldCount: Int { held.count }
+}
+
+/// The flavour of an RCU-style read-side section.
+public enum RCUFlavor: UInt8, Sendable {
+    /// rcu_read_lock: config-level locks allowed inside.
+    case plain
+    /// rcu_read_lock_bh: also disables softirqs.
+    case bh
+    /// rcu_read_lock_sched: also disables preemption; spin-level locks only.
+    case sched
+
+    /// The section's name as lockdep prints it.
+    public var name: String {
+        switch self {
+        case .plain: return "rcu_read_lock"
+        case .bh: return "rcu_read_lock_bh"
+        case .sched: return "rcu_read_lock_sched"
+        }
+    }
+}

@@ -1,0 +1,225 @@
+import LockGraph
+import LockTrace
+
+/// Replays v1 traces into a ``Validator``: one or more files analysed as one
+/// program.
+///
+/// Each file is one process: its ids, threads and `seq` order are its own,
+/// and its events are released to the engine in `seq` order (within a bounded
+/// reorder window). Classes are matched by kind and name across files, so an
+/// inversion whose halves ran in different processes is found.
+///
+/// The validator is created when the first event arrives, with the first
+/// file's `config` lines under the caller's overrides.
+public final class TraceAnalyzer {
+    /// Options of an analysis.
+    public struct Options: Sendable {
+        /// Overrides the traces' `raw-nesting`.
+        public var rawNesting: Bool?
+        /// Overrides the traces' `preempt-rt`.
+        public var preemptRT: Bool?
+        /// Events held back to restore `seq` order across threads.
+        public var reorderWindow = 1 << 16
+        /// Only parse; run no rule (to measure the reader alone).
+        public var parseOnly = false
+        public var limits = Configuration.Limits()
+        public init() {}
+    }
+
+    public let options: Options
+    /// Every stack declared in the traces, and those the engine captured.
+    public let stacks = StackStore()
+    /// The engine, once the first event arrived.
+    @exclusivity(unchecked) public private(set) var validator: Validator?
+    /// Events analysed, over all files.
+    @exclusivity(unchecked) public private(set) var events = 0
+    /// Threads declared, over all files.
+    @exclusivity(unchecked) public private(set) var threads = 0
+    /// Warnings and notes, formatted `file:line: message`.
+    @exclusivity(unchecked) public private(set) var warnings: [String] = []
+    /// Files that ended mid-line.
+    @exclusivity(unchecked) public private(set) var truncatedFiles: [String] = []
+    private let onViolation: @Sendable (Violation) -> Void
+    private let warningSink = WarningSink()
+    @exclusivity(unchecked) private var configuration: Configuration?
+
+    /// - Parameter onViolation: Called once per distinct violation, in `seq` order within a file.
+    public init(options: Options = Options(), onViolation: @escaping @Sendable (Violation) -> Void) {
+        self.options = options
+        self.onViolation = onViolation
+    }
+
+    /// Reads `reader` to its end and analyses it.
+    /// - Throws: The reader's ``TraceError`` (bad input: file, line, reason).
+    ///   Events before the bad line have been analysed.
+    /// - Complexity: O(events) plus one graph search per new dependency;
+    ///   memory bounded by declarations and the reorder window.
+    public func analyze(_ reader: TraceReader) throws(TraceError) {
+        var file = FileReplay(name: reader.name, window: options.reorderWindow)
+        defer { finish(&file, reader: reader) }
+        do {
+            try read(reader, &file)
+        } catch {
+            flush(&file, reader)  // what came before the bad line is still analysed
+            throw error
+        }
+        flush(&file, reader)
+    }
+
+    private func flush(_ file: inout FileReplay, _ reader: TraceReader) {
+        if options.parseOnly { return }
+        if file.source == nil { begin(&file) }
+        while let e = file.reorder.pop() { apply(e, &file, reader) }
+    }
+
+    private func read(_ reader: TraceReader, _ file: inout FileReplay) throws(TraceError) {
+        while let record = try reader.next() {
+            switch record {
+            case .event(let e):
+                events += 1
+                if options.parseOnly { continue }
+                if file.source == nil { begin(&file) }
+                if let ready = file.reorder.push(e) { apply(ready, &file, reader) }
+            case .config(let pairs):
+                file.config.merge(pairs) { _, new in new }
+            default:
+                if case .thread = record { threads += 1 }
+                if options.parseOnly { continue }
+                if file.source == nil { file.declarations.append(record) } else { declare(record, &file) }
+            }
+        }
+    }
+
+    private func finish(_ file: inout FileReplay, reader: TraceReader) {
+        warnings += reader.warnings.map(\.description)
+        if reader.truncated { truncatedFiles.append(reader.name) }
+        if file.reorder.tooLate > 0 {
+            warnings.append("\(reader.name): \(file.reorder.tooLate) events arrived more than \(options.reorderWindow) events out of seq order: cross-thread checks (pools, queues, lock lifetimes) near them may be inexact")
+        }
+        warnings += warningSink.drain()
+        for t in file.threads.values where !t.exited && t.heldCount > 0 {
+            warnings.append("\(reader.name): note: thread '\(t.name)' still holds \(t.heldCount) lock\(t.heldCount == 1 ? "" : "s") at the end of the trace")
+        }
+    }
+
+    /// The first event of a file: create the engine if needed, then replay declarations.
+    private func begin(_ file: inout FileReplay) {
+        var c = Configuration(limits: options.limits)
+        c.rawNesting = options.rawNesting ?? (file.config["raw-nesting"].map { $0 == "on" } ?? true)
+        c.preemptRT = options.preemptRT ?? (file.config["preempt-rt"].map { $0 == "on" } ?? false)
+        if let existing = configuration {
+            if existing.rawNesting != c.rawNesting || existing.preemptRT != c.preemptRT {
+                warnings.append("\(file.name): its config (raw-nesting=\(c.rawNesting ? "on" : "off") preempt-rt=\(c.preemptRT ? "on" : "off")) differs from the first trace's; the first trace's settings apply to all")
+            }
+        } else {
+            configuration = c
+            let sink = warningSink
+            validator = Validator(configuration: c, stacks: stacks, onViolation: onViolation,
+                                  onWarning: { sink.add($0) })
+        }
+        file.source = validator!.addSource(name: file.name)
+        for d in file.declarations { declare(d, &file) }
+        file.declarations = []
+    }
+
+    private func declare(_ record: TraceRecord, _ file: inout FileReplay) {
+        guard let v = validator, let source = file.source else { return }
+        switch record {
+        case .thread(let id, let name):
+            file.threads[id] = v.makeThread(name: name, source: source, id: id)
+        case .lockClass(let id, let kind, let name):
+            file.classes[id] = v.lockClass(kind: LockKind(rawValue: kind.rawValue) ?? .mutex, name: name)
+        case .lock(let id, let classID):
+            if let cls = file.classes[classID] { file.locks[id] = v.makeLock(cls, id: id, source: source) }
+        case .pool(let id, let name):
+            file.pools[id] = v.makePool(name: name, id: id, source: source)
+        case .queue(let id, let name):
+            file.queues[id] = v.makeQueue(name: name, id: id, source: source)
+        case .stack(let id, let frames):
+            file.stacks[id] = stacks.add(text: frames)
+        case .process, .config, .event:
+            break
+        }
+    }
+
+    /// Hands one event to the engine.
+    @inline(__always)
+    private func apply(_ e: TraceEvent, _ file: inout FileReplay, _ reader: TraceReader) {
+        guard let v = validator, let t = file.threads[e.thread] else { return }
+        let site = EventSite(seq: e.seq, source: file.source!, line: e.line,
+                             stack: e.stack.flatMap { file.stacks[$0] } ?? .none)
+        switch e.op {
+        case .acquire:
+            guard let lock = file.locks[e.id] else { return }
+            v.acquire(lock, mode: AcquireMode(rawValue: e.mode.rawValue) ?? .exclusive, isTry: e.isTry,
+                      subclass: e.subclass, nestLock: e.nest.flatMap { file.locks[$0] }, thread: t, site: site)
+        case .release:
+            if let lock = file.locks[e.id] { v.release(lock, thread: t, site: site) }
+        case .sleep:
+            let reasons = reader.sleepReasons
+            let what = e.what != 0 && Int(e.what) < reasons.count ? "sleep what=\(reasons[Int(e.what)])" : "sleep"
+            v.sleepPoint(what, thread: t, site: site)
+        case .hardirqEnter: v.hardirqEnter(threaded: e.threaded, thread: t, site: site)
+        case .hardirqExit: v.hardirqExit(thread: t, site: site)
+        case .softirqEnter: v.softirqEnter(thread: t, site: site)
+        case .softirqExit: v.softirqExit(thread: t, site: site)
+        case .irqsOff: v.irqsOff(thread: t, site: site)
+        case .irqsOn: v.irqsOn(thread: t, site: site)
+        case .softirqsOff: v.softirqsOff(thread: t, site: site)
+        case .softirqsOn: v.softirqsOn(thread: t, site: site)
+        case .preemptOff: v.preemptOff(thread: t, site: site)
+        case .preemptOn: v.preemptOn(thread: t, site: site)
+        case .rcuLock: v.rcuReadLock(RCUFlavor(rawValue: e.rcuFlavor.rawValue) ?? .plain, thread: t, site: site)
+        case .rcuUnlock: v.rcuReadUnlock(RCUFlavor(rawValue: e.rcuFlavor.rawValue) ?? .plain, thread: t, site: site)
+        case .alloc:
+            v.allocate(flags: AllocFlags(rawValue: e.allocFlags.rawValue) ?? .mayBlock, bytes: e.bytes, pointer: e.pointer,
+                       pool: e.pool.flatMap { file.pools[$0] }, thread: t, site: site)
+        case .free:
+            v.free(pointer: e.pointer, pool: e.pool.flatMap { file.pools[$0] }, thread: t, site: site)
+        case .deferFree:
+            guard let q = file.queues[e.id] else { return }
+            v.deferFree(queue: q, pointer: e.pointer, headless: e.headless, pool: e.pool.flatMap { file.pools[$0] },
+                        thread: t, site: site)
+        case .reclaimed:
+            if let q = file.queues[e.id] { v.reclaimed(queue: q, pointer: e.pointer, thread: t, site: site) }
+        case .barrier:
+            if let q = file.queues[e.id] { v.barrier(queue: q, thread: t, site: site) }
+        case .poolDestroy:
+            if let p = file.pools[e.id] { v.destroyPool(p, thread: t, site: site) }
+        case .lockInit:
+            if let lock = file.locks[e.id] { v.lockInit(lock, thread: t, site: site) }
+        case .lockFree:
+            if let lock = file.locks[e.id] { v.lockFree(lock, thread: t, site: site) }
+        case .threadExit:
+            v.threadExit(thread: t, site: site)
+        }
+    }
+}
+
+/// One file's id spaces and pending events.
+struct FileReplay {
+    let name: String
+    var source: SourceID?
+    var config: [String: String] = [:]
+    var declarations: [TraceRecord] = []
+    var threads = IDTable<ThreadState>()
+    var classes = IDTable<LockClassID>()
+    var locks = IDTable<LockInstance>()
+    var pools = IDTable<Pool>()
+    var queues = IDTable<DeferredQueue>()
+    var stacks = IDTable<StackRef>()
+    var reorder: ReorderBuffer
+
+    init(name: String, window: Int) {
+        self.name = name
+        reorder = ReorderBuffer(window: window)
+    }
+}
+
+/// Collects the engine's warnings (they may come from any thread).
+final class WarningSink: @unchecked Sendable {
+    @exclusivity(unchecked) private var items: [String] = []
+    private let lock = PlainLock()
+    func add(_ s: String) { lock.withLock { items.append(s) } }
+    func drain() -> [String] { lock.withLock { defer { items = [] }; return items } }
+}

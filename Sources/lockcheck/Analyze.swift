@@ -1,0 +1,81 @@
+import ArgumentParser
+import LockGraph
+import LockTrace
+import TraceAnalysis
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `lockcheck analyze`: runs every rule over one or more traces.
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Analyse traces and report every distinct violation.",
+        discussion: """
+            Several traces are analysed as one program: lock classes are matched by kind and name
+            across files, so an inversion split between two test processes is found.
+            Exit status: 0 no violation (of the --fail-on rules), 1 violations found, 2 unusable input.
+            """
+    )
+
+    @OptionGroup var options: AnalysisOptions
+
+    @Option(help: "Report format: text or json.")
+    var format: OutputFormat = .text
+
+    @Option(name: .customLong("fail-on"),
+            help: "Rule ids that make the run fail (exit 1): all (default), or a comma-separated list (repeatable), e.g. --fail-on lock-order-inversion,sleep-in-atomic. Other rules are still reported.")
+    var failOn: [String] = ["all"]
+
+    @Option(help: "Colour text reports: auto (only on a terminal), always, never.")
+    var color: ColorChoice = .auto
+
+    @Flag(name: .customLong("parse-only"), help: .hidden)
+    var parseOnly = false
+
+    func validate() throws {
+        let known = Set(RuleID.allCases.map(\.rawValue))
+        for r in failOn.flatMap({ $0.split(separator: ",").map(String.init) }) where r != "all" && !known.contains(r) {
+            throw ValidationError("Unknown rule '\(r)' in --fail-on. Rules: \(RuleID.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+    }
+
+    var failingRules: Set<RuleID> {
+        let names = failOn.flatMap { $0.split(separator: ",").map(String.init) }
+        return names.contains("all") ? Set(RuleID.allCases) : Set(names.compactMap(RuleID.init(rawValue:)))
+    }
+
+    func run() throws {
+        var analysisOptions = TraceAnalyzer.Options()
+        analysisOptions.rawNesting = options.rawNesting?.isOn
+        analysisOptions.preemptRT = options.preemptRt?.isOn
+        analysisOptions.reorderWindow = options.reorderWindow
+        analysisOptions.parseOnly = parseOnly
+
+        let useColor = color == .always || (color == .auto && format == .text && isatty(STDOUT_FILENO) != 0)
+        let output = ReportOutput(format: format, color: useColor)
+        let analyzer = TraceAnalyzer(options: analysisOptions) { output.add($0) }
+        let started = Clock.now
+
+        for path in options.traces {
+            do {
+                let reader = try TraceReader(path: path)
+                try analyzer.analyze(reader)
+            } catch {
+                output.finishPartial()
+                for w in analyzer.warnings { Terminal.error("warning: \(w)") }
+                Terminal.error("\(error.description)")
+                throw ExitCode(2)
+            }
+        }
+        for w in analyzer.warnings { Terminal.error("warning: \(w)") }
+        let stats = analyzer.validator?.statistics
+        let summary = Summary(events: analyzer.events, threads: analyzer.threads, classes: stats?.classes ?? 0,
+                              dependencies: stats?.dependencies ?? 0, violations: stats?.violations ?? [:],
+                              truncated: analyzer.truncatedFiles, seconds: Clock.now - started, parseOnly: parseOnly)
+        output.finish(summary)
+        let failing = failingRules
+        if (stats?.violations ?? [:]).contains(where: { failing.contains($0.key) && $0.value > 0 }) {
+            throw ExitCode(1)
+        }
+    }
+}

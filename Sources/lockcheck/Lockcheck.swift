@@ -1,0 +1,36 @@
+import ArgumentParser
+
+/// `lockcheck`: lockdep-style lock-order validation for Swift programs.
+@main
+struct Lockcheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lockcheck",
+        abstract: "Validate lock nesting, interrupt and sleep contexts, and deferred-free lifetimes in lockcheck traces.",
+        discussion: """
+            Exit status of analyze: 0 no violation, 1 violations found, 2 unusable input or command line.
+            Rules are described in rules.md; traces in trace-format.md.
+            """,
+        version: "0.1.0",
+        subcommands: [Analyze.self],
+        defaultSubcommand: Analyze.self
+    )
+}
+
+extension Lockcheck {
+    /// Runs the command; a usage error exits 2 (rules.md: "the input or the
+    /// command line is unusable"), not argument-parser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                Terminal.error(fullMessage(for: error))
+                Terminal.error("Run 'lockcheck help analyze' for usage.")
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
+}
