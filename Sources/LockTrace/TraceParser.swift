@@ -42,8 +42,14 @@ struct TraceParser: ~Copyable {
     /// Scratch: the canonical content of the current stack line.
     var scratch: [UInt8] = []
 
-    /// The event of the last ``Step/event``, parsed in place.
-    var event = TraceEvent(seq: 0, thread: 0, op: .acquire)
+    /// The event of the last ``Step/event``, parsed in place, at a stable
+    /// address so the reader can lend it without a copy.
+    let eventStorage: UnsafeMutablePointer<TraceEvent>
+    var event: TraceEvent {
+        get { eventStorage.pointee }
+        nonmutating _modify { yield &eventStorage.pointee }
+        nonmutating set { eventStorage.pointee = newValue }
+    }
     /// The record of the last ``Step/declaration``.
     var declaration: TraceRecord?
 
@@ -60,6 +66,13 @@ struct TraceParser: ~Copyable {
     init(name: String, source: consuming LineSource) {
         self.name = name
         self.source = source
+        eventStorage = .allocate(capacity: 1)
+        eventStorage.initialize(to: TraceEvent(seq: 0, thread: 0, op: .acquire))
+    }
+
+    deinit {
+        eventStorage.deinitialize(count: 1)
+        eventStorage.deallocate()
     }
 
     /// Reads up to the next record, leaving it in ``event`` or

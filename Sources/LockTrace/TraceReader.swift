@@ -100,6 +100,36 @@ public final class TraceReader {
         }
     }
 
+    /// What ``step()`` found.
+    public enum Step: Sendable {
+        /// An event line: read it with ``withEvent(_:)``.
+        case event
+        /// A declaration or config line: ``declaration``.
+        case declaration
+        /// The end of the trace.
+        case end
+    }
+
+    /// Reads the next record and leaves it in the reader, for consumers that
+    /// must not copy every event (the analyzer copies each event once, into
+    /// its reorder buffer). ``next()`` is the convenient form.
+    /// - Complexity: As ``next()``, minus the copy of the event.
+    @inline(__always)
+    public func step() throws(TraceError) -> Step {
+        switch try state.pointee.step() {
+        case .event: return .event
+        case .declaration: return .declaration
+        case .end: return .end
+        }
+    }
+
+    /// The event the last ``step()`` read. The pointer stays valid while the
+    /// reader lives; its contents change with the next ``step()``.
+    public var event: UnsafePointer<TraceEvent> { UnsafePointer(state.pointee.eventStorage) }
+
+    /// The declaration or config record the last ``step()`` read.
+    public var declaration: TraceRecord? { state.pointee.declaration }
+
     /// What the reader accepted but should be reported: a truncated last
     /// line, unknown config keys.
     ///

@@ -30,24 +30,29 @@ struct ReorderBuffer {
 
     var count: Int { fifoCount + late.count }
 
-    /// Adds an event; returns an event to process now, if the window is full.
+    /// Adds a copy of `*e`; returns whether the window is now over-full, so
+    /// the caller should ``pop()`` one event.
+    /// - Complexity: O(1) for an event in seq order, O(log window) otherwise.
     @inline(__always)
-    mutating func push(_ e: TraceEvent) -> TraceEvent? {
-        if e.seq < lastReleased { tooLate += 1 }
+    mutating func push(_ e: UnsafePointer<TraceEvent>) -> Bool {
+        let seq = e.pointee.seq
+        if seq < lastReleased { tooLate += 1 }
         order &+= 1
-        if fifoCount == 0 || e.seq >= lastInFIFO {
+        if fifoCount == 0 || seq >= lastInFIFO {
             if fifoCount == fifo.capacity { growFIFO() }
-            fifo.slots[(head + fifoCount) & (fifo.capacity - 1)] = e
+            (fifo.slots + ((head + fifoCount) & (fifo.capacity - 1))).update(from: e, count: 1)
             fifoCount += 1
-            lastInFIFO = e.seq
+            lastInFIFO = seq
         } else {
-            heapPush((e.seq, order, e))
+            heapPush((seq, order, e.pointee))
         }
-        return count > window ? pop() : nil
+        return count > window
     }
 
-    /// Releases the smallest waiting event.
-    mutating func pop() -> TraceEvent? {
+    /// Releases the smallest waiting event. The pointer stays valid until the
+    /// next `push` or `pop`.
+    @inline(__always)
+    mutating func pop() -> UnsafePointer<TraceEvent>? {
         let fromFIFO: Bool
         if fifoCount == 0 {
             if late.isEmpty { return nil }
@@ -59,21 +64,23 @@ struct ReorderBuffer {
             // comparing seq first and preferring the FIFO on ties keeps file order for in-order producers.
             fromFIFO = fifo.slots[head].seq <= late[0].seq
         }
-        let e: TraceEvent
+        let e: UnsafePointer<TraceEvent>
         if fromFIFO {
-            e = fifo.slots[head]
+            e = UnsafePointer(fifo.slots + head)
             head = (head + 1) & (fifo.capacity - 1)
             fifoCount -= 1
         } else {
-            e = heapPop()
+            fifo.scratch.pointee = heapPop()
+            e = UnsafePointer(fifo.scratch)
         }
-        if e.seq > lastReleased { lastReleased = e.seq }
+        if e.pointee.seq > lastReleased { lastReleased = e.pointee.seq }
         return e
     }
 
     private mutating func growFIFO() {
         let bigger = EventRing(capacity: fifo.capacity * 2)
         for i in 0..<fifoCount { bigger.slots[i] = fifo.slots[(head + i) & (fifo.capacity - 1)] }
+        bigger.scratch.pointee = fifo.scratch.pointee
         fifo = bigger
         head = 0
     }
@@ -118,15 +125,18 @@ struct ReorderBuffer {
 final class EventRing {
     let capacity: Int
     let slots: UnsafeMutablePointer<TraceEvent>
+    /// Where an event released from the heap waits to be applied.
+    let scratch: UnsafeMutablePointer<TraceEvent>
 
     init(capacity: Int) {
         self.capacity = capacity
-        slots = .allocate(capacity: capacity)
-        slots.initialize(repeating: TraceEvent(seq: 0, thread: 0, op: .threadExit), count: capacity)
+        slots = .allocate(capacity: capacity + 1)
+        slots.initialize(repeating: TraceEvent(seq: 0, thread: 0, op: .threadExit), count: capacity + 1)
+        scratch = slots + capacity
     }
 
     deinit {
-        slots.deinitialize(count: capacity)
+        slots.deinitialize(count: capacity + 1)
         slots.deallocate()
     }
 }

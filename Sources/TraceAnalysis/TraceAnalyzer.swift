@@ -73,16 +73,24 @@ public final class TraceAnalyzer {
     }
 
     private func read(_ reader: TraceReader, _ file: inout FileReplay) throws(TraceError) {
-        while let record = try reader.next() {
-            switch record {
-            case .event(let e):
+        let event = reader.event
+        while true {
+            switch try reader.step() {
+            case .end:
+                return
+            case .event:
                 events += 1
                 if options.parseOnly { continue }
                 if file.source == nil { begin(&file) }
-                if let ready = file.reorder.push(e) { apply(ready, &file, reader) }
-            case .config(let pairs):
-                file.config.merge(pairs) { _, new in new }
-            default:
+                if file.reorder.push(event), let ready = file.reorder.pop() {
+                    apply(ready, &file, reader)
+                }
+            case .declaration:
+                guard let record = reader.declaration else { continue }
+                if case .config(let pairs) = record {
+                    file.config.merge(pairs) { _, new in new }
+                    continue
+                }
                 if case .thread = record { threads += 1 }
                 if options.parseOnly { continue }
                 if file.source == nil { file.declarations.append(record) } else { declare(record, &file) }
@@ -97,7 +105,7 @@ public final class TraceAnalyzer {
             warnings.append("\(reader.name): \(file.reorder.tooLate) events arrived more than \(options.reorderWindow) events out of seq order: cross-thread checks (pools, queues, lock lifetimes) near them may be inexact")
         }
         warnings += warningSink.drain()
-        for t in file.threads.values where !t.exited && t.heldCount > 0 {
+        for t in file.threads.values.map({ $0.takeUnretainedValue() }) where !t.exited && t.heldCount > 0 {
             warnings.append("\(reader.name): note: thread '\(t.name)' still holds \(t.heldCount) lock\(t.heldCount == 1 ? "" : "s") at the end of the trace")
         }
     }
@@ -126,11 +134,17 @@ public final class TraceAnalyzer {
         guard let v = validator, let source = file.source else { return }
         switch record {
         case .thread(let id, let name):
-            file.threads[id] = v.makeThread(name: name, source: source, id: id)
+            let t = v.makeThread(name: name, source: source, id: id)
+            file.owned.append(t)
+            file.threads[id] = Unmanaged.passUnretained(t)
         case .lockClass(let id, let kind, let name):
             file.classes[id] = v.lockClass(kind: LockKind(rawValue: kind.rawValue) ?? .mutex, name: name)
         case .lock(let id, let classID):
-            if let cls = file.classes[classID] { file.locks[id] = v.makeLock(cls, id: id, source: source) }
+            if let cls = file.classes[classID] {
+                let lock = v.makeLock(cls, id: id, source: source)
+                file.owned.append(lock)
+                file.locks[id] = Unmanaged.passUnretained(lock)
+            }
         case .pool(let id, let name):
             file.pools[id] = v.makePool(name: name, id: id, source: source)
         case .queue(let id, let name):
@@ -142,19 +156,39 @@ public final class TraceAnalyzer {
         }
     }
 
-    /// Hands one event to the engine.
+    /// Hands one event to the engine. Threads and locks are looked up
+    /// unretained (the file's `owned` list keeps them alive), so the hot path
+    /// does no reference counting.
     @inline(__always)
-    private func apply(_ e: TraceEvent, _ file: inout FileReplay, _ reader: TraceReader) {
-        guard let v = validator, let t = file.threads[e.thread] else { return }
-        let site = EventSite(seq: e.seq, source: file.source!, line: e.line,
+    private func apply(_ event: UnsafePointer<TraceEvent>, _ file: inout FileReplay, _ reader: TraceReader) {
+        guard let v = validator, let thread = file.threads[event.pointee.thread], let source = file.source else { return }
+        let e = event.pointee
+        let site = EventSite(seq: e.seq, source: source, line: e.line,
                              stack: e.stack.flatMap { file.stacks[$0] } ?? .none)
+        thread._withUnsafeGuaranteedRef { t in
+            if e.op == .acquire || e.op == .release {
+                guard let lock = file.locks[e.id] else { return }
+                lock._withUnsafeGuaranteedRef { lock in
+                    if e.op == .release {
+                        v.release(lock, thread: t, site: site)
+                    } else {
+                        v.acquire(lock, mode: AcquireMode(rawValue: e.mode.rawValue) ?? .exclusive, isTry: e.isTry,
+                                  subclass: e.subclass, nestLock: e.nest.flatMap { file.locks[$0]?.takeUnretainedValue() },
+                                  thread: t, site: site)
+                    }
+                }
+            } else {
+                applyOther(e, site, t, v, &file, reader)
+            }
+        }
+    }
+
+    /// Every event but acquire and release.
+    private func applyOther(_ e: TraceEvent, _ site: EventSite, _ t: ThreadState, _ v: Validator,
+                            _ file: inout FileReplay, _ reader: TraceReader) {
         switch e.op {
-        case .acquire:
-            guard let lock = file.locks[e.id] else { return }
-            v.acquire(lock, mode: AcquireMode(rawValue: e.mode.rawValue) ?? .exclusive, isTry: e.isTry,
-                      subclass: e.subclass, nestLock: e.nest.flatMap { file.locks[$0] }, thread: t, site: site)
-        case .release:
-            if let lock = file.locks[e.id] { v.release(lock, thread: t, site: site) }
+        case .acquire, .release:
+            break
         case .sleep:
             let reasons = reader.sleepReasons
             let what = e.what != 0 && Int(e.what) < reasons.count ? "sleep what=\(reasons[Int(e.what)])" : "sleep"
@@ -187,9 +221,9 @@ public final class TraceAnalyzer {
         case .poolDestroy:
             if let p = file.pools[e.id] { v.destroyPool(p, thread: t, site: site) }
         case .lockInit:
-            if let lock = file.locks[e.id] { v.lockInit(lock, thread: t, site: site) }
+            if let lock = file.locks[e.id]?.takeUnretainedValue() { v.lockInit(lock, thread: t, site: site) }
         case .lockFree:
-            if let lock = file.locks[e.id] { v.lockFree(lock, thread: t, site: site) }
+            if let lock = file.locks[e.id]?.takeUnretainedValue() { v.lockFree(lock, thread: t, site: site) }
         case .threadExit:
             v.threadExit(thread: t, site: site)
         }
@@ -202,9 +236,11 @@ struct FileReplay {
     var source: SourceID?
     var config: [String: String] = [:]
     var declarations: [TraceRecord] = []
-    var threads = IDTable<ThreadState>()
+    /// Keeps the file's threads and locks alive; the tables hold them unretained.
+    var owned: [AnyObject] = []
+    var threads = IDTable<Unmanaged<ThreadState>>()
     var classes = IDTable<LockClassID>()
-    var locks = IDTable<LockInstance>()
+    var locks = IDTable<Unmanaged<LockInstance>>()
     var pools = IDTable<Pool>()
     var queues = IDTable<DeferredQueue>()
     var stacks = IDTable<StackRef>()

@@ -55,4 +55,42 @@ final class LimitsTests: XCTestCase {
         XCTAssertEqual(warnings.all.count, 1, "\(warnings.all)")
         XCTAssertEqual(log.count, 0)
     }
+
+    func test_classTableOverflow_keepsKinds_inventsNoViolations() {
+        // Past `Limits.classes`, further classes share an overflow class per
+        // kind, which no ordering or usage rule checks: correct raw-spinlock
+        // nesting stays silent and keeps its kind.
+        var limits = Configuration.Limits()
+        limits.classes = 4
+        let log = ViolationLog()
+        let warnings = Warnings()
+        let v = Validator(configuration: Configuration(limits: limits),
+                          onViolation: { log.append($0) }, onWarning: { warnings.add($0) })
+        let t = v.makeThread(name: "main")
+        let names = (0..<12).map { "R\($0)" }
+        let locks = names.enumerated().map { i, n in v.makeLock(v.lockClass(kind: .rawSpinlock, name: n), id: UInt64(i)) }
+        XCTAssertEqual(Set(locks.map(\.kind)), [.rawSpinlock], "an instance keeps the kind it was declared with")
+        var seq: UInt64 = 0
+        for l in locks { seq += 1; v.acquire(l, thread: t, site: EventSite(seq: seq)) }
+        for l in locks.reversed() { seq += 1; v.release(l, thread: t, site: EventSite(seq: seq)) }
+        XCTAssertEqual(log.all.map { Expected($0).description }, [])
+        XCTAssertEqual(warnings.all.count, 1, "\(warnings.all)")
+    }
+
+    func test_belowClassLimit_sameNesting_reversed_fires() {
+        // The twin below the limit: the classes are checked, so an inversion is found.
+        let log = ViolationLog()
+        let v = Validator(onViolation: { log.append($0) })
+        let t = v.makeThread(name: "main")
+        let a = v.makeLock(v.lockClass(kind: .rawSpinlock, name: "R0"), id: 0)
+        let b = v.makeLock(v.lockClass(kind: .rawSpinlock, name: "R1"), id: 1)
+        var seq: UInt64 = 0
+        for (x, y) in [(a, b), (b, a)] {
+            seq += 1; v.acquire(x, thread: t, site: EventSite(seq: seq))
+            seq += 1; v.acquire(y, thread: t, site: EventSite(seq: seq))
+            seq += 1; v.release(y, thread: t, site: EventSite(seq: seq))
+            seq += 1; v.release(x, thread: t, site: EventSite(seq: seq))
+        }
+        XCTAssertEqual(log.all.map { Expected($0).description }, [fires(.lockOrderInversion, "R0", "R1").description])
+    }
 }

@@ -536,3 +536,31 @@ extension LockOrderTests {
         for f in Flavor.allCases { runShape("ABCDBDDA", flavor: f, lastPairReversed: true) }
     }
 }
+
+extension LockOrderTests {
+    func test_deepNesting_outOfOrderReleases_staysSilent() {
+        // 40 locks held at once (past the held stack's initial capacity),
+        // released from the middle outwards, twice.
+        let names = (0..<40).map { "D\($0)" }
+        let s = Scenario()
+        for n in names { s.declare(.mutex, n) }
+        for _ in 0..<2 {
+            for n in names { s.lock(n) }
+            var order = Array(names.indices)
+            order.sort { abs($0 - 20) < abs($1 - 20) || (abs($0 - 20) == abs($1 - 20) && $0 < $1) }
+            for i in order { s.unlock(names[i]) }
+        }
+        s.expectSilent()
+        XCTAssertEqual(s.current.heldCount, 0)
+    }
+
+    func test_deepNesting_thenInnermostBeforeOutermost_fires() {
+        let names = (0..<40).map { "D\($0)" }
+        let s = Scenario()
+        for n in names { s.declare(.mutex, n) }
+        for n in names { s.lock(n) }
+        for n in names.reversed() { s.unlock(n) }
+        s.lockUnlock2(names.last!, names.first!)
+        s.expect([Expected(.lockOrderInversion, names)])
+    }
+}
