@@ -59,11 +59,31 @@ extension TraceParser {
             throw eventError(.seqBackwards(seq: seq, thread: thread, previous: lastSeq), p, end)
         }
 
-        event = TraceEvent(seq: seq, thread: thread, op: op, line: UInt32(clamping: lineNumber))
+        // Reset the event in place, field by field (a whole-struct store
+        // through the storage pointer compiles to a memcpy call).
+        let e = eventStorage
+        e.pointee.seq = seq
+        e.pointee.thread = thread
+        e.pointee.op = op
+        e.pointee.line = UInt32(clamping: lineNumber)
+        e.pointee.id = 0
+        e.pointee.pointer = 0
+        e.pointee.bytes = 0
+        e.pointee.pool = nil
+        e.pointee.stack = nil
+        e.pointee.nest = nil
+        e.pointee.subclass = 0
+        e.pointee.mode = .exclusive
+        e.pointee.isTry = false
+        e.pointee.headless = false
+        e.pointee.threaded = false
+        e.pointee.allocFlags = .mayBlock
+        e.pointee.rcuFlavor = .plain
+        e.pointee.what = 0
         var lockSlot = -1
         switch op {
         case .acquire, .release, .lockInit, .lockFree:
-            (event.id, lockSlot, pos) = try declaredID(.lock, p, pos, end, end)
+            (eventStorage.pointee.id, lockSlot, pos) = try declaredID(.lock, p, pos, end, end)
         case .alloc:
             let flagsEnd = SWAR.tokenEnd(p, from: pos, end: end)
             let length = flagsEnd - pos
@@ -73,22 +93,22 @@ extension TraceParser {
             else {
                 throw eventError(.badAllocFlags(Token(start: pos, end: flagsEnd)), p, end)
             }
-            event.allocFlags = flags
+            eventStorage.pointee.allocFlags = flags
             pos = Self.skipSpaces(p, flagsEnd, end)
             guard let (bytes, afterBytes) = SWAR.decimal(p, from: pos, end: end) else {
                 throw eventError(.badNumber(from: pos, limit: end, what: "<bytes>"), p, end)
             }
-            event.bytes = bytes
+            eventStorage.pointee.bytes = bytes
             pos = afterBytes
         case .free:
-            (event.pointer, pos) = try pointer(p, pos, end, end)
+            (eventStorage.pointee.pointer, pos) = try pointer(p, pos, end, end)
         case .deferFree, .reclaimed:
-            (event.id, _, pos) = try declaredID(.queue, p, pos, end, end)
-            (event.pointer, pos) = try pointer(p, Self.skipSpaces(p, pos, end), end, end)
+            (eventStorage.pointee.id, _, pos) = try declaredID(.queue, p, pos, end, end)
+            (eventStorage.pointee.pointer, pos) = try pointer(p, Self.skipSpaces(p, pos, end), end, end)
         case .barrier:
-            (event.id, _, pos) = try declaredID(.queue, p, pos, end, end)
+            (eventStorage.pointee.id, _, pos) = try declaredID(.queue, p, pos, end, end)
         case .poolDestroy:
-            (event.id, _, pos) = try declaredID(.pool, p, pos, end, end)
+            (eventStorage.pointee.id, _, pos) = try declaredID(.pool, p, pos, end, end)
         default:
             break
         }
@@ -123,16 +143,16 @@ extension TraceParser {
                     let kind: DeclarationKind = key == .stack ? .stack : key == .nest ? .lock : .pool
                     let (id, _, _) = try declaredID(kind, p, valueStart, tokenEnd, end)
                     switch key {
-                    case .stack: event.stack = id
-                    case .nest: event.nest = id
-                    default: event.pool = id
+                    case .stack: eventStorage.pointee.stack = id
+                    case .nest: eventStorage.pointee.nest = id
+                    default: eventStorage.pointee.pool = id
                     }
                 case .ptr:
-                    (event.pointer, _) = try pointer(p, valueStart, tokenEnd, end)
+                    (eventStorage.pointee.pointer, _) = try pointer(p, valueStart, tokenEnd, end)
                 case .sub:
-                    event.subclass = try subclass(p, valueStart, tokenEnd, end)
+                    eventStorage.pointee.subclass = try subclass(p, valueStart, tokenEnd, end)
                 case .what:
-                    event.what = try internReason(p, Token(start: valueStart, end: tokenEnd), end)
+                    eventStorage.pointee.what = try internReason(p, Token(start: valueStart, end: tokenEnd), end)
                 }
             } else {
                 try checkIgnored(Token(start: pos, end: tokenEnd), p, end)
@@ -142,8 +162,8 @@ extension TraceParser {
         if unknownCount > 1, let duplicate = duplicateUnknownKey(p) {
             throw eventError(.keyTwice(duplicate), p, end)
         }
-        if event.mode != .exclusive && !lockIsReaderWriter[lockSlot] {
-            throw eventError(.sharedModeOnExclusiveLock(event.mode, lock: event.id), p, end)
+        if eventStorage.pointee.mode != .exclusive && !lockIsReaderWriter[lockSlot] {
+            throw eventError(.sharedModeOnExclusiveLock(eventStorage.pointee.mode, lock: eventStorage.pointee.id), p, end)
         }
 
         threadLastSeq[threadSlot] = seq
@@ -197,27 +217,27 @@ extension TraceParser {
     ) throws(TraceError) {
         let length = token.count
         guard let flag = EventFlag(length: length, word: length <= 8 ? SWAR.word(p + token.start, count: length) : 0),
-              flag.applies(to: event.op)
+              flag.applies(to: eventStorage.pointee.op)
         else {
-            throw eventError(.unknownFlag(token, event.op), p, end)
+            throw eventError(.unknownFlag(token, eventStorage.pointee.op), p, end)
         }
         if flag.bit & EventFlag.modeBits != 0 && seen & EventFlag.modeBits != 0 {
-            throw eventError(.twoModes(event.mode, flag), p, end)
+            throw eventError(.twoModes(eventStorage.pointee.mode, flag), p, end)
         }
         if flag.bit & EventFlag.flavourBits != 0 && seen & EventFlag.flavourBits != 0 {
-            throw eventError(.twoFlavours(event.rcuFlavor, flag), p, end)
+            throw eventError(.twoFlavours(eventStorage.pointee.rcuFlavor, flag), p, end)
         }
         guard seen & flag.bit == 0 else { throw eventError(.flagTwice(flag), p, end) }
         seen |= flag.bit
         switch flag {
-        case .w: event.mode = .exclusive
-        case .r: event.mode = .shared
-        case .rr: event.mode = .recursiveShared
-        case .try: event.isTry = true
-        case .threaded: event.threaded = true
-        case .headless: event.headless = true
-        case .bh: event.rcuFlavor = .bh
-        case .sched: event.rcuFlavor = .sched
+        case .w: eventStorage.pointee.mode = .exclusive
+        case .r: eventStorage.pointee.mode = .shared
+        case .rr: eventStorage.pointee.mode = .recursiveShared
+        case .try: eventStorage.pointee.isTry = true
+        case .threaded: eventStorage.pointee.threaded = true
+        case .headless: eventStorage.pointee.headless = true
+        case .bh: eventStorage.pointee.rcuFlavor = .bh
+        case .sched: eventStorage.pointee.rcuFlavor = .sched
         }
     }
 

@@ -61,7 +61,8 @@ struct Analyze: ParsableCommand {
                 let reader = try TraceReader(path: path)
                 try analyzer.analyze(reader)
             } catch {
-                output.finishPartial()
+                // Bad input makes the run unusable (exit 2): text reports already
+                // printed stay, a JSON document is not written.
                 for w in analyzer.warnings { Terminal.error("warning: \(w)") }
                 Terminal.error("\(error.description)")
                 throw ExitCode(2)

@@ -26,10 +26,6 @@ final class ReportOutput: @unchecked Sendable {
         }
     }
 
-    /// Bad input stopped the analysis: print what JSON was collected? No — the
-    /// run is unusable (exit 2); text reports already printed stay.
-    func finishPartial() {}
-
     func finish(_ summary: Summary) {
         switch format {
         case .text:

@@ -58,20 +58,24 @@ extension Validator {
         if t.preemptCount > 0 { add("preempt-off", t.preemptOffSite) }
         for s in t.rcuSections { add(s.flavor.name, s.site) }
         for h in t.held where h.kind.spins {
-            add("holding \(name(h.lockClass)) (\(h.kind.rawValue))", h.site)
+            // Its stack is printed with the held locks already.
+            var site = siteInfo(h.site)
+            site.stack = []
+            out.append(Violation.ContextInfo(name: "holding \(name(h.lockClass)) (\(h.kind.rawValue))", site: site))
         }
         return out
     }
 
-    /// A short name of the atomic context for keys and messages.
+    /// A short phrase for the atomic context, for keys and messages
+    /// ("while in a hardirq handler").
     func atomicContextName(_ t: ThreadState) -> String {
-        if t.hardirqDepth > 0 { return "hardirq" }
-        if t.softirqDepth > 0 { return "softirq" }
+        if t.hardirqDepth > 0 { return "in a hardirq handler" }
+        if t.softirqDepth > 0 { return "in softirq context" }
         if let h = t.held.last(where: { $0.kind.spins }) { return "holding \(name(h.lockClass))" }
-        if t.irqsOff { return "irqs-off" }
-        if t.softirqsOffCount > 0 { return "softirqs-off" }
-        if t.preemptCount > 0 { return "preempt-off" }
-        if let s = t.rcuSections.last { return s.flavor.name }
-        return "atomic"
+        if t.irqsOff { return "with irqs off" }
+        if t.softirqsOffCount > 0 { return "with softirqs off" }
+        if t.preemptCount > 0 { return "with preemption off" }
+        if let s = t.rcuSections.last { return "in an \(s.flavor.name) section" }
+        return "in atomic context"
     }
 }

@@ -37,7 +37,7 @@ extension Validator {
         var v = Violation(
             rule: .sleepInAtomic,
             message: "sleeping function called from invalid context: \(what) while \(context)",
-            explanation: "The thread may block here (\(what)) while \(context), where blocking is forbidden: whatever waits on this context can stall or deadlock.",
+            explanation: "The thread may block here (\(what)) while \(context), where blocking is forbidden: whatever waits for this context to end can stall or deadlock.",
             classes: classList(ids),
             event: eventInfo(t, site, what: what),
             trying: trying,
