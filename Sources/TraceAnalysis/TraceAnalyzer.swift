@@ -110,22 +110,36 @@ public final class TraceAnalyzer {
         }
     }
 
+    /// Merges a graph saved by `lockcheck analyze --save-graph` (another job's
+    /// classes, irq usage and dependencies) into this analysis.
+    /// - Complexity: One graph search per new usage bit and dependency.
+    public func merge(_ graph: GraphFile, name: String) {
+        let v = makeValidator(config: [:], name: name)
+        v.merge(graph)
+        warnings += warningSink.drain()
+    }
+
+    /// The engine, created by the first trace or graph with its config under the options.
+    private func makeValidator(config: [String: String], name: String) -> Validator {
+        var c = Configuration(limits: options.limits)
+        c.rawNesting = options.rawNesting ?? (config["raw-nesting"].map { $0 == "on" } ?? true)
+        c.preemptRT = options.preemptRT ?? (config["preempt-rt"].map { $0 == "on" } ?? false)
+        if let existing = configuration, let validator {
+            if !config.isEmpty && (existing.rawNesting != c.rawNesting || existing.preemptRT != c.preemptRT) {
+                warnings.append("\(name): its config (raw-nesting=\(c.rawNesting ? "on" : "off") preempt-rt=\(c.preemptRT ? "on" : "off")) differs from the first trace's; the first trace's settings apply to all")
+            }
+            return validator
+        }
+        configuration = c
+        let sink = warningSink
+        let v = Validator(configuration: c, stacks: stacks, onViolation: onViolation, onWarning: { sink.add($0) })
+        validator = v
+        return v
+    }
+
     /// The first event of a file: create the engine if needed, then replay declarations.
     private func begin(_ file: inout FileReplay) {
-        var c = Configuration(limits: options.limits)
-        c.rawNesting = options.rawNesting ?? (file.config["raw-nesting"].map { $0 == "on" } ?? true)
-        c.preemptRT = options.preemptRT ?? (file.config["preempt-rt"].map { $0 == "on" } ?? false)
-        if let existing = configuration {
-            if existing.rawNesting != c.rawNesting || existing.preemptRT != c.preemptRT {
-                warnings.append("\(file.name): its config (raw-nesting=\(c.rawNesting ? "on" : "off") preempt-rt=\(c.preemptRT ? "on" : "off")) differs from the first trace's; the first trace's settings apply to all")
-            }
-        } else {
-            configuration = c
-            let sink = warningSink
-            validator = Validator(configuration: c, stacks: stacks, onViolation: onViolation,
-                                  onWarning: { sink.add($0) })
-        }
-        file.source = validator!.addSource(name: file.name)
+        file.source = makeValidator(config: file.config, name: file.name).addSource(name: file.name)
         for d in file.declarations { declare(d, &file) }
         file.declarations = []
     }

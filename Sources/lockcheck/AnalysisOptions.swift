@@ -19,7 +19,7 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
 
 /// Flags shared by commands that analyse traces.
 struct AnalysisOptions: ParsableArguments {
-    @Argument(help: "Trace files written in lockcheck trace format 1 ('-' reads standard input). Several files are analysed as one program.")
+    @Argument(help: "Trace files written in lockcheck trace format 1 ('-' reads standard input), or graph files saved with --save-graph. Several files are analysed as one program.")
     var traces: [String]
 
     @Option(help: "Override the traces' raw-nesting setting (on|off).")

@@ -29,6 +29,10 @@ struct Analyze: ParsableCommand {
     @Option(help: "Colour text reports: auto (only on a terminal), always, never.")
     var color: ColorChoice = .auto
 
+    @Option(name: .customLong("save-graph"),
+            help: "Also write what the analysis learned (classes, irq usage, dependencies with their first stacks) to this file; pass such files to a later analyze, beside or instead of traces, to find inversions between CI jobs.")
+    var saveGraph: String?
+
     @Flag(name: .customLong("parse-only"), help: .hidden)
     var parseOnly = false
 
@@ -58,13 +62,20 @@ struct Analyze: ParsableCommand {
 
         for path in options.traces {
             do {
-                let reader = try TraceReader(path: path)
-                try analyzer.analyze(reader)
+                try Inputs.analyze(path, with: analyzer)
             } catch {
                 // Bad input makes the run unusable (exit 2): text reports already
                 // printed stay, a JSON document is not written.
                 for w in analyzer.warnings { Terminal.error("warning: \(w)") }
-                Terminal.error("\(error.description)")
+                Terminal.error("\(error)")
+                throw ExitCode(2)
+            }
+        }
+        if let saveGraph {
+            do {
+                try Inputs.saveGraph(analyzer, to: saveGraph)
+            } catch {
+                Terminal.error("\(error)")
                 throw ExitCode(2)
             }
         }

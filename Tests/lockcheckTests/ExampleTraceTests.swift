@@ -129,3 +129,33 @@ final class ExampleTraceTests: XCTestCase {
         }
     }
 }
+
+/// `--save-graph` and graph inputs, through the binary.
+final class SavedGraphTests: XCTestCase {
+    func test_graphs_saved_by_two_jobs_find_the_split_inversion() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lockcheck-graphs-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var graphs: [String] = []
+        for half in ["a", "b"] {
+            let g = dir.appendingPathComponent("\(half).graph").path
+            let r = try Lockcheck.run(["analyze", "--save-graph", g, "Examples/traces/split-inversion-\(half).log"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            graphs.append(g)
+        }
+        let r = try Lockcheck.run(["analyze", "--format", "json"] + graphs)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(try r.rules(), ["lock-order-inversion"])
+        let mixed = try Lockcheck.run(["analyze", "--format", "json", graphs[0], "Examples/traces/split-inversion-b.log"])
+        XCTAssertEqual(try mixed.rules(), ["lock-order-inversion"], "graphs and traces mix")
+    }
+
+    func test_malformed_graph_file_is_exit_2_with_file_and_line() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(getpid()).graph").path
+        try "lockcheck-graph 1\nedge\t0\t1\t8\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try Lockcheck.run(["analyze", path])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("\(path):2:"), r.stderr)
+    }
+}

@@ -40,8 +40,16 @@ extension Validator {
         }
         // Capture the stack once per new dependency, never per acquire.
         resolveStack(&t.held[t.held.count - 1].site)
-        let site = t.held[t.held.count - 1].site
+        var top = next
+        top.site = t.held[t.held.count - 1].site
+        checkAndAddDependency(prev: prev, next: top, thread: t, into: &found)
+    }
 
+    /// Proves that the dependency `prev -> next` (first seen at `next.site`)
+    /// closes no cycle, then checks its irq usage, then records it. A cycle
+    /// is reported and the dependency is still recorded, so the graph stays
+    /// complete. Call under the graph lock.
+    func checkAndAddDependency(prev: HeldLock, next: HeldLock, thread t: ThreadState, into found: inout [Violation]) {
         let target = prev.lockClass
         let prevExclusive = prev.mode == .exclusive
         if let hit = search.first(in: graph, from: next.lockClass, rootOnlyRecursive: next.mode == .recursiveShared,
@@ -49,11 +57,12 @@ extension Validator {
                                       node.lockClass == target && (prevExclusive || !node.onlyRecursive)
                                   }) {
             let path = search.path(to: hit, in: graph, direction: .forward)
-            found.append(lockOrderInversion(prev: prev, next: next, nextSite: site, path: path, thread: t))
+            found.append(lockOrderInversion(prev: prev, next: next, nextSite: next.site, path: path, thread: t))
         } else {
             checkIrqUsage(prev: prev, next: next, thread: t, into: &found)
         }
-        graph.add(from: prev.lockClass, to: next.lockClass, types: types, site: site, thread: t.name, fromSite: prev.site)
+        graph.add(from: prev.lockClass, to: next.lockClass, types: DependencyTypes.of(prev: prev.mode, next: next.mode),
+                  site: next.site, thread: t.name, fromSite: prev.site)
     }
 
     private func lockOrderInversion(prev: HeldLock, next: HeldLock, nextSite: EventSite, path: [Int],

@@ -1,0 +1,147 @@
+/// What a run learned, in a compact, versioned text form, so many CI jobs can
+/// each save a graph of kilobytes and one final job can merge them all and
+/// find inversions split between jobs, without the traces.
+///
+/// Format version 1, one record per line, fields separated by TAB:
+///
+///     lockcheck-graph 1
+///     class <n> <kind> <subclass> <name>
+///     usage <n> <bit> <thread> <site> <frame>…
+///     edge <from> <to> <types> <thread> <site> <from-site> <frame>…
+///
+/// `<n>`, `<from>`, `<to>` index the file's `class` lines; `<bit>` is a
+/// ``UsageMask`` bit number; `<types>` the dependency-type bits in hex; a
+/// `<site>` is `seq:line:file` (line 0 when unknown, file possibly empty).
+/// Frames are the stack where the usage or dependency was first seen.
+public struct GraphFile: Sendable {
+    /// A class as it appears in the file.
+    public struct Class: Sendable, Hashable {
+        public var kind: LockKind
+        public var subclass: UInt32
+        public var name: String
+    }
+
+    /// A place, with the trace it came from.
+    public struct Site: Sendable {
+        public var seq: UInt64
+        public var line: UInt32
+        public var file: String
+    }
+
+    public struct Usage: Sendable {
+        public var lockClass: Int
+        public var bit: Int
+        public var thread: String
+        public var site: Site
+        public var stack: [String]
+    }
+
+    public struct Edge: Sendable {
+        public var from: Int
+        public var to: Int
+        public var types: UInt8
+        public var thread: String
+        public var site: Site
+        public var fromSite: Site
+        public var stack: [String]
+    }
+
+    public var classes: [Class] = []
+    public var usages: [Usage] = []
+    public var edges: [Edge] = []
+
+    public init() {}
+
+    /// The header line of format version 1.
+    public static let header = "lockcheck-graph 1"
+
+    /// The text form, ending in a newline.
+    /// - Complexity: O(size of the graph).
+    public func serialized() -> String {
+        var out = Self.header + "\n"
+        func clean(_ s: String) -> String {
+            String(s.unicodeScalars.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : Character($0) })
+        }
+        func site(_ s: Site) -> String { "\(s.seq):\(s.line):\(clean(s.file))" }
+        for (i, c) in classes.enumerated() {
+            out += "class\t\(i)\t\(c.kind.rawValue)\t\(c.subclass)\t\(clean(c.name))\n"
+        }
+        for u in usages {
+            out += (["usage", "\(u.lockClass)", "\(u.bit)", clean(u.thread), site(u.site)] + u.stack.map(clean)).joined(separator: "\t") + "\n"
+        }
+        for e in edges {
+            out += (["edge", "\(e.from)", "\(e.to)", String(e.types, radix: 16), clean(e.thread), site(e.site), site(e.fromSite)]
+                    + e.stack.map(clean)).joined(separator: "\t") + "\n"
+        }
+        return out
+    }
+
+    /// A malformed graph file: the line and what is wrong.
+    public struct FormatError: Error, CustomStringConvertible, Sendable {
+        public var line: Int
+        public var message: String
+        public var description: String { "\(line): \(message)" }
+    }
+
+    /// Parses the text form.
+    /// - Throws: ``FormatError`` naming the line, for anything malformed.
+    /// - Complexity: O(length of the text).
+    public init(parsing text: String) throws(FormatError) {
+        var lineNumber = 0
+        var sawHeader = false
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if !sawHeader {
+                guard line == Self.header else {
+                    throw FormatError(line: lineNumber, message: "not a lockcheck graph file (expected '\(Self.header)')")
+                }
+                sawHeader = true
+                continue
+            }
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            func int(_ i: Int, _ what: String, max: Int = Int.max) throws(FormatError) -> Int {
+                guard i < f.count, let v = Int(f[i]), v >= 0, v <= max else {
+                    throw FormatError(line: lineNumber, message: "bad or missing \(what)")
+                }
+                return v
+            }
+            func site(_ i: Int) throws(FormatError) -> Site {
+                guard i < f.count else { throw FormatError(line: lineNumber, message: "missing site") }
+                let parts = f[i].split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+                guard parts.count == 3, let seq = UInt64(parts[0]), let l = UInt32(parts[1]) else {
+                    throw FormatError(line: lineNumber, message: "bad site '\(f[i])' (expected seq:line:file)")
+                }
+                return Site(seq: seq, line: l, file: String(parts[2]))
+            }
+            func classIndex(_ i: Int) throws(FormatError) -> Int {
+                let v = try int(i, "class index")
+                guard v < classes.count else { throw FormatError(line: lineNumber, message: "class \(v) is not declared above") }
+                return v
+            }
+            switch f[0] {
+            case "class":
+                let n = try int(1, "class index")
+                guard n == classes.count else { throw FormatError(line: lineNumber, message: "class indices must count up from 0") }
+                guard f.count == 5, let kind = LockKind(rawValue: f[2]), let sub = UInt32(f[3]), !f[4].isEmpty else {
+                    throw FormatError(line: lineNumber, message: "bad class line (expected class, index, kind, subclass, name)")
+                }
+                classes.append(Class(kind: kind, subclass: sub, name: f[4]))
+            case "usage":
+                guard f.count >= 5 else { throw FormatError(line: lineNumber, message: "bad usage line") }
+                usages.append(Usage(lockClass: try classIndex(1), bit: try int(2, "usage bit", max: 7), thread: f[3],
+                                    site: try site(4), stack: Array(f.dropFirst(5))))
+            case "edge":
+                guard f.count >= 7, let types = UInt8(f[3], radix: 16), types != 0, types < 16 else {
+                    throw FormatError(line: lineNumber, message: "bad edge line")
+                }
+                edges.append(Edge(from: try classIndex(1), to: try classIndex(2), types: types, thread: f[4],
+                                  site: try site(5), fromSite: try site(6), stack: Array(f.dropFirst(7))))
+            default:
+                throw FormatError(line: lineNumber, message: "unknown record '\(f[0])'")
+            }
+        }
+        if !sawHeader { throw FormatError(line: max(lineNumber, 1), message: "missing header '\(Self.header)'") }
+    }
+}
