@@ -69,11 +69,14 @@ public final class TraceAnalyzer {
     private func flush(_ file: inout FileReplay, _ reader: TraceReader) {
         if options.parseOnly { return }
         if file.source == nil { begin(&file) }
-        while let e = file.reorder.pop() { apply(e, &file, reader) }
+        guard let engine = validator else { return }
+        while let e = file.reorder.pop() { apply(e, &file, reader, engine) }
     }
 
     private func read(_ reader: TraceReader, _ file: inout FileReplay) throws(TraceError) {
         let event = reader.event
+        // Held here once, so the per-event path does no reference counting on it.
+        var engine = validator
         while true {
             switch try reader.step() {
             case .end:
@@ -81,9 +84,12 @@ public final class TraceAnalyzer {
             case .event:
                 events += 1
                 if options.parseOnly { continue }
-                if file.source == nil { begin(&file) }
-                if file.reorder.push(event), let ready = file.reorder.pop() {
-                    apply(ready, &file, reader)
+                if file.source == nil {
+                    begin(&file)
+                    engine = validator
+                }
+                if file.reorder.push(event), let ready = file.reorder.pop(), let engine {
+                    apply(ready, &file, reader, engine)
                 }
             case .declaration:
                 guard let record = reader.declaration else { continue }
@@ -174,8 +180,8 @@ public final class TraceAnalyzer {
     /// unretained (the file's `owned` list keeps them alive), so the hot path
     /// does no reference counting.
     @inline(__always)
-    private func apply(_ event: UnsafePointer<TraceEvent>, _ file: inout FileReplay, _ reader: TraceReader) {
-        guard let v = validator, let thread = file.threads[event.pointee.thread], let source = file.source else { return }
+    private func apply(_ event: UnsafePointer<TraceEvent>, _ file: inout FileReplay, _ reader: TraceReader, _ v: Validator) {
+        guard let thread = file.threads[event.pointee.thread], let source = file.source else { return }
         let e = event.pointee
         let site = EventSite(seq: e.seq, source: source, line: e.line,
                              stack: e.stack.flatMap { file.stacks[$0] } ?? .none)
@@ -197,6 +203,12 @@ public final class TraceAnalyzer {
         }
     }
 
+    /// "sleep what=<token>", built only for a report.
+    private static func describeSleep(_ e: TraceEvent, _ reader: TraceReader) -> String {
+        let reasons = reader.sleepReasons
+        return e.what != 0 && Int(e.what) < reasons.count ? "sleep what=\(reasons[Int(e.what)])" : "sleep"
+    }
+
     /// Every event but acquire and release.
     private func applyOther(_ e: TraceEvent, _ site: EventSite, _ t: ThreadState, _ v: Validator,
                             _ file: inout FileReplay, _ reader: TraceReader) {
@@ -204,9 +216,7 @@ public final class TraceAnalyzer {
         case .acquire, .release:
             break
         case .sleep:
-            let reasons = reader.sleepReasons
-            let what = e.what != 0 && Int(e.what) < reasons.count ? "sleep what=\(reasons[Int(e.what)])" : "sleep"
-            v.sleepPoint(what, thread: t, site: site)
+            v.sleepPoint(Self.describeSleep(e, reader), thread: t, site: site)
         case .hardirqEnter: v.hardirqEnter(threaded: e.threaded, thread: t, site: site)
         case .hardirqExit: v.hardirqExit(thread: t, site: site)
         case .softirqEnter: v.softirqEnter(thread: t, site: site)

@@ -7,9 +7,10 @@ enum Switch: String, ExpressibleByArgument, CaseIterable {
     var isOn: Bool { self == .on }
 }
 
-/// Report formats.
+/// Report formats: lockdep's text layout, rules.md's JSON, SARIF 2.1.0 (code
+/// scanning), JUnit XML (CI test views).
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, sarif, junit
 }
 
 /// When to colour text output.

@@ -13,13 +13,14 @@ struct Analyze: ParsableCommand {
         discussion: """
             Several traces are analysed as one program: lock classes are matched by kind and name
             across files, so an inversion split between two test processes is found.
+            With --baseline and --suppressions, only new violations count.
             Exit status: 0 no violation (of the --fail-on rules), 1 violations found, 2 unusable input.
             """
     )
 
     @OptionGroup var options: AnalysisOptions
 
-    @Option(help: "Report format: text or json.")
+    @Option(help: "Report format: text, json, sarif (SARIF 2.1.0 for code scanning) or junit (one test case per rule).")
     var format: OutputFormat = .text
 
     @Option(name: .customLong("fail-on"),
@@ -28,6 +29,12 @@ struct Analyze: ParsableCommand {
 
     @Option(help: "Colour text reports: auto (only on a terminal), always, never.")
     var color: ColorChoice = .auto
+
+    @Option(help: ArgumentHelp("Fail only on violations not in this baseline (written by 'lockcheck baseline'); list the baselined ones and those no longer found.", valueName: "file"))
+    var baseline: String?
+
+    @Option(help: ArgumentHelp("Accept the violations covered by this JSON file of { \"rule\", \"classes\" (optional), \"reason\" } entries: they are listed but do not fail the run.", valueName: "file"))
+    var suppressions: String?
 
     @Option(name: .customLong("save-graph"),
             help: "Also write what the analysis learned (classes, irq usage, dependencies with their first stacks) to this file; pass such files to a later analyze, beside or instead of traces, to find inversions between CI jobs.")
@@ -56,7 +63,8 @@ struct Analyze: ParsableCommand {
         analysisOptions.parseOnly = parseOnly
 
         let useColor = color == .always || (color == .auto && format == .text && isatty(STDOUT_FILENO) != 0)
-        let output = ReportOutput(format: format, color: useColor)
+        let triage = try Triage.load(baseline: baseline, suppressions: suppressions)
+        let output = ReportOutput(format: format, color: useColor, triage: triage, failingRules: failingRules)
         let analyzer = TraceAnalyzer(options: analysisOptions) { output.add($0) }
         let started = Clock.now
 
@@ -83,10 +91,11 @@ struct Analyze: ParsableCommand {
         let stats = analyzer.validator?.statistics
         let summary = Summary(events: analyzer.events, threads: analyzer.threads, classes: stats?.classes ?? 0,
                               dependencies: stats?.dependencies ?? 0, violations: stats?.violations ?? [:],
-                              truncated: analyzer.truncatedFiles, seconds: Clock.now - started, parseOnly: parseOnly)
+                              truncated: analyzer.truncatedFiles, seconds: Clock.now - started, parseOnly: parseOnly,
+                              warnings: analyzer.warnings)
         output.finish(summary)
-        let failing = failingRules
-        if (stats?.violations ?? [:]).contains(where: { failing.contains($0.key) && $0.value > 0 }) {
+        // Only new violations (not baselined, not suppressed) of the --fail-on rules fail the run.
+        if output.failingCount > 0 {
             throw ExitCode(1)
         }
     }

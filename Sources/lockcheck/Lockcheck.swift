@@ -8,10 +8,10 @@ struct Lockcheck: ParsableCommand {
         abstract: "Validate lock nesting, interrupt and sleep contexts, and deferred-free lifetimes in lockcheck traces.",
         discussion: """
             Exit status of analyze: 0 no violation, 1 violations found, 2 unusable input or command line.
-            Rules are described in rules.md; traces in trace-format.md.
+            'lockcheck explain' lists the rules and explains each; traces are described in trace-format.md.
             """,
         version: "0.1.0",
-        subcommands: [Analyze.self],
+        subcommands: [Analyze.self, RecordBaseline.self, Explain.self, Graph.self],
         defaultSubcommand: Analyze.self
     )
 }
@@ -26,8 +26,8 @@ extension Lockcheck {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
+                // The message ends with "See 'lockcheck <command> --help'".
                 Terminal.error(fullMessage(for: error))
-                Terminal.error("Run 'lockcheck help analyze' for usage.")
                 exit(withError: ExitCode(2))
             }
             exit(withError: error)

@@ -103,8 +103,8 @@ extension Validator {
                 v.related.append(Violation.RelatedEvent(label: label, thread: us.thread, site: siteInfo(us.site)))
             }
         }
-        v.scenario = Violation.Scenario(cpu0: ["lock(\(u));", "", "", "<Interrupt>", "  lock(\(s));", " *** DEADLOCK ***"],
-                                        cpu1: ["", "local_irq_disable();", "lock(\(s));", "lock(\(u));", "", ""])
+        v.scenario = Violation.Scenario(cpu0: ["lock(\(u));", "", "", "<Interrupt>", "  lock(\(s));"],
+                                        cpu1: ["", "local_irq_disable();", "lock(\(s));", "lock(\(u));", ""])
         return v
     }
 }

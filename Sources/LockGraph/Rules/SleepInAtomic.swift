@@ -11,12 +11,12 @@
 // grace period never ends).
 
 extension Validator {
-    /// A sleep point of `t` described by `what` (e.g. "sleep what=cond-wait").
-    /// Reports when `t` is atomic.
-    /// - Complexity: O(1) when not atomic.
+    /// A sleep point of `t` described by `what` (e.g. "sleep what=cond-wait"),
+    /// which is only built when a report needs it. Reports when `t` is atomic.
+    /// - Complexity: O(1) when not atomic; no allocation.
     @inline(__always)
-    public func sleepPoint(_ what: String, thread t: ThreadState, site: EventSite) {
-        if t.isAtomic { sleepInAtomic(what: what, involved: [], thread: t, site: site) }
+    public func sleepPoint(_ what: @autoclosure () -> String, thread t: ThreadState, site: EventSite) {
+        if t.isAtomic { sleepInAtomic(what: what(), involved: [], thread: t, site: site) }
     }
 
     func sleepInAtomic(acquiring lock: LockInstance, lockClass: LockClassID, mode: AcquireMode,

@@ -8,8 +8,9 @@
 
 extension Validator {
     /// Reports if `pool` was destroyed before this event.
-    func checkPoolAlive(_ pool: Pool, use: String, thread t: ThreadState, site: EventSite) {
+    func checkPoolAlive(_ pool: Pool, use describe: @autoclosure () -> String, thread t: ThreadState, site: EventSite) {
         guard let destroyed = lifetimeLock.withLock({ pool.destroyed }) else { return }
+        let use = describe()
         let key = violationKey(.useAfterDestroy, [pool.name], detail: "pool")
         if alreadyReported(key) { return }
         var v = Violation(

@@ -1,0 +1,49 @@
+import Foundation
+import XCTest
+
+/// `lockcheck explain`: every rule id has an explanation whose example trace
+/// fires exactly that rule.
+final class ExplainTests: XCTestCase {
+    func test_list_names_every_rule() throws {
+        let r = try Lockcheck.run(["explain"])
+        XCTAssertEqual(r.status, 0)
+        let listed = r.stdout.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").first.map(String.init) }
+        XCTAssertEqual(listed, SARIFOutputTests.ruleIDs)
+    }
+
+    func test_every_rule_is_explained_in_four_parts() throws {
+        for id in SARIFOutputTests.ruleIDs {
+            let r = try Lockcheck.run(["explain", id])
+            XCTAssertEqual(r.status, 0, id)
+            XCTAssertTrue(r.stdout.hasPrefix("\(id): "), r.stdout)
+            for part in ["When it fires", "Example: a minimal trace", "    lockcheck-trace 1", "Why it is a bug",
+                         "How to fix or annotate", "Reference"] {
+                XCTAssertTrue(r.stdout.contains(part), "\(id) lacks \(part):\n\(r.stdout)")
+            }
+            let reference = r.stdout.components(separatedBy: "Reference\n").last ?? ""
+            XCTAssertTrue(reference.contains("lockdep") || reference.contains("seed") || reference.contains("might_sleep"),
+                          "\(id): the reference names lockdep or a seed:\n\(reference)")
+        }
+    }
+
+    func test_every_example_fires_exactly_its_rule() throws {
+        for id in SARIFOutputTests.ruleIDs {
+            let example = try Lockcheck.run(["explain", "--example", id])
+            XCTAssertEqual(example.status, 0)
+            XCTAssertTrue(example.stdout.hasPrefix("lockcheck-trace 1\n"), example.stdout)
+            let r = try Lockcheck.run(["analyze", "--format", "json", "-"], stdin: Data(example.stdout.utf8))
+            XCTAssertEqual(r.status, 1, "\(id): \(r.stderr)")
+            XCTAssertEqual(try r.rules(), [id], "\(id)'s example:\n\(example.stdout)")
+        }
+    }
+
+    func test_unknown_rule_exits_2() throws {
+        for args in [["explain", "no-such-rule"], ["explain", "--example", "lock-order"], ["explain", "--example"]] {
+            let r = try Lockcheck.run(args)
+            XCTAssertEqual(r.status, 2, "\(args)")
+            XCTAssertTrue(r.stderr.contains("Error:"), r.stderr)
+        }
+        let r = try Lockcheck.run(["explain", "no-such-rule"])
+        XCTAssertTrue(r.stderr.contains("Unknown rule 'no-such-rule'") && r.stderr.contains("lock-order-inversion"), r.stderr)
+    }
+}
