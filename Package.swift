@@ -23,11 +23,20 @@ let package = Package(
         // Replays traces into the engine: per-file id spaces, seq ordering, class matching across files.
         .target(name: "TraceAnalysis", dependencies: ["LockGraph", "LockTrace"]),
         // What applications link: instrumented locks, contexts, allocation entry points.
-        .target(name: "Instrumented", dependencies: ["LockGraph", "LockTrace"]),
+        .target(name: "Instrumented", dependencies: ["LockGraph", "LockTrace", "CInstrumented", "CLibunwind"]),
         // The Instrumented runtime's C half: the per-thread slot (a `__thread` pointer), the
         // global seq counter, and the spinning locks' atomics. `static inline`, ~free from Swift.
+        .target(name: "CInstrumented"),
         // libunwind (`libunwind-dev`, installed by scripts/setup): stack capture for live reports.
+        .systemLibrary(name: "CLibunwind", pkgConfig: "libunwind", providers: [.apt(["libunwind-dev"])]),
         // Example: an ABBA between two bank transfers that never overlap (one lock-order-inversion).
+        .executableTarget(name: "bank-transfer", dependencies: ["Instrumented"], path: "Examples/bank-transfer"),
+        // Examples: the seed bugs through the deferred-free queue and pools (each header says what is reported).
+        .executableTarget(name: "seed-002-nowait-under-raw-lock", dependencies: ["Instrumented"], path: "Examples/seed-002-nowait-under-raw-lock"),
+        .executableTarget(name: "seed-000-headless-free-in-irq", dependencies: ["Instrumented"], path: "Examples/seed-000-headless-free-in-irq"),
+        .executableTarget(name: "seed-003-destroy-with-pending-free", dependencies: ["Instrumented"], path: "Examples/seed-003-destroy-with-pending-free"),
+        .executableTarget(name: "seed-004-use-after-destroy", dependencies: ["Instrumented"], path: "Examples/seed-004-use-after-destroy"),
+        .executableTarget(name: "sleep-under-spinlock", dependencies: ["Instrumented"], path: "Examples/sleep-under-spinlock"),
         .executableTarget(
             name: "lockcheck",
             dependencies: [
@@ -38,6 +47,7 @@ let package = Package(
         .testTarget(name: "LockGraphTests", dependencies: ["LockGraph"]),
         .testTarget(name: "LockTraceTests", dependencies: ["LockTrace"]),
         .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "LockGraph", "LockTrace"]),
+        .testTarget(name: "InstrumentedTests", dependencies: ["Instrumented", "LockGraph", "LockTrace", "TraceAnalysis"]),
         .testTarget(name: "lockcheckTests", dependencies: ["lockcheck"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,0 +1,168 @@
+// The C half of the Instrumented runtime: what Swift cannot express at the
+// cost the hot path needs. Everything here is `static inline`, so a call from
+// Swift compiles to the same few instructions as from C.
+//
+// - The per-thread slot: one `__thread` pointer (initial-exec TLS: one load
+//   relative to the thread pointer, ~1 ns) to the thread's runtime state.
+// - The global event counter (`seq`): one relaxed atomic increment per event.
+// - The spinning locks: a test-and-test-and-set spinlock and a
+//   reader/writer spinlock on plain memory.
+#ifndef LOCKCHECK_RUNTIME_H
+#define LOCKCHECK_RUNTIME_H
+
+#include <stdint.h>
+#include <sched.h>
+#include <stddef.h>
+
+// MARK: Per-thread slot
+
+extern __thread void *lc_thread_slot __attribute__((tls_model("initial-exec")));
+
+/// The calling thread's runtime state, or NULL before its first event.
+static inline void *lc_thread_get(void) { return lc_thread_slot; }
+/// Sets the calling thread's runtime state.
+static inline void lc_thread_set(void *state) { lc_thread_slot = state; }
+
+// MARK: Event counter
+
+extern uint64_t lc_seq_counter;
+
+/// The next `seq`: a process-wide counter, one relaxed atomic increment.
+static inline uint64_t lc_next_seq(void) {
+    return __atomic_add_fetch(&lc_seq_counter, 1, __ATOMIC_RELAXED);
+}
+
+/// The last `seq` handed out.
+static inline uint64_t lc_current_seq(void) {
+    return __atomic_load_n(&lc_seq_counter, __ATOMIC_RELAXED);
+}
+
+// MARK: Atomics on plain memory
+
+static inline int32_t lc_load_relaxed_i32(const int32_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+static inline void lc_store_relaxed_i32(int32_t *p, int32_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+static inline int64_t lc_load_relaxed_i64(const int64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+static inline void lc_store_relaxed_i64(int64_t *p, int64_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
+static inline int64_t lc_fetch_add_i64(int64_t *p, int64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+
+// MARK: Spinning
+
+static inline void lc_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+// MARK: Symbols (slow path; defined in runtime.c)
+
+/// dladdr(3) for `address`: the containing object's path and base, the
+/// nearest dynamic symbol and its address. Returns 0 when nothing is known.
+int lc_symbol_info(const void *address, const char **object, uintptr_t *objectBase,
+                   const char **symbol, uintptr_t *symbolAddress);
+
+/// The calling thread's name (pthread_getname_np) into `buffer`; 0 on success.
+int lc_thread_name(char *buffer, size_t size);
+
+/// Names the calling thread (pthread_setname_np; at most 15 bytes are kept).
+void lc_set_thread_name(const char *name);
+
+/// malloc_usable_size(3).
+size_t lc_malloc_usable_size(void *pointer);
+
+/// The calling thread's kernel id (gettid).
+int64_t lc_gettid(void);
+
+/// The stack pointer of the caller's frame, approximately: an address inside
+/// the frame of the function that calls it (for trimming the runtime's own
+/// frames off captured stacks).
+static inline uintptr_t lc_frame_address(void) { return (uintptr_t)__builtin_frame_address(0); }
+
+#endif
+}
+
+/// Spins `*iterations` times, then yields the CPU (a user-space spinner must
+/// not burn its quantum while the holder is preempted).
+static inline void lc_spin_backoff(uint32_t *iterations) {
+    if (++*iterations < 128) {
+        lc_cpu_relax();
+    } else {
+        *iterations = 0;
+        sched_yield();
+    }
+}
+
+/// Takes the spinlock at `word` if it is free. Acquire ordering.
+static inline _Bool lc_spin_trylock(int32_t *word) {
+    return __atomic_load_n(word, __ATOMIC_RELAXED) == 0
+        && __atomic_exchange_n(word, 1, __ATOMIC_ACQUIRE) == 0;
+}
+
+/// Takes the spinlock at `word`, spinning (test-and-test-and-set).
+static inline void lc_spin_lock(int32_t *word) {
+    uint32_t n = 0;
+    while (!lc_spin_trylock(word)) {
+        while (__atomic_load_n(word, __ATOMIC_RELAXED) != 0) lc_spin_backoff(&n);
+    }
+}
+
+/// Releases the spinlock at `word`. Release ordering.
+static inline void lc_spin_unlock(int32_t *word) { __atomic_store_n(word, 0, __ATOMIC_RELEASE); }
+
+/// Reader/writer spinlock word: -1 a writer, n >= 0 the number of readers.
+static inline _Bool lc_rwspin_tryread(int32_t *word) {
+    int32_t v = __atomic_load_n(word, __ATOMIC_RELAXED);
+    while (v >= 0) {
+        if (__atomic_compare_exchange_n(word, &v, v + 1, 1, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return 1;
+    }
+    return 0;
+}
+
+static inline void lc_rwspin_read(int32_t *word) {
+    uint32_t n = 0;
+    while (!lc_rwspin_tryread(word)) lc_spin_backoff(&n);
+}
+
+static inline _Bool lc_rwspin_trywrite(int32_t *word) {
+    int32_t expected = 0;
+    return __atomic_load_n(word, __ATOMIC_RELAXED) == 0
+        && __atomic_compare_exchange_n(word, &expected, -1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static inline void lc_rwspin_write(int32_t *word) {
+    uint32_t n = 0;
+    while (!lc_rwspin_trywrite(word)) lc_spin_backoff(&n);
+}
+
+/// Releases a read or write hold (the word says which).
+static inline void lc_rwspin_unlock(int32_t *word) {
+    if (__atomic_load_n(word, __ATOMIC_RELAXED) < 0) {
+        __atomic_store_n(word, 0, __ATOMIC_RELEASE);
+    } else {
+        __atomic_fetch_sub(word, 1, __ATOMIC_RELEASE);
+    }
+}
+
+// MARK: Symbols (slow path; defined in runtime.c)
+
+/// dladdr(3) for `address`: the containing object's path and base, the
+/// nearest dynamic symbol and its address. Returns 0 when nothing is known.
+int lc_symbol_info(const void *address, const char **object, uintptr_t *objectBase,
+                   const char **symbol, uintptr_t *symbolAddress);
+
+/// The calling thread's name (pthread_getname_np) into `buffer`; 0 on success.
+int lc_thread_name(char *buffer, size_t size);
+
+/// Names the calling thread (pthread_setname_np; at most 15 bytes are kept).
+void lc_set_thread_name(const char *name);
+
+/// malloc_usable_size(3).
+size_t lc_malloc_usable_size(void *pointer);
+
+/// The calling thread's kernel id (gettid).
+int64_t lc_gettid(void);
+
+/// The stack pointer of the caller's frame, approximately: an address inside
+/// the frame of the function that calls it (for trimming the runtime's own
+/// frames off captured stacks).
+static inline uintptr_t lc_frame_address(void) { return (uintptr_t)__builtin_frame_address(0); }
+
+#endif

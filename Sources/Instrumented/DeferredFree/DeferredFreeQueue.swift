@@ -1,0 +1,314 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CInstrumented
+import LockGraph
+import Synchronization
+
+/// Frees objects after a grace period (the kernel's `kvfree_rcu`): an object
+/// handed to ``deferFree(_:head:pool:)`` or ``deferFree(_:pool:)`` is freed
+/// only after every reader of its ``GracePeriodDomain`` that could still see
+/// it has left its read section.
+///
+/// How an object is queued, fastest first (seeds 001 and 002):
+/// 1. **Bulk array.** Each per-thread batch (the kernel's per-CPU `krc`:
+///    one batch per CPU, threads hashed over them by tid; guarded by a
+///    ``RawSpinLock`` so it may be used from a hardirq-like handler) appends the pointer to a page-sized array. A new
+///    array page comes from the batch's page cache, else it is allocated
+///    *under the raw lock* with ``allocationFlags`` — `.noLocks` by default,
+///    which never takes the allocator's lock (`__GFP_NO_LOCKS`).
+/// 2. **Emergency list.** When no page can be had, an object with an
+///    embedded head (``headByteCount`` bytes inside it) is linked through it.
+/// 3. **Wrapper.** A headless object gets a separately allocated head (a
+///    `mayBlock` allocation outside the lock).
+/// 4. **Synchronous.** When even that fails, the caller waits for a grace
+///    period and frees the object itself. That is why a headless deferred
+///    free is a sleep point, legal only in sleepable context (seeds 000/001).
+///
+/// A background thread drains the batches every ``drainDelay`` (sooner when a
+/// batch fills a page or its page cache runs dry): it detaches every batch,
+/// waits for one grace period for all of them, frees the arrays in bulk
+/// (``Reclaimer/freeBulk``) and the lists object by object, keeps emptied
+/// pages for reuse and refills the page caches outside the locks.
+///
+/// Every step reports to the validator: `defer-free` (with `headless` and the
+/// pool), the array page's `alloc` with its flags, the raw lock, `reclaimed`,
+/// `barrier`, `pool-destroy`; traces record them all.
+///
+/// **The seed-002 switch.** `allocationFlags: .nowait` allocates the array
+/// page with GFP_NOWAIT under the raw lock, the bug of seed 002: it is
+/// reported as `alloc-under-raw-lock`. Use it only to reproduce that report.
+///
+/// - Warning: The queue's drain thread keeps it alive until ``shutdown()``.
+///   Call ``barrier()`` (or ``destroy(_:)``) before destroying a pool whose
+///   objects may still be queued (seed 003).
+public final class DeferredFreeQueue: @unchecked Sendable {
+    /// How the queue frees an object after its grace period.
+    public struct Reclaimer: Sendable {
+        /// Frees one object (list, wrapper and synchronous paths).
+        public var free: @Sendable (UnsafeMutableRawPointer, LockCheck.Pool?) -> Void
+        /// Frees a whole array page's objects of one pool (the bulk path;
+        /// kfree_bulk / kmem_cache_free_bulk).
+        public var freeBulk: @Sendable (UnsafeBufferPointer<UnsafeMutableRawPointer>, LockCheck.Pool?) -> Void
+
+        public init(free: @escaping @Sendable (UnsafeMutableRawPointer, LockCheck.Pool?) -> Void,
+                    freeBulk: (@Sendable (UnsafeBufferPointer<UnsafeMutableRawPointer>, LockCheck.Pool?) -> Void)? = nil) {
+            self.free = free
+            self.freeBulk = freeBulk ?? { objects, pool in for p in objects { free(p, pool) } }
+        }
+
+        /// ``LockCheck/free(_:pool:)``: for memory from ``LockCheck/allocate(byteCount:flags:pool:)``.
+        public static let lockCheckFree = Reclaimer(free: { LockCheck.free($0, pool: $1) })
+    }
+
+    /// Allocation failures to inject, for testing the fallback paths.
+    public struct FailureInjection: Sendable, Equatable {
+        /// No array page can be had (neither cached nor allocated).
+        public var pages: Bool
+        /// Wrapper allocations for headless objects fail.
+        public var wrappers: Bool
+
+        public init(pages: Bool = false, wrappers: Bool = false) {
+            self.pages = pages
+            self.wrappers = wrappers
+        }
+    }
+
+    /// What the queue has done so far.
+    public struct Statistics: Sendable, Equatable {
+        /// Objects queued in bulk arrays, on the list through an embedded
+        /// head, on the list through a wrapper, and freed synchronously.
+        public var bulk = 0, list = 0, wrapper = 0, synchronous = 0
+        /// Objects freed after their grace period (all paths).
+        public var reclaimed = 0
+        /// Array pages allocated and freed; page allocations that failed.
+        public var pagesAllocated = 0, pagesFreed = 0, pageAllocationFailures = 0
+        /// Wrappers allocated and freed.
+        public var wrappersAllocated = 0, wrappersFreed = 0
+        /// Drain passes that reclaimed something.
+        public var drains = 0
+    }
+
+    /// Bytes an object must reserve for its embedded head (8-byte aligned).
+    public static let headByteCount = ListHead.byteCount
+    /// Pointers per array page.
+    public static let pageCapacity = BulkPage.capacity
+
+    public let name: String
+    public let domain: GracePeriodDomain
+    /// Flags of the array-page allocation under the raw lock: `.noLocks`
+    /// (default, correct) or `.nowait` / `.atomic` (the seed-002 bug).
+    public let allocationFlags: LockCheck.AllocationFlags
+    /// How long queued objects may wait before the drain thread wakes.
+    public let drainDelayNanoseconds: UInt64
+    let reclaimer: Reclaimer
+    let cachedPages: Int
+    let events: DeferredFreeEvents
+    let batches: [Batch]
+    let drainLock = PlainLock()
+    let counters = Counters()
+    private let injection = Atomic<UInt8>(0)
+    let drainer: DrainThread
+
+    /// One batch (the kernel's per-CPU `struct kfree_rcu_cpu`).
+    final class Batch: @unchecked Sendable {
+        let lock: RawSpinLock
+        /// Array pages, the open one first.
+        var pages: UnsafeMutableRawPointer?
+        /// The emergency list of heads, newest first.
+        var list: UnsafeMutableRawPointer?
+        /// Empty pages ready for use (the kernel's `bkvcache`); capacity reserved.
+        var cache: [UnsafeMutableRawPointer]
+        var queued = 0
+        var needsRefill = false
+
+        /// Runs `body` with interrupts off and the lock held (the kernel's
+        /// raw_spin_lock_irqsave on the krc lock): the lock is also taken from
+        /// hardirq-like handlers, so taking it with interrupts on would be
+        /// `inconsistent-lock-state`.
+        @inline(__always)
+        func withIrqsOffLocked<T>(_ body: () throws -> T) rethrows -> T {
+            try LockCheck.irqsDisabled { try lock.withLock(body) }
+        }
+
+        init(lock: RawSpinLock, cachedPages: Int) {
+            self.lock = lock
+            cache = []
+            cache.reserveCapacity(cachedPages)
+        }
+    }
+
+    /// Creates a queue and starts its drain thread.
+    /// - Parameters:
+    ///   - name: For reports and traces; the batch locks are `<name>.krc.lock`.
+    ///   - allocationFlags: See ``allocationFlags``.
+    ///   - cachedPages: Empty pages each batch keeps for the fast path.
+    ///   - drainDelay: Nanoseconds between drains (the kernel's KFREE_DRAIN_JIFFIES).
+    ///   - reclaimer: How objects are freed.
+    ///   - backgroundDrain: Start the drain thread; without it only
+    ///     ``barrier()`` frees (benchmarks, deterministic tests).
+    public init(name: String = "deferred-free", domain: GracePeriodDomain = .shared,
+                allocationFlags: LockCheck.AllocationFlags = .noLocks, cachedPages: Int = 4,
+                drainDelay: UInt64 = 5_000_000, reclaimer: Reclaimer = .lockCheckFree,
+                backgroundDrain: Bool = true) {
+        self.name = name
+        self.domain = domain
+        self.allocationFlags = allocationFlags
+        self.cachedPages = max(0, cachedPages)
+        drainDelayNanoseconds = drainDelay
+        self.reclaimer = reclaimer
+        events = DeferredFreeEvents(name: name)
+        let cpus = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_CONF))))
+        batches = (0..<cpus).map { _ in Batch(lock: RawSpinLock(name: "\(name).krc.lock"), cachedPages: max(0, cachedPages)) }
+        drainer = DrainThread(name: String("\(name)-drain".utf8.prefix(15)) ?? "drain")
+        if backgroundDrain { drainer.start(self) }
+    }
+
+    /// Allocation failures injected from now on (for tests).
+    public var failureInjection: FailureInjection {
+        get {
+            let b = injection.load(ordering: .relaxed)
+            return FailureInjection(pages: b & 1 != 0, wrappers: b & 2 != 0)
+        }
+        set { injection.store((newValue.pages ? 1 : 0) | (newValue.wrappers ? 2 : 0), ordering: .relaxed) }
+    }
+
+    /// A snapshot of the counters (each read on its own: exact once the queue is idle).
+    public var statistics: Statistics { counters.snapshot() }
+
+    /// The calling thread's batch (threads hashed by kernel tid over one
+    /// batch per CPU, so a thread always uses the same batch).
+    @inline(__always) func currentBatch() -> Batch {
+        batches[Int(UInt64(bitPattern: lc_gettid()) % UInt64(batches.count))]
+    }
+
+    // MARK: Queueing
+
+    /// Queues `object` to be freed after a grace period; `head` points to
+    /// ``headByteCount`` bytes inside it that the queue may overwrite
+    /// (kvfree_rcu(ptr, rhf)). Never sleeps: legal in any context, including
+    /// a hardirq-like handler and under raw spinlocks.
+    ///
+    /// Queueing the same object twice before it is reclaimed is reported
+    /// (`double-deferred-free`) and corrupts the queue.
+    /// - Complexity: O(1): a raw lock round trip; rarely an array-page allocation.
+    public func deferFree(_ object: UnsafeMutableRawPointer, head: UnsafeMutableRawPointer, pool: LockCheck.Pool? = nil) {
+        events.deferFree(object, headless: false, pool: pool)
+        let b = currentBatch()
+        let kick: Bool = b.withIrqsOffLocked {
+            if !addToPage(b, object, pool) {
+                ListHead.initialize(head, object: object, pool: retain(pool), wrapper: false)
+                ListHead.setNext(head, b.list)
+                b.list = head
+                bump(counters.list)
+            }
+            b.queued += 1
+            return b.queued >= BulkPage.capacity || b.needsRefill
+        }
+        if kick { drainer.kick() }
+    }
+
+    /// Queues a headless `object` (no embedded head) to be freed after a
+    /// grace period (kvfree_rcu(ptr)). A sleep point: when neither an array
+    /// page nor a wrapper can be had, it waits for a grace period itself.
+    /// Call it only where sleeping is allowed.
+    /// - Complexity: O(1) normally; a grace period in the last resort.
+    public func deferFree(_ object: UnsafeMutableRawPointer, pool: LockCheck.Pool? = nil) {
+        events.deferFree(object, headless: true, pool: pool)
+        let b = currentBatch()
+        if b.withIrqsOffLocked({ () -> Bool in
+            guard addToPage(b, object, pool) else { return false }
+            b.queued += 1
+            return true
+        }) {
+            return
+        }
+        if !failureInjection.wrappers,
+           let wrapper = LockCheck.allocate(byteCount: ListHead.byteCount, flags: .mayBlock) {
+            ListHead.initialize(wrapper, object: object, pool: retain(pool), wrapper: true)
+            b.withIrqsOffLocked {
+                ListHead.setNext(wrapper, b.list)
+                b.list = wrapper
+                b.queued += 1
+            }
+            bump(counters.wrapper); bump(counters.wrappersAllocated)
+            drainer.kick()
+            return
+        }
+        // The last resort: wait for a grace period here, then free.
+        bump(counters.synchronous)
+        domain.synchronize()
+        events.reclaimed(object)
+        reclaimer.free(object, pool)
+        bump(counters.reclaimed)
+    }
+
+    /// Appends `object` to the batch's open page for `pool`, opening a page
+    /// if needed. Called with the batch's raw lock held.
+    private func addToPage(_ b: Batch, _ object: UnsafeMutableRawPointer, _ pool: LockCheck.Pool?) -> Bool {
+        let poolBits = pool.map { UInt(bitPattern: Unmanaged.passUnretained($0).toOpaque()) } ?? 0
+        if let page = b.pages, BulkPage.pool(page) == poolBits, BulkPage.count(page) < BulkPage.capacity {
+            BulkPage.append(page, object)
+            bump(counters.bulk)
+            return true
+        }
+        if failureInjection.pages {
+            b.needsRefill = true
+            bump(counters.pageAllocationFailures)
+            return false
+        }
+        var page = b.cache.popLast()
+        if page == nil {
+            // Under the raw lock: `.noLocks` never takes the allocator's lock (seed 002).
+            page = LockCheck.allocate(byteCount: BulkPage.byteCount, flags: allocationFlags)
+            if page != nil { bump(counters.pagesAllocated) }
+        }
+        if b.cache.count < cachedPages / 2 + 1 { b.needsRefill = true }
+        guard let page else {
+            bump(counters.pageAllocationFailures)
+            return false
+        }
+        BulkPage.initialize(page, next: b.pages, pool: retain(pool))
+        b.pages = page
+        BulkPage.append(page, object)
+        bump(counters.bulk)
+        return true
+    }
+
+    private func retain(_ pool: LockCheck.Pool?) -> UInt {
+        pool.map { UInt(bitPattern: Unmanaged.passRetained($0).toOpaque()) } ?? 0
+    }
+}
+
+/// The queue's counters: relaxed atomics, bumped under the raw lock without
+/// taking any other lock.
+final class Counters: Sendable {
+    let bulk = Atomic<Int>(0), list = Atomic<Int>(0), wrapper = Atomic<Int>(0), synchronous = Atomic<Int>(0)
+    let reclaimed = Atomic<Int>(0)
+    let pagesAllocated = Atomic<Int>(0), pagesFreed = Atomic<Int>(0), pageAllocationFailures = Atomic<Int>(0)
+    let wrappersAllocated = Atomic<Int>(0), wrappersFreed = Atomic<Int>(0)
+    let drains = Atomic<Int>(0)
+
+    func snapshot() -> DeferredFreeQueue.Statistics {
+        var s = DeferredFreeQueue.Statistics()
+        s.bulk = bulk.load(ordering: .relaxed)
+        s.list = list.load(ordering: .relaxed)
+        s.wrapper = wrapper.load(ordering: .relaxed)
+        s.synchronous = synchronous.load(ordering: .relaxed)
+        s.reclaimed = reclaimed.load(ordering: .relaxed)
+        s.pagesAllocated = pagesAllocated.load(ordering: .relaxed)
+        s.pagesFreed = pagesFreed.load(ordering: .relaxed)
+        s.pageAllocationFailures = pageAllocationFailures.load(ordering: .relaxed)
+        s.wrappersAllocated = wrappersAllocated.load(ordering: .relaxed)
+        s.wrappersFreed = wrappersFreed.load(ordering: .relaxed)
+        s.drains = drains.load(ordering: .relaxed)
+        return s
+    }
+}
+
+@inline(__always)
+func bump(_ counter: borrowing Atomic<Int>, _ n: Int = 1) {
+    _ = counter.wrappingAdd(n, ordering: .relaxed)
+}

@@ -1,0 +1,20 @@
+import CInstrumented
+import LockGraph
+import LockTrace
+
+extension LockCheck {
+    /// Runs one lock-less event through the engine and the recorder: the
+    /// re-entry guard, a `seq`, the engine call, the trace line.
+    @inline(__always)
+    static func emit(_ op: TraceOp, threaded: Bool = false, rcu: TraceRCUFlavor = .plain, sleepReason: String? = nil,
+                     _ validate: (Validator, ThreadState, EventSite, PerThread) -> Bool) {
+        guard let pt = PerThread.enter() else { return }
+        let seq = lc_next_seq()
+        let runtime = pt.runtime
+        if validate(runtime.validator, pt.state, pt.site(seq), pt), runtime.recorder.isRecording {
+            runtime.recorder.record(TraceEvent(seq: seq, thread: 0, op: op, threaded: threaded, rcuFlavor: rcu),
+                                    thread: pt, sleepReason: sleepReason)
+        }
+        pt.leave()
+    }
+}

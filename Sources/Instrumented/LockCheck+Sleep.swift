@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import LockGraph
+
+/// Sleep points (might_sleep): calls that may block, reported as
+/// `sleep-in-atomic` when made in atomic context (a spinning lock held, a
+/// hardirq/softirq handler, irqs/softirqs/preemption off, an RCU section).
+extension LockCheck {
+    /// Annotates that the caller may block here (the kernel's might_sleep()).
+    /// - Parameter what: A word for reports and traces (`sleep what=<what>`).
+    /// - Complexity: O(1) outside atomic context.
+    public static func mightSleep(_ what: String = "might-sleep") {
+        let token = sleepToken(what)
+        emit(.sleep, sleepReason: token) { v, t, s, _ in
+            v.sleepPoint("sleep what=" + token, thread: t, site: s)
+            return true
+        }
+    }
+
+    /// Sleeps for `nanoseconds` (nanosleep), after reporting a sleep point.
+    public static func sleep(nanoseconds: UInt64) {
+        mightSleep("nanosleep")
+        var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    }
+
+    /// Runs the blocking call `body` after reporting it as a sleep point
+    /// (e.g. a semaphore wait, a blocking read).
+    ///
+    /// Equivalent to `mightSleep(what); return try body()`.
+    public static func blocking<T>(_ what: String, _ body: () throws -> T) rethrows -> T {
+        mightSleep(what)
+        return try body()
+    }
+
+    /// `what` as a trace token: spaces and `=` become `_`.
+    static func sleepToken(_ what: String) -> String {
+        guard what.utf8.contains(where: { $0 <= 0x20 || $0 == 0x3D || $0 == 0x7F }) else { return what.isEmpty ? "?" : what }
+        return String(decoding: what.utf8.map { $0 <= 0x20 || $0 == 0x3D || $0 == 0x7F ? 0x5F : $0 }, as: UTF8.self)
+    }
+}
+
+/// A condition variable for ``CheckedMutex`` (pthread_cond): `wait` is a
+/// sleep point, reported when made in atomic context.
+public final class CheckedCondition: @unchecked Sendable {
+    private let cond: UnsafeMutablePointer<pthread_cond_t>
+
+    public init() {
+        cond = .allocate(capacity: 1)
+        let rc = pthread_cond_init(cond, nil)
+        precondition(rc == 0, "lockcheck: pthread_cond_init failed (\(rc))")
+    }
+
+    deinit {
+        pthread_cond_destroy(cond)
+        cond.deallocate()
+    }
+
+    /// Waits for a signal; `mutex` must be held by the caller, and is held
+    /// again on return (it stays in the held stack meanwhile).
+    public func wait(_ mutex: CheckedMutex) {
+        LockCheck.mightSleep("cond-wait")
+        let rc = pthread_cond_wait(cond, mutex.mutex)
+        precondition(rc == 0, "lockcheck: pthread_cond_wait failed (\(rc))")
+    }
+
+    /// Wakes one waiter.
+    public func signal() { pthread_cond_signal(cond) }
+
+    /// Wakes every waiter.
+    public func broadcast() { pthread_cond_broadcast(cond) }
+}

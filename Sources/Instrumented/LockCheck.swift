@@ -1,0 +1,150 @@
+import CInstrumented
+import LockGraph
+
+/// The live validator of a process: configuration, the violation action,
+/// trace recording, and (in `LockCheck+*.swift`) contexts, sleep points and
+/// allocation entry points.
+///
+/// One ``LockGraph/Validator`` serves the whole process. It is created on
+/// first use (the first lock initialised or event recorded) from
+/// ``configure(_:)``'s options, overridden by the environment:
+///
+/// | variable | values |
+/// |---|---|
+/// | `LOCKCHECK` | `off`, `report` (print and continue), `trap` (print, flush the trace, stop) |
+/// | `LOCKCHECK_TRACE` | a path: record a v1 trace of every event there |
+/// | `LOCKCHECK_RAW_NESTING` | `on` / `off` (CONFIG_PROVE_RAW_LOCK_NESTING, default on) |
+/// | `LOCKCHECK_PREEMPT_RT` | `on` / `off` (explain config locks as sleeping locks, default off) |
+///
+/// Debug builds validate by default; release builds default to `off`, where
+/// every lock is one predictable branch away from its plain pthread or
+/// spinning implementation.
+public enum LockCheck {
+    /// What the validator does.
+    public enum Mode: String, Sendable {
+        /// No validation, no trace: plain locks.
+        case off
+        /// Print each violation to stderr in lockdep's layout and continue.
+        case report
+        /// Print the violation, flush the trace, then stop the program.
+        case trap
+    }
+
+    /// Settings of the live validator, fixed when it starts.
+    public struct Options: Sendable {
+        public var mode: Mode
+        /// Record a v1 trace of every event to this path.
+        public var tracePath: String?
+        /// CONFIG_PROVE_RAW_LOCK_NESTING: spinlocks under raw spinlocks are reported.
+        public var rawNesting: Bool
+        /// Explain config-level locks as the sleeping locks they are on PREEMPT_RT.
+        public var preemptRT: Bool
+        /// Capture stacks (libunwind) for new dependencies and reports.
+        public var captureStacks: Bool
+
+        /// - Parameter mode: Default `report` in debug builds, `off` in release builds.
+        public init(mode: Mode = Options.defaultMode, tracePath: String? = nil, rawNesting: Bool = true,
+                    preemptRT: Bool = false, captureStacks: Bool = true) {
+            self.mode = mode
+            self.tracePath = tracePath
+            self.rawNesting = rawNesting
+            self.preemptRT = preemptRT
+            self.captureStacks = captureStacks
+        }
+
+        /// `report` in debug builds, `off` in release builds.
+        public static var defaultMode: Mode {
+            #if DEBUG
+            return .report
+            #else
+            return .off
+            #endif
+        }
+
+        /// These options with the `LOCKCHECK*` variables of `environment`
+        /// applied on top. Unknown values are ignored with a warning in `warnings`.
+        public func applying(environment: [String: String], warnings: inout [String]) -> Options {
+            var o = self
+            func flag(_ key: String) -> Bool? {
+                guard let v = environment[key] else { return nil }
+                switch v.lowercased() {
+                case "on", "1", "yes", "true": return true
+                case "off", "0", "no", "false": return false
+                default:
+                    warnings.append("lockcheck: ignoring \(key)=\(v) (expected on or off)")
+                    return nil
+                }
+            }
+            if let v = environment["LOCKCHECK"] {
+                if let m = Mode(rawValue: v.lowercased()) { o.mode = m } else {
+                    warnings.append("lockcheck: ignoring LOCKCHECK=\(v) (expected off, report or trap)")
+                }
+            }
+            if let p = environment["LOCKCHECK_TRACE"] { o.tracePath = p.isEmpty ? nil : p }
+            if let b = flag("LOCKCHECK_RAW_NESTING") { o.rawNesting = b }
+            if let b = flag("LOCKCHECK_PREEMPT_RT") { o.preemptRT = b }
+            return o
+        }
+    }
+
+    /// Sets the options the validator starts with; the environment still
+    /// overrides them. Call it before the first lock is created.
+    /// - Returns: false (and changes nothing) if the validator already started.
+    /// - Complexity: O(1), one lock.
+    @discardableResult
+    public static func configure(_ options: Options) -> Bool {
+        Runtime.configure(options)
+    }
+
+    /// Whether events are validated in this process (starts the validator).
+    public static var isEnabled: Bool { Runtime.shared != nil }
+
+    /// The options in force (starts the validator).
+    public static var options: Options { Runtime.shared?.options ?? Runtime.startOptions() }
+
+    /// Replaces the violation action: `handler` receives every violation
+    /// (once per distinct violation, on the thread that found it) instead of
+    /// the mode's print or trap; nil restores the mode's action. For tests
+    /// and for applications that collect reports.
+    ///
+    /// The handler runs inside the validator: locks it takes are not
+    /// validated (the re-entry guard), and it must not block for long.
+    /// - Complexity: O(1), one lock.
+    public static func setViolationHandler(_ handler: (@Sendable (Violation) -> Void)?) {
+        Runtime.shared?.setHandler(handler)
+    }
+
+    /// Names the calling thread: its pthread name (15 bytes kept) and, if it
+    /// has not yet had an event, the name reports and traces give it (in
+    /// full). Call it first thing in a thread; otherwise reports name a
+    /// thread by its pthread name at its first event, or `thread-<tid>`.
+    /// - Complexity: O(name length).
+    public static func setThreadName(_ name: String) {
+        lc_set_thread_name(String(name.utf8.prefix(15)) ?? name)
+        if PerThread.currentIfAny() == nil { PerThread.create(name: name) }
+    }
+
+    /// What the validator has learned so far; nil when off.
+    public static var statistics: Validator.Statistics? { Runtime.shared?.validator.statistics }
+
+    /// Starts recording a v1 trace to `path` (replacing the file), from now
+    /// on, for every thread. `LOCKCHECK_TRACE` does this at start-up.
+    /// - Returns: false when validation is off or the file cannot be opened
+    ///   (with one warning on stderr).
+    /// - Complexity: One lock and an open(2).
+    @discardableResult
+    public static func startRecording(path: String) -> Bool {
+        Runtime.shared?.recorder.start(path: path) ?? false
+    }
+
+    /// Flushes every thread's buffered events and closes the trace.
+    /// - Complexity: O(buffered events), one lock per thread buffer.
+    public static func stopRecording() {
+        Runtime.shared?.recorder.stop()
+    }
+
+    /// Writes every thread's buffered events to the trace now.
+    public static func flushTrace() {
+        Runtime.shared?.recorder.flushAll()
+    }
+}

@@ -1,0 +1,90 @@
+import CInstrumented
+import LockGraph
+import LockTrace
+
+/// What an instrumented lock is to the validator (opaque to applications): its ``LockInstance`` (class
+/// and kind) and its trace id. Nil in a lock created while validation is off,
+/// which then runs as a plain lock.
+public final class LockIdentity: @unchecked Sendable {
+    let instance: LockInstance
+    let classID: LockClassID
+    /// The lock's `<lid>` in traces (also the instance id in reports).
+    var traceID: UInt64 { instance.id }
+    /// The recording session the lock is declared in (atomic; 0: none).
+    let declaredSession: UnsafeMutablePointer<Int64>
+
+    /// The identity of a new lock of `kind`, in the class `name`, or, without
+    /// a name, the class of its initialisation site (`fileID:line`).
+    /// - Returns: nil when validation is off.
+    /// - Complexity: One class-table lookup (a lock and a hash probe).
+    static func make(kind: LockKind, name: String?, fileID: StaticString, line: UInt) -> LockIdentity? {
+        guard let runtime = Runtime.shared else { return nil }
+        let className = name ?? "\(fileID):\(line)"
+        let cls = runtime.validator.lockClass(kind: kind, name: className)
+        return LockIdentity(instance: runtime.validator.makeLock(cls, id: runtime.nextID()), classID: cls)
+    }
+
+    private init(instance: LockInstance, classID: LockClassID) {
+        self.instance = instance
+        self.classID = classID
+        declaredSession = .allocate(capacity: 1)
+        declaredSession.initialize(to: 0)
+    }
+
+    deinit { declaredSession.deallocate() }
+
+    /// Validates an acquisition: call before blocking on the real lock, or
+    /// after a successful trylock with `isTry`.
+    /// - Complexity: A validated chain: TLS, one atomic seq increment, the
+    ///   engine's chain-cache probe; plus one buffered line when recording.
+    @inline(__always)
+    func acquire(_ mode: AcquireMode = .exclusive, isTry: Bool = false, subclass: UInt32 = 0, nest: LockIdentity? = nil) {
+        PerThread.withEvent { pt in
+            let seq = lc_next_seq()
+            pt.validatorRef._withUnsafeGuaranteedRef { validator in
+                pt.stateRef._withUnsafeGuaranteedRef { state in
+                    validator.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
+                                      thread: state, site: pt.site(seq))
+                }
+            }
+            if pt.recorder.isRecording {
+                pt.recorder.record(
+                    TraceEvent(seq: seq, thread: 0, op: .acquire, id: traceID, nest: nest?.traceID, subclass: subclass,
+                               mode: TraceMode(rawValue: mode.rawValue) ?? .exclusive, isTry: isTry),
+                    thread: pt, lock: self, nest: nest)
+            }
+        }
+    }
+
+    /// Records a release: call after unlocking.
+    @inline(__always)
+    func release() {
+        PerThread.withEvent { pt in
+            let seq = lc_next_seq()
+            pt.validatorRef._withUnsafeGuaranteedRef { validator in
+                pt.stateRef._withUnsafeGuaranteedRef { state in
+                    validator.release(instance, thread: state, site: pt.site(seq))
+                }
+            }
+            if pt.recorder.isRecording {
+                pt.recorder.record(TraceEvent(seq: seq, thread: 0, op: .release, id: traceID), thread: pt, lock: self)
+            }
+        }
+    }
+
+    /// `lock-free`: the lock's memory ends (deinit). Reports `held-lock-freed`
+    /// when some thread holds it; the instance then stays alive so held
+    /// stacks never see its identity reused.
+    func free() {
+        if let pt = PerThread.enter() {
+            let seq = lc_next_seq()
+            let runtime = pt.runtime
+            runtime.validator.lockFree(instance, thread: pt.state, site: pt.site(seq))
+            if runtime.recorder.isRecording {
+                runtime.recorder.record(TraceEvent(seq: seq, thread: 0, op: .lockFree, id: traceID), thread: pt, lock: self)
+            }
+            pt.leave()
+        }
+        if instance.isHeld { _ = Unmanaged.passRetained(instance) }
+    }
+}

@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CInstrumented
+import LockGraph
+import LockTrace
+
+/// The runtime state of one OS thread: its engine ``ThreadState``, the
+/// re-entry guard, its trace buffer and its `no-locks` allocation cache.
+///
+/// Reached through the C `__thread` slot (`lc_thread_get`, one TLS load);
+/// created on the thread's first event; released by the pthread key
+/// destructor, which reports `thread-exit`. Only its own thread touches it,
+/// except the trace buffer, which the recorder drains under `bufferLock`.
+final class PerThread {
+    unowned(unsafe) let runtime: Runtime
+    // The runtime's parts, unowned: the runtime is never destroyed, and
+    // unowned(unsafe) loads cost no reference counting on the hot path.
+    unowned(unsafe) let validator: Validator
+    unowned(unsafe) let recorder: TraceRecorder
+    let stackMode: StackRef
+    /// The engine's state of this thread.
+    let state: ThreadState
+    /// `validator` and `state` as unmanaged references, for the lock hot
+    /// path: `_withUnsafeGuaranteedRef` reads them with no retain/release.
+    let validatorRef: Unmanaged<Validator>
+    let stateRef: Unmanaged<ThreadState>
+    /// Set while the runtime handles an event of this thread: events raised
+    /// meanwhile (by a violation handler, say) are not validated.
+    @exclusivity(unchecked) var busy = false
+    /// Work left for the end of the current event (``flushTrace``, ``trap``, ``clearStack``).
+    @exclusivity(unchecked) var afterEvent: UInt8 = 0
+    @exclusivity(unchecked) var trapRule = ""
+    /// Interrupts disabled by a scope of ``LockCheck`` (irqs-off does not nest).
+    @exclusivity(unchecked) var irqsDisabled = false
+    /// The stack the engine captured during the current event, for the trace.
+    @exclusivity(unchecked) var capturedStack: [StackFrame]?
+
+    // Trace recording (see TraceRecorder).
+    /// The recording session this thread is declared in (0: none).
+    @exclusivity(unchecked) var traceSession: Int64 = 0
+    @exclusivity(unchecked) var traceTID: UInt64 = 0
+    /// Event lines not yet flushed; guarded by `bufferLock` (a spinlock word).
+    @exclusivity(unchecked) var writer = TraceWriter()
+    let bufferLock: UnsafeMutablePointer<Int32>
+
+    /// Blocks for `no-locks` allocations.
+    @exclusivity(unchecked) var noLocksCache = NoLocksCache()
+
+    static let flushTrace: UInt8 = 1
+    static let trap: UInt8 = 2
+    static let clearStack: UInt8 = 4
+
+    private init(runtime: Runtime, name: String?) {
+        self.runtime = runtime
+        validator = runtime.validator
+        recorder = runtime.recorder
+        stackMode = runtime.stackMode
+        state = runtime.validator.makeThread(name: name ?? PerThread.currentThreadName(), id: UInt64(lc_gettid()))
+        validatorRef = Unmanaged.passUnretained(runtime.validator)
+        stateRef = Unmanaged.passUnretained(state)
+        bufferLock = .allocate(capacity: 1)
+        bufferLock.initialize(to: 0)
+        writer.buffer.reserveCapacity(4096)
+    }
+
+    deinit {
+        bufferLock.deallocate()
+    }
+
+    // MARK: Entering and leaving an event
+
+    /// The calling thread's state with the re-entry guard raised, or nil when
+    /// validation is off or the runtime is already handling an event of this
+    /// thread. Pair with ``leave()``.
+    /// - Complexity: One TLS load and a flag test; the first call on a thread
+    ///   creates its state.
+    @inline(__always)
+    static func enter() -> PerThread? {
+        guard let raw = lc_thread_get() else { return enterSlow() }
+        let pt = Unmanaged<PerThread>.fromOpaque(raw).takeUnretainedValue()
+        if pt.busy { return nil }
+        pt.busy = true
+        return pt
+    }
+
+    /// Runs `body` as one event of the calling thread, with the re-entry
+    /// guard raised; does nothing when validation is off or the runtime is
+    /// already handling an event of this thread.
+    /// - Complexity: One TLS load, a flag test, no reference counting.
+    @inline(__always)
+    static func withEvent(_ body: (PerThread) -> Void) {
+        if let raw = lc_thread_get() {
+            Unmanaged<PerThread>.fromOpaque(raw)._withUnsafeGuaranteedRef { pt in
+                guard !pt.busy else { return }
+                pt.busy = true
+                body(pt)
+                pt.leave()
+            }
+        } else if let pt = enterSlow() {
+            body(pt)
+            pt.leave()
+        }
+    }
+
+    /// Lowers the guard and does what the event left to do.
+    @inline(__always)
+    func leave() {
+        busy = false
+        if afterEvent != 0 { afterEventSlow() }
+    }
+
+    @inline(never)
+    private static func enterSlow() -> PerThread? {
+        guard let pt = create(name: nil) else { return nil }
+        pt.busy = true
+        return pt
+    }
+
+    /// Creates the calling thread's state (it must have none) under `name`
+    /// (default: its pthread name).
+    @discardableResult
+    static func create(name: String?) -> PerThread? {
+        guard let runtime = Runtime.shared else { return nil }
+        let pt = PerThread(runtime: runtime, name: name)
+        let raw = Unmanaged.passRetained(pt).toOpaque()
+        lc_thread_set(raw)
+        pthread_setspecific(runtime.threadKey, raw)
+        return pt
+    }
+
+    /// The calling thread's state if it has one (no guard change).
+    static func currentIfAny() -> PerThread? {
+        lc_thread_get().map { Unmanaged<PerThread>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    @inline(never)
+    private func afterEventSlow() {
+        let work = afterEvent
+        afterEvent = 0
+        if work & PerThread.clearStack != 0 { capturedStack = nil }
+        if work & PerThread.flushTrace != 0 { runtime.recorder.flushAll() }
+        if work & PerThread.trap != 0 { runtime.trap(trapRule) }
+    }
+
+    /// A site for an event with this `seq`.
+    @inline(__always)
+    func site(_ seq: UInt64) -> EventSite { EventSite(seq: seq, source: PerThread.live, stack: stackMode) }
+
+    /// `SourceID.live`, without its global accessor.
+    static let live = SourceID(rawValue: 0)
+
+    // MARK: Thread exit
+
+    /// The pthread key destructor: `thread-exit`, then the state is released.
+    static func threadDidExit(_ raw: UnsafeMutableRawPointer) {
+        let pt = Unmanaged<PerThread>.fromOpaque(raw).takeRetainedValue()
+        lc_thread_set(raw)
+        pt.busy = true
+        let seq = lc_next_seq()
+        pt.runtime.validator.threadExit(thread: pt.state, site: pt.site(seq))
+        if pt.runtime.recorder.isRecording {
+            pt.runtime.recorder.record(TraceEvent(seq: seq, thread: 0, op: .threadExit), thread: pt)
+        }
+        pt.runtime.recorder.unregister(pt)
+        pt.noLocksCache.drain()
+        pt.busy = false
+        if pt.afterEvent != 0 { pt.afterEventSlow() }
+        lc_thread_set(nil)
+    }
+
+    // MARK: Names
+
+    /// "main", the pthread name, or "thread-<tid>" for an unnamed thread.
+    private static func currentThreadName() -> String {
+        let tid = lc_gettid()
+        if tid == Int64(getpid()) { return "main" }
+        var buf = [CChar](repeating: 0, count: 64)
+        if lc_thread_name(&buf, buf.count) == 0 {
+            let name = buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            if !name.isEmpty && name != processName { return name }
+        }
+        return "thread-\(tid)"
+    }
+
+    /// The process's name (unnamed threads inherit it).
+    private static let processName: String = Instrumented.processName()
+}
+
+extension String {
+    func trimmingNewline() -> String {
+        var s = self
+        while s.last == "\n" { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CInstrumented
+import LockGraph
+import LockTrace
+
+/// The process-wide live validator: the engine, its stacks, the trace
+/// recorder and the violation action. Created once, on first use, and never
+/// destroyed (threads and locks keep unowned references to it).
+final class Runtime: @unchecked Sendable {
+    let options: LockCheck.Options
+    let validator: Validator
+    let stacks: StackStore
+    let symbolizer: Symbolizer
+    let recorder: TraceRecorder
+    /// `.captureOnDemand` when stacks are captured, else `.none`.
+    let stackMode: StackRef
+    /// The key whose destructor reports `thread-exit` (and `held-at-exit`).
+    let threadKey: pthread_key_t
+    /// Source of lock, pool and trace ids.
+    private let idCounter: UnsafeMutablePointer<Int64>
+    private let handlerLock = PlainLock()
+    private var handler: (@Sendable (Violation) -> Void)?
+    private let colorReports: Bool
+
+    // MARK: Start-up
+
+    private static let configLock = PlainLock()
+    nonisolated(unsafe) private static var configured: LockCheck.Options?
+    nonisolated(unsafe) private static var started = false
+
+    /// The runtime, or nil when validation is off. The first access starts it.
+    static let shared: Runtime? = start()
+
+    static func configure(_ options: LockCheck.Options) -> Bool {
+        configLock.withLock {
+            if started { return false }
+            configured = options
+            return true
+        }
+    }
+
+    /// The configured options with the environment applied, and the warnings.
+    static func startOptions() -> LockCheck.Options { resolveOptions().options }
+
+    private static func resolveOptions() -> (options: LockCheck.Options, warnings: [String]) {
+        var env: [String: String] = [:]
+        for key in ["LOCKCHECK", "LOCKCHECK_TRACE", "LOCKCHECK_RAW_NESTING", "LOCKCHECK_PREEMPT_RT"] {
+            if let v = getenv(key) { env[key] = String(cString: v) }
+        }
+        var warnings: [String] = []
+        let base = configLock.withLock { configured ?? LockCheck.Options() }
+        return (base.applying(environment: env, warnings: &warnings), warnings)
+    }
+
+    private static func start() -> Runtime? {
+        let (options, warnings) = resolveOptions()
+        configLock.withLock { started = true }
+        for w in warnings { writeStderr(w + "\n") }
+        guard options.mode != .off else { return nil }
+        let runtime = Runtime(options: options)
+        if let path = options.tracePath { _ = runtime.recorder.start(path: path) }
+        return runtime
+    }
+
+    private init(options: LockCheck.Options) {
+        self.options = options
+        let symbolizer = Symbolizer()
+        self.symbolizer = symbolizer
+        let stacks = StackStore()
+        stacks.symbolizer = symbolizer
+        self.stacks = stacks
+        stackMode = options.captureStacks ? .captureOnDemand : .none
+        idCounter = .allocate(capacity: 1)
+        idCounter.initialize(to: 0)
+        colorReports = isatty(2) != 0 && getenv("NO_COLOR") == nil
+        let recorder = TraceRecorder(rawNesting: options.rawNesting, preemptRT: options.preemptRT, symbolizer: symbolizer)
+        self.recorder = recorder
+        validator = Validator(
+            configuration: Configuration(rawNesting: options.rawNesting, preemptRT: options.preemptRT),
+            stacks: stacks,
+            stackProvider: options.captureStacks ? UnwindStackCapture(symbolizer: symbolizer, recorder: recorder) : nil,
+            onViolation: { Runtime.shared?.handle($0) },
+            onWarning: { writeStderr("lockcheck: warning: \($0)\n") })
+        var key = pthread_key_t()
+        let rc = pthread_key_create(&key) { raw in
+            if let raw { PerThread.threadDidExit(raw) }
+        }
+        precondition(rc == 0, "lockcheck: pthread_key_create failed (\(rc))")
+        threadKey = key
+        recorder.validator = validator
+    }
+
+    /// A new id for a lock, pool or queue (unique in the process).
+    @inline(__always)
+    func nextID() -> UInt64 { UInt64(lc_fetch_add_i64(idCounter, 1) + 1) }
+
+    // MARK: Violations
+
+    func setHandler(_ h: (@Sendable (Violation) -> Void)?) {
+        handlerLock.withLock { handler = h }
+    }
+
+    /// The violation action, on the thread that found the violation (inside
+    /// an event, so the re-entry guard is up).
+    func handle(_ violation: Violation) {
+        let pt = PerThread.currentIfAny()
+        if recorder.isRecording { pt?.afterEvent |= PerThread.flushTrace }
+        if let h = handlerLock.withLock({ handler }) {
+            h(violation)
+            return
+        }
+        writeStderr(TextReport(color: colorReports).render(violation) + "\n")
+        if options.mode == .trap {
+            if let pt {
+                pt.afterEvent |= PerThread.trap
+                pt.trapRule = violation.rule.rawValue
+            } else {
+                trap(violation.rule.rawValue)
+            }
+        }
+    }
+
+    /// Flushes the trace and stops the program (`LOCKCHECK=trap`).
+    func trap(_ rule: String) -> Never {
+        recorder.flushAll()
+        fatalError("lockcheck: stopping at violation [\(rule)] (LOCKCHECK=trap)")
+    }
+}
+
+/// Writes `text` to stderr with write(2), bypassing stdio buffers and locks.
+func writeStderr(_ text: String) {
+    var text = text
+    text.withUTF8 { buf in
+        var p = buf.baseAddress
+        var left = buf.count
+        while left > 0, let base = p {
+            let n = write(2, base, left)
+            if n < 0 { if errno == EINTR { continue }; return }
+            p = base + n
+            left -= n
+        }
+    }
+}

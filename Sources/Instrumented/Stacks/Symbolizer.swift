@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CInstrumented
+import LockGraph
+
+/// Turns return addresses into `symbol + 0xOFF (module)` frames with Swift
+/// names demangled, once per address (dladdr alone can take 100 µs a frame).
+///
+/// The object comes from dladdr(3); the symbol from the object's own symbol
+/// table (``ELFSymbols``), falling back to dladdr's nearest exported symbol.
+/// Thread-safe; used only off the fast path (new dependencies, reports).
+final class Symbolizer: StackSymbolizing, @unchecked Sendable {
+    struct Entry {
+        var text: String
+        /// The frame is the validator's own (Instrumented, LockGraph, libunwind).
+        var isRuntime: Bool
+        /// The frame is in the Swift standard library (generic helpers the
+        /// validator calls, like `Optional.map`).
+        var isStandardLibrary = false
+    }
+
+    private let lock = PlainLock()
+    private var entries: [UInt: Entry] = [:]
+    private var objects: [String: ELFSymbols?] = [:]
+
+    /// The frame's text.
+    /// - Complexity: O(1) for a known address; else dladdr and one
+    ///   symbol-table search (the first address of an object reads its table).
+    func symbolize(_ address: UInt) -> String { entry(address).text }
+
+    /// Whether the frame belongs to the validator, or to the standard library
+    /// it calls (trimmed from the top of captured stacks).
+    func isRuntimeFrame(_ address: UInt) -> Bool {
+        let e = entry(address)
+        return e.isRuntime || e.isStandardLibrary
+    }
+
+    func entry(_ address: UInt) -> Entry {
+        lock.withLock {
+            if let e = entries[address] { return e }
+            let e = resolve(address)
+            entries[address] = e
+            return e
+        }
+    }
+
+    private func resolve(_ address: UInt) -> Entry {
+        // A return address points after the call: look up the call itself.
+        let probe = address > 0 ? address - 1 : address
+        var objectPtr: UnsafePointer<CChar>?
+        var base: UInt = 0
+        var symbolPtr: UnsafePointer<CChar>?
+        var symbolAddress: UInt = 0
+        guard lc_symbol_info(UnsafeRawPointer(bitPattern: probe), &objectPtr, &base, &symbolPtr, &symbolAddress) != 0 else {
+            return Entry(text: "0x" + String(address, radix: 16), isRuntime: false)
+        }
+        var object = objectPtr.map { String(cString: $0) } ?? ""
+        if object.isEmpty { object = "/proc/self/exe" }
+        let module = object == "/proc/self/exe" ? processName() : String(object.split(separator: "/").last ?? "?")
+        var mangled: String?
+        var offset: UInt64 = 0
+        if let symbols = objectSymbols(object, base: base), let found = symbols.lookup(probe) {
+            mangled = found.name
+            offset = found.offset + 1
+        } else if let symbolPtr {
+            mangled = String(cString: symbolPtr)
+            offset = UInt64(address &- symbolAddress)
+        }
+        guard let mangled else {
+            return Entry(text: "0x\(String(address, radix: 16)) (\(module))",
+                         isRuntime: module.hasPrefix("libunwind"))
+        }
+        let isRuntime = mangled.hasPrefix("$s12Instrumented") || mangled.hasPrefix("$s9LockGraph")
+            || mangled.hasPrefix("unw_") || mangled.hasPrefix("_ULx86_64") || mangled.hasPrefix("_ULaarch64")
+            || module.hasPrefix("libunwind")
+        let isStandardLibrary = mangled.hasPrefix("$ss") || mangled.hasPrefix("$sS") || module.hasPrefix("libswiftCore")
+        return Entry(text: "\(demangle(mangled)) + 0x\(String(offset, radix: 16)) (\(module))", isRuntime: isRuntime,
+                     isStandardLibrary: isStandardLibrary)
+    }
+
+    private func objectSymbols(_ path: String, base: UInt) -> ELFSymbols? {
+        if let known = objects[path] { return known }
+        let symbols = ELFSymbols(path: path, base: base)
+        objects[path] = symbols
+        return symbols
+    }
+}
+
+@_silgen_name("swift_demangle")
+private func _swiftDemangle(_ mangledName: UnsafePointer<CChar>?, _ mangledNameLength: Int,
+                            _ outputBuffer: UnsafeMutablePointer<CChar>?, _ outputBufferSize: UnsafeMutablePointer<Int>?,
+                            _ flags: UInt32) -> UnsafeMutablePointer<CChar>?
+
+/// The Swift runtime's demangling of `name`, or `name` when it is not a Swift symbol.
+func demangle(_ name: String) -> String {
+    guard name.hasPrefix("$s") || name.hasPrefix("_T") || name.hasPrefix("$S") else { return name }
+    return name.withCString { p -> String in
+        guard let out = _swiftDemangle(p, strlen(p), nil, nil, 0) else { return name }
+        defer { free(out) }
+        return String(cString: out)
+    }
+}

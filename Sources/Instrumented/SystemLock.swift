@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The pthread calls behind the sleeping locks, in one namespace, every
+/// result checked: a failure other than "busy" is a programming error (a
+/// corrupted or destroyed lock) and stops the program with the call's name.
+enum SystemLock {
+    /// A new pthread mutex (recursive when asked).
+    static func makeMutex(recursive: Bool) -> UnsafeMutablePointer<pthread_mutex_t> {
+        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        var attr = pthread_mutexattr_t()
+        check(pthread_mutexattr_init(&attr), "pthread_mutexattr_init")
+        defer { pthread_mutexattr_destroy(&attr) }
+        let type = recursive ? Int32(PTHREAD_MUTEX_RECURSIVE) : Int32(PTHREAD_MUTEX_NORMAL)
+        check(pthread_mutexattr_settype(&attr, type), "pthread_mutexattr_settype")
+        check(pthread_mutex_init(m, &attr), "pthread_mutex_init")
+        return m
+    }
+
+    @inline(__always)
+    static func lock(_ m: UnsafeMutablePointer<pthread_mutex_t>) {
+        let rc = pthread_mutex_lock(m)
+        if rc != 0 { fail(rc, "pthread_mutex_lock") }
+    }
+
+    @inline(__always)
+    static func tryLock(_ m: UnsafeMutablePointer<pthread_mutex_t>) -> Bool {
+        let rc = pthread_mutex_trylock(m)
+        if rc == 0 { return true }
+        if rc != EBUSY { fail(rc, "pthread_mutex_trylock") }
+        return false
+    }
+
+    /// Unlocks. EPERM (not the owner: a bug the validator reports as
+    /// `unlock-unheld`) is not fatal.
+    @inline(__always)
+    static func unlock(_ m: UnsafeMutablePointer<pthread_mutex_t>) {
+        let rc = pthread_mutex_unlock(m)
+        if rc != 0 && rc != EPERM { fail(rc, "pthread_mutex_unlock") }
+    }
+
+    /// Destroys and frees the mutex. A mutex still locked (freed while held,
+    /// already reported by the validator) is left allocated rather than destroyed.
+    static func destroy(_ m: UnsafeMutablePointer<pthread_mutex_t>) {
+        if pthread_mutex_destroy(m) == 0 { m.deallocate() }
+    }
+
+    static func makeRWLock() -> UnsafeMutablePointer<pthread_rwlock_t> {
+        let l = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+        check(pthread_rwlock_init(l, nil), "pthread_rwlock_init")
+        return l
+    }
+
+    @inline(__always)
+    static func readLock(_ l: UnsafeMutablePointer<pthread_rwlock_t>) {
+        let rc = pthread_rwlock_rdlock(l)
+        if rc != 0 { fail(rc, "pthread_rwlock_rdlock") }
+    }
+
+    @inline(__always)
+    static func writeLock(_ l: UnsafeMutablePointer<pthread_rwlock_t>) {
+        let rc = pthread_rwlock_wrlock(l)
+        if rc != 0 { fail(rc, "pthread_rwlock_wrlock") }
+    }
+
+    @inline(__always)
+    static func tryReadLock(_ l: UnsafeMutablePointer<pthread_rwlock_t>) -> Bool {
+        let rc = pthread_rwlock_tryrdlock(l)
+        if rc == 0 { return true }
+        if rc != EBUSY && rc != EAGAIN { fail(rc, "pthread_rwlock_tryrdlock") }
+        return false
+    }
+
+    @inline(__always)
+    static func tryWriteLock(_ l: UnsafeMutablePointer<pthread_rwlock_t>) -> Bool {
+        let rc = pthread_rwlock_trywrlock(l)
+        if rc == 0 { return true }
+        if rc != EBUSY { fail(rc, "pthread_rwlock_trywrlock") }
+        return false
+    }
+
+    @inline(__always)
+    static func unlock(_ l: UnsafeMutablePointer<pthread_rwlock_t>) {
+        let rc = pthread_rwlock_unlock(l)
+        if rc != 0 && rc != EPERM { fail(rc, "pthread_rwlock_unlock") }
+    }
+
+    static func destroy(_ l: UnsafeMutablePointer<pthread_rwlock_t>) {
+        if pthread_rwlock_destroy(l) == 0 { l.deallocate() }
+    }
+
+    @inline(__always)
+    private static func check(_ rc: Int32, _ call: StaticString) {
+        if rc != 0 { fail(rc, call) }
+    }
+
+    @inline(never)
+    private static func fail(_ rc: Int32, _ call: StaticString) -> Never {
+        fatalError("lockcheck: \(call) failed: \(String(cString: strerror(rc))) (\(rc))")
+    }
+}
