@@ -7,7 +7,13 @@ import PackageDescription
 // that shared the reader's code could hide a bug both sides agree on.
 let package = Package(
     name: "lockcheck-benchmarks",
+    dependencies: [
+        // Only deferred-free-bench uses it (the queue under test).
+        .package(path: ".."),
+    ],
     targets: [
         .executableTarget(name: "tracegen"),
+        // Issue 5: bulk-array vs linked-list reclaim, deferred vs immediate free enqueue cost.
+        .executableTarget(name: "deferred-free-bench", dependencies: [.product(name: "Instrumented", package: "main")]),
     ]
 )
