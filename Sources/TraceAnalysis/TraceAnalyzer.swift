@@ -39,6 +39,18 @@ public final class TraceAnalyzer {
     @exclusivity(unchecked) public private(set) var warnings: [String] = []
     /// Files that ended mid-line.
     @exclusivity(unchecked) public private(set) var truncatedFiles: [String] = []
+    /// Called every ``progressInterval`` events with the events analysed so
+    /// far (all files) and the bytes read of the current file.
+    public var progress: ((_ events: Int, _ bytesOfFile: Int) -> Void)?
+    /// Events between two ``progress`` calls; rounded up to a power of two.
+    public var progressInterval = 1 << 20 {
+        didSet {
+            var p = 1
+            while p < progressInterval { p <<= 1 }
+            progressMask = p - 1
+        }
+    }
+    private var progressMask = (1 << 20) - 1
     private let onViolation: @Sendable (Violation) -> Void
     private let warningSink = WarningSink()
     @exclusivity(unchecked) private var configuration: Configuration?
@@ -83,6 +95,7 @@ public final class TraceAnalyzer {
                 return
             case .event:
                 events += 1
+                if events & progressMask == 0, let progress { progress(events, reader.bytesRead) }
                 if options.parseOnly { continue }
                 if file.source == nil {
                     begin(&file)

@@ -65,13 +65,20 @@ struct Analyze: ParsableCommand {
         let useColor = color == .always || (color == .auto && format == .text && isatty(STDOUT_FILENO) != 0)
         let triage = try Triage.load(baseline: baseline, suppressions: suppressions)
         let output = ReportOutput(format: format, color: useColor, triage: triage, failingRules: failingRules)
-        let analyzer = TraceAnalyzer(options: analysisOptions) { output.add($0) }
+        let progressBox = ProgressBox()
+        let analyzer = TraceAnalyzer(options: analysisOptions) { violation in
+            progressBox.progress?.clear()
+            output.add(violation)
+        }
+        progressBox.progress = Progress.attach(to: analyzer, paths: options.traces)
         let started = Clock.now
 
         for path in options.traces {
             do {
                 try Inputs.analyze(path, with: analyzer)
+                progressBox.progress?.finishedFile(path)
             } catch {
+                progressBox.progress?.clear()
                 // Bad input makes the run unusable (exit 2): text reports already
                 // printed stay, a JSON document is not written.
                 for w in analyzer.warnings { Terminal.error("warning: \(w)") }
@@ -87,6 +94,7 @@ struct Analyze: ParsableCommand {
                 throw ExitCode(2)
             }
         }
+        progressBox.progress?.clear()
         for w in analyzer.warnings { Terminal.error("warning: \(w)") }
         let stats = analyzer.validator?.statistics
         let summary = Summary(events: analyzer.events, threads: analyzer.threads, classes: stats?.classes ?? 0,

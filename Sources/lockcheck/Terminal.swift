@@ -7,6 +7,8 @@ import Glibc
 enum Terminal {
     static func out(_ s: String, terminator: String = "\n") { write(STDOUT_FILENO, s + terminator) }
     static func error(_ s: String) { write(STDERR_FILENO, s + "\n") }
+    /// Writes to stderr without a newline (progress lines).
+    static func errorInline(_ s: String) { write(STDERR_FILENO, s) }
 
     private static func write(_ fd: Int32, _ s: String) {
         var s = s

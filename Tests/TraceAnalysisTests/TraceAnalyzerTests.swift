@@ -162,3 +162,18 @@ final class TraceAnalyzerTests: XCTestCase {
         XCTAssertTrue(a.warnings.isEmpty, "\(a.warnings)")
     }
 }
+
+/// Progress callbacks for long analyses (the CLI shows them on a terminal).
+final class ProgressTests: XCTestCase {
+    func test_progress_is_reported_every_interval_with_events_and_bytes() throws {
+        var t = "lockcheck-trace 1\nthread 1 a\n"
+        for s in 0..<100 { t += "\(s) 1 preempt-off\n" }
+        let a = TraceAnalyzer { _ in }
+        a.progressInterval = 16
+        var calls: [(Int, Int)] = []
+        a.progress = { calls.append(($0, $1)) }
+        try a.analyze(TraceReader(name: "p.log", bytes: Array(t.utf8)))
+        XCTAssertEqual(calls.map(\.0), [16, 32, 48, 64, 80, 96])
+        XCTAssertTrue(calls.allSatisfy { $0.1 > 0 && $0.1 <= t.utf8.count }, "\(calls)")
+    }
+}

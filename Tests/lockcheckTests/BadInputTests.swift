@@ -105,3 +105,12 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// Progress goes to stderr only on a terminal.
+final class ProgressOutputTests: XCTestCase {
+    func test_no_progress_and_no_stderr_when_not_a_terminal() throws {
+        let r = try Lockcheck.run(["analyze", "Examples/traces/clean.log"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.stderr, "", "nothing extra on a pipe")
+    }
+}
