@@ -15,6 +15,9 @@ struct Options {
     /// Lock classes.
     var classes = 300
     var seed: UInt64 = 1
+    /// Seed of the program (classes, their order, code paths) when it should
+    /// differ from `seed`; nil: one seed draws everything.
+    var modelSeed: UInt64?
     /// Lock-order inversions to inject near the end of the run.
     var violations = 0
     /// Print a summary of what was generated to stderr.
@@ -22,7 +25,7 @@ struct Options {
 
     static let usage = """
         usage: tracegen [--events N] [--threads T] [--classes C] [--seed S]
-                        [--violations V] [--summary]
+                        [--model-seed M] [--violations V] [--summary]
 
         Writes a synthetic lockcheck trace (format v1) to stdout: C lock classes
         of mixed kinds in one global order, T threads running chains of up to 6
@@ -34,6 +37,10 @@ struct Options {
           --threads T      threads, 2...1024 (default 16)
           --classes C      lock classes, 16...100000 (default 300)
           --seed S         random seed (default 1)
+          --model-seed M   draw the program (classes, their order, code paths)
+                           from M and only the run (which thread runs which
+                           paths, the interleaving) from S: traces with one M
+                           and different S are different runs of one program
           --violations V   inversions to inject, at most C/8 (default 0)
           --summary        describe the generated program on stderr
 
@@ -67,6 +74,10 @@ struct Options {
                 let text = value(arg)
                 guard let v = UInt64(text.replacingUnderscores()) else { fail("--seed must be an unsigned integer, not '\(text)'") }
                 options.seed = v
+            case "--model-seed":
+                let text = value(arg)
+                guard let v = UInt64(text.replacingUnderscores()) else { fail("--model-seed must be an unsigned integer, not '\(text)'") }
+                options.modelSeed = v
             case "--summary": options.summary = true
             case "-h", "--help":
                 writeText(usage, to: 1)

@@ -115,7 +115,20 @@ struct ProgramModel {
     private(set) var workerNames: [String] = []
     private(set) var workerPaths: [[Int32]] = []
 
+    /// The program and who runs what, all drawn from `rng`.
     init(options: Options, rng: inout Xoshiro256) {
+        makeProgram(options: options, rng: &rng)
+        assignPaths(workers: options.threads - 1, rng: &rng)
+    }
+
+    /// The program (classes, order, paths) drawn from `rng`, which thread
+    /// runs which paths from `assignmentRNG` (`--model-seed`).
+    init(options: Options, rng: inout Xoshiro256, assignmentRNG: inout Xoshiro256) {
+        makeProgram(options: options, rng: &rng)
+        assignPaths(workers: options.threads - 1, rng: &assignmentRNG)
+    }
+
+    private mutating func makeProgram(options: Options, rng: inout Xoshiro256) {
         makeClasses(count: options.classes, rng: &rng)
         var baseEdges = Set<Int>()
         let baseCount = options.classes * 2
@@ -142,7 +155,6 @@ struct ProgramModel {
                 nextStack -= path.classes.count
             }
         }
-        assignPaths(workers: options.threads - 1, rng: &rng)
     }
 
     /// Calls `body(a, b)` for each dependency `a -> b` one run of `path` adds:

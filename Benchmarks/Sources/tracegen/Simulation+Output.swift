@@ -12,7 +12,7 @@ extension Simulation {
     mutating func writeHeader() {
         let o = options
         out.text("# lockcheck synthetic trace written by tracegen (Benchmarks/)\n")
-        out.text("# tracegen --events \(o.events) --threads \(o.threads) --classes \(o.classes) --seed \(o.seed) --violations \(o.violations)\n")
+        out.text("# tracegen --events \(o.events) --threads \(o.threads) --classes \(o.classes) --seed \(o.seed)\(o.modelSeed.map { " --model-seed \($0)" } ?? "") --violations \(o.violations)\n")
         out.text("# \(model.classes.count) lock classes in one global order (sleeping locks, then spinlocks, then raw locks);\n")
         out.text("# \(model.basePathCount) code paths nest 1-6 of them along it, and \(model.latePathCount) late paths add new dependencies\n")
         out.text("# (still in order) after 75% of the run. Expected report: \(o.violations) lock-order-inversion(s), nothing else.\n")

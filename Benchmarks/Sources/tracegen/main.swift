@@ -16,7 +16,14 @@ import Darwin
 
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
 var rng = Xoshiro256(seed: options.seed)
-let model = ProgramModel(options: options, rng: &rng)
+let model: ProgramModel
+if let modelSeed = options.modelSeed {
+    // One program (from the model seed), this run of it (from the seed).
+    var modelRNG = Xoshiro256(seed: modelSeed)
+    model = ProgramModel(options: options, rng: &modelRNG, assignmentRNG: &rng)
+} else {
+    model = ProgramModel(options: options, rng: &rng)
+}
 var simulation = Simulation(options: options, model: model, rng: rng, out: TraceWriter(fd: 1))
 simulation.run()
 if options.summary {
