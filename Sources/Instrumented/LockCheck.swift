@@ -33,7 +33,8 @@ public enum LockCheck {
     /// Settings of the live validator, fixed when it starts.
     public struct Options: Sendable {
         public var mode: Mode
-        /// Record a v1 trace of every event to this path.
+        /// Record a v1 trace of every event to this path; `%p` in it becomes
+        /// the process id (one trace per test process).
         public var tracePath: String?
         /// CONFIG_PROVE_RAW_LOCK_NESTING: spinlocks under raw spinlocks are reported.
         public var rawNesting: Bool

@@ -57,8 +57,9 @@ final class TraceRecorder: @unchecked Sendable {
     // MARK: Starting and stopping
 
     /// Opens `path` (truncating it) and writes the header and config.
-    func start(path: String) -> Bool {
-        lock.withLock {
+    func start(path template: String) -> Bool {
+        let path = Self.expand(template)
+        return lock.withLock {
             if fd >= 0 { closeLocked() }
             let newFD = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard newFD >= 0 else {
@@ -107,6 +108,12 @@ final class TraceRecorder: @unchecked Sendable {
         fd = -1
         threads = [:]
         out.buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// `path` with every `%p` replaced by the process id, so test processes
+    /// that share one `LOCKCHECK_TRACE` each write a trace of their own.
+    static func expand(_ path: String) -> String {
+        path.split(separator: "%p", omittingEmptySubsequences: false).joined(separator: String(getpid()))
     }
 
     // MARK: Events

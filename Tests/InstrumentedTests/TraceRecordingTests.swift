@@ -100,6 +100,19 @@ final class TraceRecordingTests: InstrumentedTestCase {
         XCTAssertEqual(try analyzedRules(path).rules, [])
     }
 
+    func test_percent_p_in_the_path_becomes_the_process_id() throws {
+        let template = NSTemporaryDirectory() + "lockcheck-pid-%p.log"
+        let expected = NSTemporaryDirectory() + "lockcheck-pid-\(getpid()).log"
+        defer { try? FileManager.default.removeItem(atPath: expected) }
+        XCTAssertTrue(LockCheck.startRecording(path: template))
+        let m = CheckedMutex(name: "pid.test")
+        m.withLock {}
+        LockCheck.stopRecording()
+        let text = try String(contentsOfFile: expected, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("lockcheck-trace 1\n"), text)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: template))
+    }
+
     func test_write_error_warns_and_the_program_continues() {
         XCTAssertFalse(LockCheck.startRecording(path: "/nonexistent-dir/trace.log"))
         XCTAssertFalse(LockCheck.startRecording(path: "/dev/full"))  // ENOSPC on the first write
