@@ -9,11 +9,11 @@ let package = Package(
     name: "lockcheck-benchmarks",
     dependencies: [
         // Only deferred-free-bench uses it (the queue under test).
-        .package(path: ".."),
+        .package(path: "lockcheck"),  // a link to the parent, so the identity is "lockcheck" wherever it is cloned
     ],
     targets: [
         .executableTarget(name: "tracegen"),
         // Issue 5: bulk-array vs linked-list reclaim, deferred vs immediate free enqueue cost.
-        .executableTarget(name: "deferred-free-bench", dependencies: [.product(name: "Instrumented", package: "main")]),
+        .executableTarget(name: "deferred-free-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck")]),
     ]
 )
