@@ -8,12 +8,17 @@ import PackageDescription
 let package = Package(
     name: "lockcheck-benchmarks",
     dependencies: [
-        // Only deferred-free-bench uses it (the queue under test).
+        // deferred-free-bench (the queue under test) and lock-bench (the instrumented locks).
         .package(path: "lockcheck"),  // a link to the parent, so the identity is "lockcheck" wherever it is cloned
     ],
     targets: [
         .executableTarget(name: "tracegen"),
         // Issue 5: bulk-array vs linked-list reclaim, deferred vs immediate free enqueue cost.
         .executableTarget(name: "deferred-free-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck")]),
+        // Issue 4: instrumented locks against plain pthread mutexes (validated, off, two threads,
+        // new dependencies, trace recording). Peers (TSan, Helgrind) are run by lock-bench.sh.
+        .executableTarget(name: "lock-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck"), "CUnwindProbe"]),
+        // lock-bench's direct stack-capture probe: unw_backtrace, the call UnwindStackCapture makes.
+        .target(name: "CUnwindProbe", linkerSettings: [.linkedLibrary("unwind")]),
     ]
 )

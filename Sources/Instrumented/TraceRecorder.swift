@@ -80,6 +80,7 @@ final class TraceRecorder: @unchecked Sendable {
             writeLocked()
             guard fd >= 0 else { return false }
             lc_store_relaxed_i64(sessionWord, sessions)
+            lc_set_seq_shared(1)
             if !exitHookInstalled {
                 exitHookInstalled = true
                 atexit { Runtime.shared?.recorder.flushAll() }
@@ -104,6 +105,7 @@ final class TraceRecorder: @unchecked Sendable {
 
     private func closeLocked() {
         lc_store_relaxed_i64(sessionWord, 0)
+        lc_set_seq_shared(0)
         if fd >= 0 { close(fd) }
         fd = -1
         threads = [:]

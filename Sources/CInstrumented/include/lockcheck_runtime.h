@@ -4,7 +4,7 @@
 //
 // - The per-thread slot: one `__thread` pointer (initial-exec TLS: one load
 //   relative to the thread pointer, ~1 ns) to the thread's runtime state.
-// - The global event counter (`seq`): one relaxed atomic increment per event.
+// - The event counter (`seq`): per thread, or process-wide while a trace is recorded.
 // - The spinning locks: a test-and-test-and-set spinlock and a
 //   reader/writer spinlock on plain memory.
 #ifndef LOCKCHECK_RUNTIME_H
@@ -26,10 +26,26 @@ static inline void lc_thread_set(void *state) { lc_thread_slot = state; }
 // MARK: Event counter
 
 extern uint64_t lc_seq_counter;
+/// Non-zero while a trace is recorded: then `seq` must order every thread's events.
+extern int lc_seq_shared;
+/// The calling thread's own event counter, used while nothing is recorded.
+extern __thread uint64_t lc_seq_thread __attribute__((tls_model("initial-exec")));
 
-/// The next `seq`: a process-wide counter, one relaxed atomic increment.
+/// The next `seq`. While a trace is recorded, a process-wide counter (one
+/// relaxed atomic increment on a cache line all threads write). Otherwise a
+/// per-thread counter, so threads on disjoint locks share no written memory:
+/// live reports then order a thread's own events, and cross-thread rules use
+/// the real order of the calls.
 static inline uint64_t lc_next_seq(void) {
-    return __atomic_add_fetch(&lc_seq_counter, 1, __ATOMIC_RELAXED);
+    if (__builtin_expect(__atomic_load_n(&lc_seq_shared, __ATOMIC_RELAXED) != 0, 0)) {
+        return __atomic_add_fetch(&lc_seq_counter, 1, __ATOMIC_RELAXED);
+    }
+    return ++lc_seq_thread;
+}
+
+/// Switches `seq` to the process-wide counter (recording) or back.
+static inline void lc_set_seq_shared(int shared) {
+    __atomic_store_n(&lc_seq_shared, shared, __ATOMIC_RELAXED);
 }
 
 /// The last `seq` handed out.

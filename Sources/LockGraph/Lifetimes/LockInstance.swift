@@ -30,12 +30,15 @@ public final class LockInstance: @unchecked Sendable {
         self.kind = kind
         self.id = id
         self.source = source
-        holders = .allocate(capacity: 2)
-        holders.initialize(repeating: 0, count: 2)
+        // A cache line of its own: two threads on two locks must not share
+        // the line their holder counts are incremented on.
+        holders = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+            .bindMemory(to: Int64.self, capacity: 8)
+        holders.initialize(repeating: 0, count: 8)
         freedFlag = holders + 1
     }
 
-    deinit { holders.deallocate() }
+    deinit { UnsafeMutableRawPointer(holders).deallocate() }
 
     /// Whether some thread holds the instance now (a relaxed atomic load).
     /// The live runtime keeps a freed-while-held instance alive with it.

@@ -1,0 +1,370 @@
+// lock-bench: the cost of instrumented locks (issue 4), as ratios to plain
+// pthread mutexes measured in the same process.
+//
+//   swift build -c release --package-path Benchmarks --product lock-bench
+//   Benchmarks/.build/release/lock-bench [--rounds R] [--iterations N]
+//
+// Without a worker argument, lock-bench starts itself once per configuration
+// (the validator's mode is fixed per process) and prints one table:
+//
+//   worker      environment                          measures
+//   validated   LOCKCHECK=report                     plain, CheckedMutex validated, 1 vs 2 threads,
+//                                                    new dependencies (stacks on), unw_backtrace
+//   nostacks    LOCKCHECK=report, captureStacks off  new dependencies without stack capture
+//   off         LOCKCHECK=off                        plain, CheckedMutex off, 1 vs 2 threads
+//   trace       LOCKCHECK=report LOCKCHECK_TRACE=…   plain, CheckedMutex validated + recorded
+//
+// The workload ("nested"): three locks A, B, C taken in that order and
+// released in reverse, over and over; one "op" is one lock + unlock, so an
+// iteration is 3 ops. Each worker first starts (and joins) a thread, so the
+// process is multi-threaded, as the issue asks. Every figure is the best of
+// R rounds; the plain and instrumented loops alternate round by round.
+import CUnwindProbe
+import Foundation
+import Instrumented
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: - Timing
+
+@inline(__always) func now() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+func argument(_ name: String, _ fallback: Int) -> Int {
+    let a = CommandLine.arguments
+    if let i = a.firstIndex(of: name), i + 1 < a.count, let v = Int(a[i + 1]) { return v }
+    return fallback
+}
+
+let rounds = argument("--rounds", 7)
+let iterations = argument("--iterations", 1_000_000)
+
+// MARK: - The workloads
+
+final class PlainLocks: @unchecked Sendable {
+    let m: [UnsafeMutablePointer<pthread_mutex_t>]
+    init() {
+        m = (0..<3).map { _ in
+            let p = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+            pthread_mutex_init(p, nil)
+            return p
+        }
+    }
+    @inline(never) func run(_ n: Int) {
+        let a = m[0], b = m[1], c = m[2]
+        for _ in 0..<n {
+            pthread_mutex_lock(a); pthread_mutex_lock(b); pthread_mutex_lock(c)
+            pthread_mutex_unlock(c); pthread_mutex_unlock(b); pthread_mutex_unlock(a)
+        }
+    }
+}
+
+final class CheckedLocks: @unchecked Sendable {
+    let a: CheckedMutex, b: CheckedMutex, c: CheckedMutex
+    /// Same `prefix` = same lock classes (the same code path on other objects).
+    init(prefix: String = "bench") {
+        a = CheckedMutex(name: "\(prefix).A")
+        b = CheckedMutex(name: "\(prefix).B")
+        c = CheckedMutex(name: "\(prefix).C")
+    }
+    @inline(never) func run(_ n: Int) {
+        for _ in 0..<n {
+            a.lock(); b.lock(); c.lock()
+            c.unlock(); b.unlock(); a.unlock()
+        }
+    }
+}
+
+/// ns per op (lock + unlock) of one call of `body(iterations)`.
+func time(_ n: Int, _ body: (Int) -> Void) -> Double {
+    let t0 = now()
+    body(n)
+    return Double(now() - t0) / Double(n * 3)
+}
+
+// MARK: - Threads
+
+final class ThreadJob: @unchecked Sendable {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+}
+
+func startThread(_ body: @escaping () -> Void) -> pthread_t {
+    var tid = pthread_t()
+    let job = Unmanaged.passRetained(ThreadJob(body)).toOpaque()
+    let rc = pthread_create(&tid, nil, { arg in
+        let job = Unmanaged<ThreadJob>.fromOpaque(arg!).takeRetainedValue()
+        job.body()
+        return nil
+    }, job)
+    precondition(rc == 0, "pthread_create: \(rc)")
+    return tid
+}
+
+func join(_ tid: pthread_t) { pthread_join(tid, nil) }
+
+/// Wall ns for `threads` threads each running `work(i)(iterations)` at once.
+/// Threads wait on a start flag, so creation is not timed.
+func parallel(_ threads: Int, _ n: Int, _ work: [(Int) -> Void]) -> Double {
+    let ready = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    ready.initialize(to: 0)
+    var mu = pthread_mutex_t(), cv = pthread_cond_t()
+    pthread_mutex_init(&mu, nil); pthread_cond_init(&cv, nil)
+    let go = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+    go.initialize(to: false)
+    let muP = withUnsafeMutablePointer(to: &mu) { $0 }, cvP = withUnsafeMutablePointer(to: &cv) { $0 }
+    let readyP = ready
+    var tids: [pthread_t] = []
+    for i in 0..<threads {
+        let w = work[i]
+        tids.append(startThread {
+            w(1_000)  // this thread's first events (per-thread state) before the clock starts
+            pthread_mutex_lock(muP)
+            readyP.pointee += 1
+            pthread_cond_broadcast(cvP)
+            while !go.pointee { pthread_cond_wait(cvP, muP) }
+            pthread_mutex_unlock(muP)
+            w(n)
+        })
+    }
+    pthread_mutex_lock(muP)
+    while readyP.pointee < threads { pthread_cond_wait(cvP, muP) }
+    let t0 = now()
+    go.pointee = true
+    pthread_cond_broadcast(cvP)
+    pthread_mutex_unlock(muP)
+    for t in tids { join(t) }
+    return Double(now() - t0)
+}
+
+// MARK: - Workers
+
+var results: [(String, Double)] = []
+func emit(_ key: String, _ value: Double) { print("\(key) \(value)") }
+
+/// Best-of-R: plain and checked nested loops, alternating.
+func measureNested(checked: CheckedLocks) -> (plain: Double, checked: Double) {
+    let plain = PlainLocks()
+    plain.run(iterations / 10); checked.run(iterations / 10)  // warm-up: validates the chains once
+    var bp = Double.infinity, bc = Double.infinity
+    for _ in 0..<rounds {
+        bp = min(bp, time(iterations, plain.run))
+        bc = min(bc, time(iterations, checked.run))
+    }
+    return (bp, bc)
+}
+
+/// 1 thread vs 2 threads, each on its own locks; throughput ratio (best of R).
+func measureScaling(prefix: (Int) -> String?) -> (one: Double, two: Double) {
+    let sets: [(Int) -> Void] = (0..<2).map { i in
+        if let p = prefix(i) { let l = CheckedLocks(prefix: p); return l.run } else { let l = PlainLocks(); return l.run }
+    }
+    var best1 = Double.infinity, best2 = Double.infinity
+    let n = iterations
+    for _ in 0..<rounds {
+        best1 = min(best1, parallel(1, n, [sets[0]]))
+        best2 = min(best2, parallel(2, n, sets))
+    }
+    // ns per op: wall / ops done by all threads
+    return (best1 / Double(n * 3), best2 / Double(2 * n * 3))
+}
+
+/// A new dependency each iteration: lock i then lock j (i < j) of a pool of
+/// fresh classes, a pair never taken before; j has no outgoing dependency
+/// yet, so the cycle search is trivial. Includes the new chain and the
+/// dependency insert (and the stack capture, when on). ns per pair.
+func measureFreshDependencies(round: Int, poolSize: Int) -> Double {
+    let pool = (0..<poolSize).map { CheckedMutex(name: "fresh.\(round).\($0)") }
+    for l in pool { l.lock(); l.unlock() }  // classes registered, single-lock chains seen
+    var pairs = 0
+    let t0 = now()
+    for j in 1..<poolSize {
+        let b = pool[j]
+        for i in 0..<j {
+            let a = pool[i]
+            a.lock(); b.lock(); b.unlock(); a.unlock()
+            pairs += 1
+        }
+    }
+    return Double(now() - t0) / Double(pairs)
+}
+
+/// A new dependency each iteration between two classes used nowhere else:
+/// lock 2k then lock 2k+1 of a pool of fresh, already registered classes.
+/// Nothing is reachable from or to either class, so every graph search is
+/// trivial: this is the fixed cost of a new chain + dependency (+ stack).
+func measureIsolatedDependencies(round: Int, pairs: Int) -> Double {
+    let pool = (0..<(2 * pairs)).map { CheckedMutex(name: "isolated.\(round).\($0)") }
+    for l in pool { l.lock(); l.unlock() }
+    let t0 = now()
+    for k in 0..<pairs {
+        let a = pool[2 * k], b = pool[2 * k + 1]
+        a.lock(); b.lock(); b.unlock(); a.unlock()
+    }
+    return Double(now() - t0) / Double(pairs)
+}
+
+func isolatedBest() -> Double {
+    var best = Double.infinity
+    for r in 0..<3 { best = min(best, measureIsolatedDependencies(round: r, pairs: 4_000)) }
+    return best
+}
+
+func startAThread() { join(startThread {}) }
+
+func workerValidated(stacks: Bool) {
+    startAThread()
+    if !stacks {
+        var best = Double.infinity
+        for r in 0..<3 { best = min(best, measureFreshDependencies(round: r, poolSize: 150)) }
+        emit("fresh_dep_ns", best)
+        emit("isolated_dep_ns", isolatedBest())
+        let (p, c) = measureNested(checked: CheckedLocks())
+        emit("plain_ns", p); emit("checked_ns", c)
+        if let s = LockCheck.statistics { emit("dependencies", Double(s.dependencies)); emit("stacks", Double(s.stacks)) }
+        return
+    }
+    let (p, c) = measureNested(checked: CheckedLocks())
+    emit("plain_ns", p); emit("checked_ns", c)
+    let same = measureScaling { _ in "scale.same" }            // same classes, disjoint locks
+    emit("same_1t_ns", same.one); emit("same_2t_ns", same.two)
+    let distinct = measureScaling { "scale.t\($0)" }      // distinct classes per thread
+    emit("distinct_1t_ns", distinct.one); emit("distinct_2t_ns", distinct.two)
+    let plain = measureScaling { _ in nil }
+    emit("plain_1t_ns", plain.one); emit("plain_2t_ns", plain.two)
+    var best = Double.infinity
+    for r in 0..<3 { best = min(best, measureFreshDependencies(round: r, poolSize: 150)) }
+    emit("fresh_dep_ns", best)
+    emit("isolated_dep_ns", isolatedBest())
+    // Direct: unw_backtrace from 12 frames down (about where the validator captures).
+    var bu = Double.infinity
+    var frames: Int32 = 0
+    for _ in 0..<rounds {
+        let n = 20_000
+        let t0 = now()
+        frames = unwind_probe(12, n)
+        bu = min(bu, Double(now() - t0) / Double(n))
+    }
+    emit("unw_backtrace_ns", bu); emit("unw_backtrace_frames", Double(frames))
+    if let s = LockCheck.statistics {
+        emit("violations", Double(s.totalViolations)); emit("dependencies", Double(s.dependencies)); emit("stacks", Double(s.stacks))
+    }
+}
+
+func workerOff() {
+    startAThread()
+    let (p, c) = measureNested(checked: CheckedLocks())
+    emit("plain_ns", p); emit("checked_ns", c)
+    let same = measureScaling { _ in "scale.same" }
+    emit("same_1t_ns", same.one); emit("same_2t_ns", same.two)
+    emit("enabled", LockCheck.isEnabled ? 1 : 0)
+}
+
+func workerTrace(path: String) {
+    startAThread()
+    let (p, c) = measureNested(checked: CheckedLocks())
+    emit("plain_ns", p); emit("checked_ns", c)
+    LockCheck.stopRecording()
+    var st = stat()
+    if stat(path, &st) == 0 { emit("trace_bytes", Double(st.st_size)) }
+    // events written: (warm-up + rounds) iterations × 6 events, plus the thread's own
+    emit("trace_events", Double((iterations / 10 + rounds * iterations) * 6))
+}
+
+// MARK: - Orchestrator
+
+func runWorker(_ name: String, env extra: [String: String]) -> [String: Double] {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0].hasPrefix("/")
+                          ? CommandLine.arguments[0]
+                          : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0])
+    p.arguments = ["--worker", name, "--rounds", "\(rounds)", "--iterations", "\(extra["ITER"] ?? "\(iterations)")"]
+    var env = ProcessInfo.processInfo.environment
+    for k in env.keys where k.hasPrefix("LOCKCHECK") { env[k] = nil }
+    for (k, v) in extra where k != "ITER" { env[k] = v }
+    p.environment = env
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    try! p.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    precondition(p.terminationStatus == 0, "worker \(name) failed: \(p.terminationStatus)")
+    var out: [String: Double] = [:]
+    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        let f = line.split(separator: " ")
+        if f.count == 2, let v = Double(f[1]) { out[String(f[0])] = v }
+    }
+    return out
+}
+
+func f(_ v: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", v) }
+func x(_ v: Double) -> String { String(format: "%.2f×", v) }
+
+func orchestrate() {
+    let tracePath = ProcessInfo.processInfo.environment["LOCK_BENCH_TRACE"] ?? "/tmp/lock-bench-trace.log"
+    let traceIterations = max(1, iterations / 10)
+    let v = runWorker("validated", env: ["LOCKCHECK": "report"])
+    let ns = runWorker("nostacks", env: ["LOCKCHECK": "report"])
+    let off = runWorker("off", env: ["LOCKCHECK": "off"])
+    let tr = runWorker("trace", env: ["LOCKCHECK": "report", "LOCKCHECK_TRACE": tracePath, "ITER": "\(traceIterations)"])
+    unlink(tracePath)
+
+    print("lock-bench: best of \(rounds) rounds, \(iterations) iterations × 3 ops (trace worker: \(traceIterations)); op = lock + unlock")
+    print("")
+    print("| # | measurement | ns/op | ratio | target |")
+    print("|---|---|---:|---:|---|")
+    print("| 1 | plain pthread mutex, nested A→B→C (validated worker's process) | \(f(v["plain_ns"]!)) | 1.00× | |")
+    let r2 = v["checked_ns"]! / v["plain_ns"]!
+    print("| 2 | `CheckedMutex`, validation on (`LOCKCHECK=report`), steady state | \(f(v["checked_ns"]!)) | \(x(r2)) of plain | ≤ 2× \(r2 <= 2 ? "met" : "missed") |")
+    let r3 = off["checked_ns"]! / off["plain_ns"]!
+    print("| 3 | `CheckedMutex`, validation off (`LOCKCHECK=off`; plain in that process: \(f(off["plain_ns"]!)) ns) | \(f(off["checked_ns"]!)) | \(x(r3)) of plain | ≤ 1.05× \(r3 <= 1.05 ? "met" : "missed") |")
+    let s = v["same_1t_ns"]! / v["same_2t_ns"]!
+    print("| 4 | 2 threads vs 1, disjoint locks, same classes, validated (ns/op per thread-op: 1t \(f(v["same_1t_ns"]!)), 2t \(f(v["same_2t_ns"]!))) | | \(x(s)) throughput | ≥ 1.8× \(s >= 1.8 ? "met" : "missed") |")
+    let d = v["distinct_1t_ns"]! / v["distinct_2t_ns"]!
+    print("| 4b | same, distinct classes per thread (1t \(f(v["distinct_1t_ns"]!)), 2t \(f(v["distinct_2t_ns"]!))) | | \(x(d)) throughput | |")
+    let pl = v["plain_1t_ns"]! / v["plain_2t_ns"]!
+    print("| 4c | same, plain pthread mutexes (1t \(f(v["plain_1t_ns"]!)), 2t \(f(v["plain_2t_ns"]!))) | | \(x(pl)) throughput | reference |")
+    let o = off["same_1t_ns"]! / off["same_2t_ns"]!
+    print("| 4d | same, `CheckedMutex` off (1t \(f(off["same_1t_ns"]!)), 2t \(f(off["same_2t_ns"]!))) | | \(x(o)) throughput | reference |")
+    let steady2 = 2 * v["checked_ns"]!, steady2NS = 2 * ns["checked_ns"]!
+    let iso = v["isolated_dep_ns"]! - steady2, isoNS = ns["isolated_dep_ns"]! - steady2NS
+    print("| 5a | a new dependency between two otherwise unused classes, stacks on, minus 2 steady ops (\(f(steady2)) ns) | \(f(iso)) | | per new dependency |")
+    print("| 5b | the same, `captureStacks: false` (separate process) | \(f(isoNS)) | | |")
+    print("| 5c | **one stack capture** = 5a − 5b (unw_backtrace + StackStore insert + trim) | \(f(iso - isoNS)) | | |")
+    let fresh = v["fresh_dep_ns"]! - steady2, freshNS = ns["fresh_dep_ns"]! - steady2NS
+    print("| 5e | a new dependency in a dense graph (150 classes, all 11,175 pairs i→j), stacks on / off | \(f(fresh)) / \(f(freshNS)) | | difference \(f(fresh - freshNS)) |")
+    print("| 5d | `unw_backtrace` alone, \(Int(v["unw_backtrace_frames"]!)) frames (CUnwindProbe) | \(f(v["unw_backtrace_ns"]!)) | | |")
+    let perEvent = (tr["checked_ns"]! - v["checked_ns"]!) / 2
+    let r6 = tr["checked_ns"]! / tr["plain_ns"]!
+    print("| 6 | `CheckedMutex` validated + `LOCKCHECK_TRACE` (plain in that process: \(f(tr["plain_ns"]!)) ns) | \(f(tr["checked_ns"]!)) | \(x(r6)) of plain | |")
+    let bytes = (tr["trace_bytes"] ?? 0) / (tr["trace_events"] ?? 1)
+    print("| 6b | **trace recorder per event** = (6 − 2) / 2 events per op (\(f(bytes, 1)) bytes/event) | \(f(perEvent)) | | |")
+    print("")
+    print("violations reported by the validated worker: \(Int(v["violations"] ?? -1)) (must be 0); off worker validator enabled: \(Int(off["enabled"] ?? -1)) (must be 0)")
+    print("RAW validated \(v.sorted { $0.key < $1.key })")
+    print("RAW nostacks \(ns.sorted { $0.key < $1.key })")
+    print("RAW off \(off.sorted { $0.key < $1.key })")
+    print("RAW trace \(tr.sorted { $0.key < $1.key })")
+}
+
+// MARK: - Entry
+
+let args = CommandLine.arguments
+if let i = args.firstIndex(of: "--worker"), i + 1 < args.count {
+    let worker = args[i + 1]
+    // Before the first lock. The environment (set by the orchestrator) overrides these.
+    LockCheck.configure(.init(mode: .report, captureStacks: worker != "nostacks"))
+    switch worker {
+    case "validated": workerValidated(stacks: true)
+    case "nostacks": workerValidated(stacks: false)
+    case "off": workerOff()
+    case "trace": workerTrace(path: ProcessInfo.processInfo.environment["LOCKCHECK_TRACE"]!)
+    default: fatalError("unknown worker \(worker)")
+    }
+} else {
+    orchestrate()
+}
