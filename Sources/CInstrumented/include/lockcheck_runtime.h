@@ -68,30 +68,6 @@ static inline void lc_cpu_relax(void) {
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
-// MARK: Symbols (slow path; defined in runtime.c)
-
-/// dladdr(3) for `address`: the containing object's path and base, the
-/// nearest dynamic symbol and its address. Returns 0 when nothing is known.
-int lc_symbol_info(const void *address, const char **object, uintptr_t *objectBase,
-                   const char **symbol, uintptr_t *symbolAddress);
-
-/// The calling thread's name (pthread_getname_np) into `buffer`; 0 on success.
-int lc_thread_name(char *buffer, size_t size);
-
-/// Names the calling thread (pthread_setname_np; at most 15 bytes are kept).
-void lc_set_thread_name(const char *name);
-
-/// malloc_usable_size(3).
-size_t lc_malloc_usable_size(void *pointer);
-
-/// The calling thread's kernel id (gettid).
-int64_t lc_gettid(void);
-
-/// The stack pointer of the caller's frame, approximately: an address inside
-/// the frame of the function that calls it (for trimming the runtime's own
-/// frames off captured stacks).
-static inline uintptr_t lc_frame_address(void) { return (uintptr_t)__builtin_frame_address(0); }
-
 #endif
 }
 
