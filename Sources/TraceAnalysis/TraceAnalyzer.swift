@@ -11,6 +11,12 @@ import LockTrace
 ///
 /// The validator is created when the first event arrives, with the first
 /// file's `config` lines under the caller's overrides.
+///
+/// Call ``finish()`` after the last input: lock-order and irq inversions are
+/// reported then, derived from the whole class graph, so that the same
+/// inversions are reported whatever the order of the inputs and however
+/// traces were grouped into saved graphs. Every other rule is reported as
+/// the events arrive.
 public final class TraceAnalyzer {
     /// Options of an analysis.
     public struct Options: Sendable {
@@ -22,8 +28,24 @@ public final class TraceAnalyzer {
         public var reorderWindow = 1 << 16
         /// Only parse; run no rule (to measure the reader alone).
         public var parseOnly = false
+        /// When lock-order and irq inversions are reported.
+        public var inversions = InversionReporting.wholeGraph
         public var limits = Configuration.Limits()
         public init() {}
+    }
+
+    /// When lock-order and irq inversions are reported.
+    public enum InversionReporting: Sendable {
+        /// By ``finish()``, derived from the whole class graph: the same for
+        /// every order of the inputs and every grouping of traces into saved
+        /// graphs (what `lockcheck analyze` does).
+        case wholeGraph
+        /// As the events arrive, each with the cycle or conflict the graph
+        /// held at that moment, as the live validator reports them: for
+        /// overlapping cycles, which ones are named depends on the order of
+        /// the events (and of the inputs). For checking that replaying a
+        /// recorded run reports what the live validator reported.
+        case asFound
     }
 
     public let options: Options
@@ -51,14 +73,54 @@ public final class TraceAnalyzer {
         }
     }
     private var progressMask = (1 << 20) - 1
-    private let onViolation: @Sendable (Violation) -> Void
+    private let router: ReportRouter
     private let warningSink = WarningSink()
     @exclusivity(unchecked) private var configuration: Configuration?
+    @exclusivity(unchecked) private var finished = false
 
-    /// - Parameter onViolation: Called once per distinct violation, in `seq` order within a file.
+    /// - Parameter onViolation: Called once per distinct violation: as the
+    ///   events arrive (in `seq` order within a file) for the rules about one
+    ///   thread, lock or pool and for the irq usage of a class; from
+    ///   ``finish()`` for lock-order and irq inversions.
     public init(options: Options = Options(), onViolation: @escaping @Sendable (Violation) -> Void) {
         self.options = options
-        self.onViolation = onViolation
+        self.router = ReportRouter(onViolation, holding: options.inversions == .wholeGraph)
+    }
+
+    /// Every violation reported so far, in the order reported.
+    public var violations: [Violation] { router.delivered }
+
+    /// Violations reported so far, per rule.
+    public var violationCounts: [RuleID: Int] { router.counts }
+
+    /// Ends the analysis: reports the lock-order and irq inversions of the
+    /// whole class graph (``Validator/wholeGraphInversions(reusing:budget:)``):
+    /// the same for every order of the inputs. A violation the streaming
+    /// checks found with the same classes keeps their report (the acquisition
+    /// that closed it, with the held stack). Call it once, after the last
+    /// ``analyze(_:)`` or ``merge(_:name:)``; a later call does nothing, and
+    /// inputs analysed after it report inversions as they find them.
+    /// - Complexity: See ``Validator/wholeGraphInversions(reusing:budget:)``:
+    ///   O(classes + dependencies) and a sort when the graph has no cycle.
+    public func finish() {
+        if finished { return }
+        finished = true
+        guard let engine = validator, !options.parseOnly, options.inversions == .wholeGraph else {
+            _ = router.stopHolding()
+            return
+        }
+        let found = engine.wholeGraphInversions(reusing: router.stopHolding())
+        for v in found { router.deliver(v) }
+        warnings += warningSink.drain()
+    }
+
+    /// What the analysis learned, to save with `--save-graph`: the class
+    /// graph with its usages, and every violation reported (call ``finish()`` first).
+    /// - Complexity: O(classes + dependencies + stack frames + violations).
+    public func graphFile() -> GraphFile {
+        var file = validator?.graphFile() ?? GraphFile()
+        file.violations = router.delivered
+        return file
     }
 
     /// Reads `reader` to its end and analyses it.
@@ -151,7 +213,8 @@ public final class TraceAnalyzer {
         }
         configuration = c
         let sink = warningSink
-        let v = Validator(configuration: c, stacks: stacks, onViolation: onViolation, onWarning: { sink.add($0) })
+        let router = router
+        let v = Validator(configuration: c, stacks: stacks, onViolation: { router.receive($0) }, onWarning: { sink.add($0) })
         validator = v
         return v
     }
@@ -287,6 +350,55 @@ struct FileReplay {
         self.name = name
         reorder = ReorderBuffer(window: window)
     }
+}
+
+/// Passes the engine's reports on, holding back lock-order and irq inversions
+/// (``RuleID/isDecidedOnWholeGraph``) until the analysis ends: they are only
+/// candidates then, whose text ``TraceAnalyzer/finish()`` reuses. Keeps what
+/// it delivered, for saved graphs. The engine may report from any thread.
+final class ReportRouter: @unchecked Sendable {
+    private let lock = PlainLock()
+    private let onViolation: @Sendable (Violation) -> Void
+    @exclusivity(unchecked) private var holding: Bool
+    @exclusivity(unchecked) private var heldBack: [Violation] = []
+    @exclusivity(unchecked) private var reported: [Violation] = []
+    @exclusivity(unchecked) private var perRule: [RuleID: Int] = [:]
+
+    init(_ onViolation: @escaping @Sendable (Violation) -> Void, holding: Bool) {
+        self.onViolation = onViolation
+        self.holding = holding
+    }
+
+    /// A report from the engine.
+    func receive(_ v: Violation) {
+        let held = lock.withLock { () -> Bool in
+            guard holding && v.rule.isDecidedOnWholeGraph else { return false }
+            heldBack.append(v)
+            return true
+        }
+        if !held { deliver(v) }
+    }
+
+    /// Passes `v` on to the caller.
+    func deliver(_ v: Violation) {
+        lock.withLock {
+            reported.append(v)
+            perRule[v.rule, default: 0] += 1
+        }
+        onViolation(v)
+    }
+
+    /// Stops holding reports back; returns those held.
+    func stopHolding() -> [Violation] {
+        lock.withLock {
+            holding = false
+            defer { heldBack = [] }
+            return heldBack
+        }
+    }
+
+    var delivered: [Violation] { lock.withLock { reported } }
+    var counts: [RuleID: Int] { lock.withLock { perRule } }
 }
 
 /// Collects the engine's warnings (they may come from any thread).

@@ -30,6 +30,7 @@ extension AnalysisOptions {
                 throw ExitCode(2)
             }
         }
+        analyzer.finish()
         for w in analyzer.warnings { Terminal.error("warning: \(w)") }
         return (analyzer, box.all)
     }

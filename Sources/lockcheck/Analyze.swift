@@ -86,6 +86,8 @@ struct Analyze: ParsableCommand {
                 throw ExitCode(2)
             }
         }
+        // Lock-order and irq inversions: from the whole graph, the same for any order of the inputs.
+        analyzer.finish()
         if let saveGraph {
             do {
                 try Inputs.saveGraph(analyzer, to: saveGraph)
@@ -98,7 +100,7 @@ struct Analyze: ParsableCommand {
         for w in analyzer.warnings { Terminal.error("warning: \(w)") }
         let stats = analyzer.validator?.statistics
         let summary = Summary(events: analyzer.events, threads: analyzer.threads, classes: stats?.classes ?? 0,
-                              dependencies: stats?.dependencies ?? 0, violations: stats?.violations ?? [:],
+                              dependencies: stats?.dependencies ?? 0, violations: analyzer.violationCounts,
                               truncated: analyzer.truncatedFiles, seconds: Clock.now - started, parseOnly: parseOnly,
                               warnings: analyzer.warnings)
         output.finish(summary)

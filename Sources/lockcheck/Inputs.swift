@@ -30,17 +30,20 @@ enum Inputs {
         }
     }
 
-    /// Whether the file starts with the graph header.
+    /// Whether the file starts like a graph file (`lockcheck-graph <version>`);
+    /// the parser checks the version.
     static func isGraphFile(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: GraphFile.header.utf8.count)) ?? Data()
-        return head == Data(GraphFile.header.utf8)
+        let magic = Data((GraphFile.magic + " ").utf8)
+        let head = (try? handle.read(upToCount: magic.count)) ?? Data()
+        return head == magic
     }
 
-    /// Writes what the analysis learned to `path` (`--save-graph`).
+    /// Writes what the analysis learned, with the violations it reported, to
+    /// `path` (`--save-graph`). Call after ``TraceAnalyzer/finish()``.
     static func saveGraph(_ analyzer: TraceAnalyzer, to path: String) throws {
-        let text = (analyzer.validator?.graphFile() ?? GraphFile()).serialized()
+        let text = analyzer.graphFile().serialized()
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {

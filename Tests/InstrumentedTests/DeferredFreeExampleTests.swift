@@ -48,7 +48,9 @@ final class DeferredFreeExampleTests: XCTestCase {
 
         final class Found: @unchecked Sendable { var items: [Violation] = [] }
         let found = Found()
-        try TraceAnalyzer { found.items.append($0) }.analyze(TraceReader(path: trace))
+        let analyzer = TraceAnalyzer { found.items.append($0) }
+        try analyzer.analyze(TraceReader(path: trace))
+        analyzer.finish()
         XCTAssertEqual(found.items.map(\.rule.rawValue).sorted(), expected.sorted(), "offline", file: file, line: line)
     }
 

@@ -51,6 +51,7 @@ final class ExampleTests: XCTestCase {
         let found = Found()
         let analyzer = TraceAnalyzer { found.items.append($0) }
         try analyzer.analyze(TraceReader(path: trace))
+        analyzer.finish()
         XCTAssertEqual(found.items.map(\.rule), [.lockOrderInversion])
         XCTAssertEqual(found.items.first?.classNames, ["Account.alice", "Account.bob"])
         XCTAssertEqual(found.items.first?.event.thread, "teller-2")
@@ -71,7 +72,9 @@ final class ExampleTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("lockcheck: stopping at violation [lock-order-inversion]"), r.stderr)
         final class Found: @unchecked Sendable { var items: [Violation] = [] }
         let found = Found()
-        try TraceAnalyzer { found.items.append($0) }.analyze(TraceReader(path: trace))
+        let analyzer = TraceAnalyzer { found.items.append($0) }
+        try analyzer.analyze(TraceReader(path: trace))
+        analyzer.finish()
         XCTAssertEqual(found.items.map(\.rule), [.lockOrderInversion], "the violating event was flushed before the trap")
     }
 }

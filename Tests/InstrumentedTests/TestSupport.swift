@@ -79,6 +79,7 @@ class InstrumentedTestCase: XCTestCase {
         let analyzer = TraceAnalyzer { found.add($0) }
         let reader = try TraceReader(path: path)
         try analyzer.analyze(reader)
+        analyzer.finish()
         return (found.rules, found.violations)
     }
 }

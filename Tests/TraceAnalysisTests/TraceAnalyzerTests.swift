@@ -19,6 +19,7 @@ final class TraceAnalyzerTests: XCTestCase {
         for (i, t) in traces.enumerated() {
             try a.analyze(TraceReader(name: "t\(i).log", bytes: Array(t.utf8)))
         }
+        a.finish()
         return (a, c)
     }
 

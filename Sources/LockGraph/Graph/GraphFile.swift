@@ -2,17 +2,28 @@
 /// each save a graph of kilobytes and one final job can merge them all and
 /// find inversions split between jobs, without the traces.
 ///
-/// Format version 1, one record per line, fields separated by TAB:
+/// Format version 2, one record per line, fields separated by TAB:
 ///
-///     lockcheck-graph 1
+///     lockcheck-graph 2
 ///     class <n> <kind> <subclass> <name>
 ///     usage <n> <bit> <thread> <site> <frame>…
 ///     edge <from> <to> <types> <thread> <site> <from-site> <frame>…
+///     violation <json>
 ///
 /// `<n>`, `<from>`, `<to>` index the file's `class` lines; `<bit>` is a
 /// ``UsageMask`` bit number; `<types>` the dependency-type bits in hex; a
 /// `<site>` is `seq:line:file` (line 0 when unknown, file possibly empty).
 /// Frames are the stack where the usage or dependency was first seen.
+/// `<json>` is one violation the run reported, as one line of JSON
+/// (``Violation/savedValue``): the rules about one thread, one lock, one pool
+/// (sleep-in-atomic, unlock-unheld, held-at-exit…) cannot be derived again
+/// from the graph, so a merge reports them from here; for lock-order and irq
+/// inversions, which a merge derives from the merged graph, the saved
+/// reports only lend their text.
+///
+/// Version 1 is version 2 without `violation` records; both are read, and
+/// version 2 is written. A reader that meets a version it does not know
+/// refuses the file with a clear error, never misreads it.
 public struct GraphFile: Sendable {
     /// A class as it appears in the file.
     public struct Class: Sendable, Hashable {
@@ -49,11 +60,21 @@ public struct GraphFile: Sendable {
     public var classes: [Class] = []
     public var usages: [Usage] = []
     public var edges: [Edge] = []
+    /// The violations the run reported (version 2).
+    public var violations: [Violation] = []
+    /// The format version the file was read in; files are written in ``currentVersion``.
+    public private(set) var version = GraphFile.currentVersion
 
     public init() {}
 
-    /// The header line of format version 1.
-    public static let header = "lockcheck-graph 1"
+    /// The first word of the header line, before the version.
+    public static let magic = "lockcheck-graph"
+    /// The version written.
+    public static let currentVersion = 2
+    /// The versions read.
+    public static let readableVersions = 1...2
+    /// The header line written: `lockcheck-graph 2`.
+    public static let header = "\(magic) \(currentVersion)"
 
     /// The text form, ending in a newline.
     /// - Complexity: O(size of the graph).
@@ -72,6 +93,10 @@ public struct GraphFile: Sendable {
         for e in edges {
             out += (["edge", "\(e.from)", "\(e.to)", String(e.types, radix: 16), clean(e.thread), site(e.site), site(e.fromSite)]
                     + e.stack.map(clean)).joined(separator: "\t") + "\n"
+        }
+        for v in violations {
+            // JSON escapes TAB and line ends inside strings: the record stays one line.
+            out += "violation\t" + v.savedValue.serialized(pretty: false) + "\n"
         }
         return out
     }
@@ -97,9 +122,14 @@ public struct GraphFile: Sendable {
             let lineBytes = raw.last == UInt8(ascii: "\r") ? raw.dropLast() : raw
             if lineBytes.isEmpty || lineBytes.first == UInt8(ascii: "#") { continue }
             if !sawHeader {
-                guard String(decoding: lineBytes, as: UTF8.self) == Self.header else {
+                let words = String(decoding: lineBytes, as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false)
+                guard words.count == 2, words[0] == Self.magic, let v = Int(words[1]) else {
                     throw FormatError(line: lineNumber, message: "not a lockcheck graph file (expected '\(Self.header)')")
                 }
+                guard Self.readableVersions.contains(v) else {
+                    throw FormatError(line: lineNumber, message: "graph format version \(v) is not supported (this lockcheck reads versions \(Self.readableVersions.lowerBound) to \(Self.readableVersions.upperBound)): use a newer lockcheck")
+                }
+                version = v
                 sawHeader = true
                 continue
             }
@@ -142,6 +172,15 @@ public struct GraphFile: Sendable {
                 }
                 edges.append(Edge(from: try classIndex(1), to: try classIndex(2), types: types, thread: f[4],
                                   site: try site(5), fromSite: try site(6), stack: Array(f.dropFirst(7))))
+            case "violation" where version >= 2:
+                guard f.count == 2 else { throw FormatError(line: lineNumber, message: "bad violation line (expected violation, one line of JSON)") }
+                do {
+                    violations.append(try Violation(saved: try JSONReport.parse(f[1])))
+                } catch let e as JSONReport.ParseError {
+                    throw FormatError(line: lineNumber, message: "bad violation JSON at column \(e.column): \(e.reason)")
+                } catch {
+                    throw FormatError(line: lineNumber, message: "bad violation: \(error)")
+                }
             default:
                 throw FormatError(line: lineNumber, message: "unknown record '\(f[0])'")
             }

@@ -12,10 +12,31 @@
 /// 3. A node is visited at most twice: once reached by a path ending in a
 ///    non-recursive acquisition, which dominates, and once by one that does not.
 ///
+/// Neighbours are followed in the graph's own order (the order dependencies
+/// were learned in) unless the caller passes an ``Adjacency``: the
+/// whole-graph checks pass one sorted by class name, so that what a search
+/// finds depends only on the graph, never on the order it was learned in.
+///
 /// - Complexity: O(classes + edges) per search; no allocation once the
 ///   buffers have grown to the graph's size.
 final class GraphSearch {
     enum Direction { case forward, backward }
+
+    /// Edge indices to follow out of (forward) and into (backward) each class,
+    /// in place of the graph's own lists; a class without a list has no edges.
+    struct Adjacency {
+        var forward: [[Int32]]
+        var backward: [[Int32]]
+
+        @inline(__always)
+        func edges(_ c: LockClassID, _ direction: Direction) -> ArraySlice<Int32> {
+            let lists = direction == .forward ? forward : backward
+            return c.index < lists.count ? lists[c.index][...] : []
+        }
+    }
+
+    /// Edges examined by every search so far: the whole-graph checks' work budget.
+    @exclusivity(unchecked) private(set) var edgesScanned = 0
 
     /// A node of the search: a class and whether the path to it ends in only
     /// recursive-read edges (lockdep's `only_xr`).
@@ -62,9 +83,10 @@ final class GraphSearch {
         return true
     }
 
-    /// Searches from `root` and returns the first node `match` accepts.
+    /// Searches from `root` and returns the first node `match` accepts,
+    /// following `adjacency` when given, the graph's own lists otherwise.
     func first(in graph: DependencyGraph, from root: LockClassID, rootOnlyRecursive: Bool,
-               direction: Direction, where match: (Node) -> Bool) -> Node? {
+               direction: Direction, adjacency: Adjacency? = nil, where match: (Node) -> Bool) -> Node? {
         prepare(slots: max(graph.classSlots, root.index + 1))
         let start = Node(lockClass: root, onlyRecursive: rootOnlyRecursive)
         self.root = start
@@ -75,7 +97,9 @@ final class GraphSearch {
             let node = queue[head]
             head += 1
             if match(node) { return node }
-            let list = direction == .forward ? graph.outgoing(node.lockClass) : graph.incoming(node.lockClass)
+            let list = adjacency?.edges(node.lockClass, direction)
+                ?? (direction == .forward ? graph.outgoing(node.lockClass) : graph.incoming(node.lockClass))[...]
+            edgesScanned &+= list.count
             for e in list {
                 let edge = graph.edges[Int(e)]
                 let types = direction == .forward ? edge.types : edge.types.reversed

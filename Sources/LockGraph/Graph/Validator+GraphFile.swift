@@ -34,13 +34,16 @@ extension Validator {
         GraphFile.Site(seq: s.seq, line: s.line, file: sourceName(s.source) ?? "")
     }
 
-    /// Merges a saved graph as if its events had been analysed here: every
-    /// usage and dependency goes through the same checks as a live one, so
-    /// inversions and irq conflicts between jobs are reported. Merging is a
-    /// union: the order of merges changes which stack is kept first, not
-    /// which violations exist.
+    /// Merges a saved graph as if its events had been analysed here: its
+    /// saved violations are reported (once per key, as any violation), and
+    /// every usage and dependency goes through the same checks as a live one,
+    /// so inversions and irq conflicts between jobs are found. Merging is a
+    /// union: the order of merges changes which stack is kept first, not the
+    /// graph; ``wholeGraphInversions(reusing:budget:)`` then derives the
+    /// inversions from that union alone.
     /// - Complexity: One graph search per new usage bit and dependency type.
     public func merge(_ file: GraphFile) {
+        for v in file.violations { report(v) }
         var sources: [String: SourceID] = [:]
         func site(_ s: GraphFile.Site, _ stack: [String]) -> EventSite {
             let source: SourceID

@@ -7,6 +7,10 @@
 // enabled — irq-unsafe. Proves: a thread holding the unsafe lock with
 // interrupts on can be interrupted by a handler that waits for the safe lock,
 // while another thread holds the safe lock and waits for the unsafe one.
+//
+// Live, each new dependency and usage is checked as it arrives; at the end of
+// an offline analysis every usage is checked against the final graph
+// (wholeGraphIrqInversions), which does not depend on the order of the inputs.
 
 extension Validator {
     /// lockdep's check_irq_usage for a new dependency prev -> next. Call under the graph lock.
@@ -45,23 +49,27 @@ extension Validator {
     /// just gained a usage bit. Call under the graph lock.
     func checkUsageAlongGraph(_ cls: LockClassID, mode: AcquireMode, state: IrqState, enabled: Bool, skipRoot: Bool,
                               thread t: ThreadState, site: EventSite, into found: inout [Violation]) {
+        guard let hit = usageConflict(cls, rootOnlyRecursive: enabled ? mode.isShared : mode == .recursiveShared,
+                                      state: state, enabled: enabled, skipRoot: skipRoot) else { return }
+        found.append(irqInversion(safe: hit.safe, unsafe: hit.unsafe, chain: hit.path.map(dependencyInfo),
+                                  thread: t, site: site, trying: nil, heldExcludingTop: false))
+    }
+
+    /// The search behind ``checkUsageAlongGraph``: for a new irq-unsafe
+    /// (`enabled`) usage of `cls`, the nearest irq-safe class behind it; for a
+    /// new irq-safe one, the nearest irq-unsafe class after it. Follows
+    /// `adjacency` when given. Call under the graph lock.
+    /// - Returns: The two classes and the dependency path from the safe one to the unsafe one.
+    func usageConflict(_ cls: LockClassID, rootOnlyRecursive: Bool, state: IrqState, enabled: Bool, skipRoot: Bool,
+                       adjacency: GraphSearch.Adjacency? = nil) -> (safe: LockClassID, unsafe: LockClassID, path: [Int])? {
         let wanted: UsageMask = [.bit(state, enabled: !enabled, read: false), .bit(state, enabled: !enabled, read: true)]
         let matches = { (node: GraphSearch.Node) in !(skipRoot && node.lockClass == cls) && self.usageMatches(node, wanted) }
-        if enabled {
-            // New irq-unsafe usage: is an irq-safe class behind it?
-            guard let hit = search.first(in: graph, from: cls, rootOnlyRecursive: mode.isShared,
-                                         direction: .backward, where: matches) else { return }
-            let path = search.path(to: hit, in: graph, direction: .backward)
-            found.append(irqInversion(safe: hit.lockClass, unsafe: cls, chain: path.map(dependencyInfo),
-                                      thread: t, site: site, trying: nil, heldExcludingTop: false))
-        } else {
-            // New irq-safe usage: is an irq-unsafe class after it?
-            guard let hit = search.first(in: graph, from: cls, rootOnlyRecursive: mode == .recursiveShared,
-                                         direction: .forward, where: matches) else { return }
-            let path = search.path(to: hit, in: graph, direction: .forward)
-            found.append(irqInversion(safe: cls, unsafe: hit.lockClass, chain: path.map(dependencyInfo),
-                                      thread: t, site: site, trying: nil, heldExcludingTop: false))
-        }
+        // New irq-unsafe usage: is an irq-safe class behind it? New irq-safe usage: an irq-unsafe one after it?
+        let direction: GraphSearch.Direction = enabled ? .backward : .forward
+        guard let hit = search.first(in: graph, from: cls, rootOnlyRecursive: rootOnlyRecursive, direction: direction,
+                                     adjacency: adjacency, where: matches) else { return nil }
+        let path = search.path(to: hit, in: graph, direction: direction)
+        return enabled ? (hit.lockClass, cls, path) : (cls, hit.lockClass, path)
     }
 
     /// lockdep's usage_match: read usages do not count at the end of an only-recursive path.
@@ -76,26 +84,39 @@ extension Validator {
                                         thread: edge.thread, site: siteInfo(edge.site), fromSite: siteInfo(edge.fromSite), isNew: false)
     }
 
+    /// The state a report names for the pair: hardirq when both classes
+    /// conflict in it, softirq otherwise.
+    private func irqInversionState(safe: LockClassID, unsafe: LockClassID) -> IrqState {
+        let safeUsage = classes.usageMask(safe).intersection(.usedInAll)
+        let unsafeUsage = classes.usageMask(unsafe).intersection(.enabledAll)
+        return !safeUsage.intersection([.usedInHardirq, .usedInHardirqRead]).isEmpty
+            && !unsafeUsage.intersection([.enabledHardirq, .enabledHardirqRead]).isEmpty ? .hardirq : .softirq
+    }
+
+    /// The dedup key of an irq inversion between these classes.
+    private func irqInversionKey(safe: LockClassID, unsafe: LockClassID) -> String {
+        violationKey(.irqLockInversion, [name(safe), name(unsafe)], detail: irqInversionState(safe: safe, unsafe: unsafe).name)
+    }
+
     private func irqInversion(safe: LockClassID, unsafe: LockClassID, chain: [Violation.DependencyInfo],
                               thread t: ThreadState, site: EventSite, trying: Violation.LockInfo?,
-                              heldExcludingTop: Bool) -> Violation {
+                              heldExcludingTop: Bool, what: String? = nil) -> Violation {
         let s = name(safe), u = name(unsafe)
         let safeUsage = classes.usageMask(safe).intersection(.usedInAll)
         let unsafeUsage = classes.usageMask(unsafe).intersection(.enabledAll)
-        let state: IrqState = !safeUsage.intersection([.usedInHardirq, .usedInHardirqRead]).isEmpty
-            && !unsafeUsage.intersection([.enabledHardirq, .enabledHardirqRead]).isEmpty ? .hardirq : .softirq
+        let state = irqInversionState(safe: safe, unsafe: unsafe)
         let irq = state.name.lowercased()
         var v = Violation(
             rule: .irqLockInversion,
             message: "\(state.name)-safe lock \(s) -> \(state.name)-unsafe lock \(u) order detected",
             explanation: "'\(s)' is used in \(irq) context and '\(u)' is taken with \(irq)s enabled, yet '\(u)' is acquired while '\(s)' is held; an interrupt can then deadlock the two.",
             classes: classList(safe == unsafe ? [safe] : [safe, unsafe]),
-            event: eventInfo(t, site, what: trying.map { "acquire \($0.className)" } ?? "usage change"),
+            event: eventInfo(t, site, what: what ?? trying.map { "acquire \($0.className)" } ?? "usage change"),
             trying: trying,
             held: heldInfo(t, excludingTop: heldExcludingTop),
             chain: chain,
             hint: "Take '\(u)' with \(irq)s disabled everywhere (it then becomes \(irq)-safe), or do not take '\(u)' while holding '\(s)'.",
-            key: violationKey(.irqLockInversion, [s, u], detail: state.name))
+            key: irqInversionKey(safe: safe, unsafe: unsafe))
         for (label, cls, mask) in [("\(state.name)-safe usage of \(s) was first seen at", safe, safeUsage),
                                    ("\(state.name)-unsafe usage of \(u) was first seen at", unsafe, unsafeUsage)] {
             let bit = UsageMask(rawValue: 1 << UInt32(mask.rawValue.trailingZeroBitCount))
@@ -106,5 +127,129 @@ extension Validator {
         v.scenario = Violation.Scenario(cpu0: ["lock(\(u));", "", "", "<Interrupt>", "  lock(\(s));"],
                                         cpu1: ["", "local_irq_disable();", "lock(\(s));", "lock(\(u));", ""])
         return v
+    }
+}
+
+// MARK: The whole graph
+
+/// An irq inversion of the final graph and usages: the usage bit it was
+/// searched for, and what the search found.
+struct GraphIrqInversion {
+    var lockClass: LockClassID
+    var bit: UsageMask
+    var safe: LockClassID
+    var unsafe: LockClassID
+    var path: [Int]
+    /// The violation's dedup key (rule + sorted class names + state).
+    var key: String
+}
+
+extension Validator {
+    /// The irq inversions of the whole graph, from its content alone (what
+    /// `lockcheck analyze` reports, whatever the order of its inputs): every
+    /// usage bit of every class, classes in name order and bits in
+    /// lockdep's mark_usage order, checked as lockdep's mark_lock_irq checks
+    /// a new one — against the final graph, whose dependencies and usages are
+    /// both unions and so do not depend on the order they were learned in.
+    /// Ties are broken by name. So every irq-unsafe class that an irq-safe one
+    /// reaches is reported with the nearest such safe class, and every
+    /// irq-safe class that reaches an irq-unsafe one with the nearest such
+    /// unsafe class; one report per pair and state.
+    ///
+    /// Stops once the searches have examined `budget` edges. Call under the graph lock.
+    /// - Complexity: O(classes + edges) to find, per state, which classes an
+    ///   irq-safe class reaches and which reach an irq-unsafe one; then one
+    ///   breadth-first search per usage bit of a class that can conflict, at
+    ///   most `budget` edges examined in all.
+    /// - Returns: The inversions, and how many usage bits were left unchecked.
+    func wholeGraphIrqInversions(_ view: CanonicalGraph, budget: Int) -> (found: [GraphIrqInversion], unchecked: Int) {
+        // Which classes can be in a conflict at all, per state: those an
+        // irq-safe class reaches (for their ENABLED bits) and those that reach
+        // an irq-unsafe class (for their USED_IN bits), ignoring dependency
+        // types — a cheap superset that spares the search everywhere else.
+        var downstreamOfSafe: [[Bool]] = []
+        var upstreamOfUnsafe: [[Bool]] = []
+        for state in IrqState.allCases {
+            let usedIn: UsageMask = [.bit(state, enabled: false, read: false), .bit(state, enabled: false, read: true)]
+            let enabled: UsageMask = [.bit(state, enabled: true, read: false), .bit(state, enabled: true, read: true)]
+            downstreamOfSafe.append(reachable(view, .forward) { !self.classes.usageMask($0).isDisjoint(with: usedIn) })
+            upstreamOfUnsafe.append(reachable(view, .backward) { !self.classes.usageMask($0).isDisjoint(with: enabled) })
+        }
+        var seen: Set<String> = []
+        var out: [GraphIrqInversion] = []
+        let start = search.edgesScanned
+        var pending = 0
+        for cls in view.ranked {
+            let usage = classes.usageMask(cls)
+            // USED_IN bits before ENABLED ones, as lockdep's mark_usage.
+            for bitNumber in [0, 1, 4, 5, 2, 3, 6, 7] {
+                let bit = UsageMask(rawValue: 1 << UInt32(bitNumber))
+                guard usage.contains(bit) else { continue }
+                let state: IrqState = bitNumber >= 4 ? .softirq : .hardirq
+                let enabled = bitNumber & 2 != 0, read = bitNumber & 1 != 0
+                let candidates = enabled ? downstreamOfSafe[Int(state.rawValue)] : upstreamOfUnsafe[Int(state.rawValue)]
+                guard candidates[cls.index] else { continue }
+                if search.edgesScanned - start >= budget {
+                    pending += 1
+                    continue
+                }
+                // As markUsage: a class in conflict with itself (inconsistent
+                // lock state) is not matched against its own usage again.
+                var conflicting: UsageMask = .bit(state, enabled: !enabled, read: false)
+                if !read { conflicting.formUnion(.bit(state, enabled: !enabled, read: true)) }
+                let skipRoot = !usage.isDisjoint(with: conflicting)
+                // A read usage came from a shared acquisition; a shared rwlock
+                // acquisition in irq context is a recursive read (Validator.acquire).
+                let rootOnlyRecursive = enabled ? read : read && classes[cls].kind == .rwlock
+                guard let hit = usageConflict(cls, rootOnlyRecursive: rootOnlyRecursive, state: state, enabled: enabled,
+                                              skipRoot: skipRoot, adjacency: view.all) else { continue }
+                let key = irqInversionKey(safe: hit.safe, unsafe: hit.unsafe)
+                if seen.insert(key).inserted {
+                    out.append(GraphIrqInversion(lockClass: cls, bit: bit, safe: hit.safe, unsafe: hit.unsafe,
+                                                 path: hit.path, key: key))
+                }
+            }
+        }
+        return (out, pending)
+    }
+
+    /// The report of an irq inversion found in the whole graph: the event is
+    /// where the usage it was searched for was first seen.
+    func irqInversion(_ found: GraphIrqInversion) -> Violation {
+        let first = usageSite(found.lockClass, found.bit)
+        let c = name(found.lockClass)
+        let state = found.bit.isDisjoint(with: [.usedInSoftirq, .usedInSoftirqRead, .enabledSoftirq, .enabledSoftirqRead])
+            ? "hardirq" : "softirq"
+        let what = found.bit.isDisjoint(with: .enabledAll) ? "acquire \(c) in \(state) context" : "acquire \(c) with \(state)s enabled"
+        return irqInversion(safe: found.safe, unsafe: found.unsafe, chain: found.path.map(dependencyInfo),
+                            thread: ThreadState(name: first?.thread ?? "?"), site: first?.site ?? EventSite(seq: 0),
+                            trying: nil, heldExcludingTop: false, what: what)
+    }
+
+    /// The classes reachable from (forward) or reaching (backward) a class
+    /// that `isSource` accepts, sources included, along any dependency.
+    /// - Complexity: O(classes + edges).
+    private func reachable(_ view: CanonicalGraph, _ direction: GraphSearch.Direction,
+                           from isSource: (LockClassID) -> Bool) -> [Bool] {
+        var mark = [Bool](repeating: false, count: view.all.forward.count)
+        var queue: [LockClassID] = []
+        for c in view.ranked where isSource(c) {
+            mark[c.index] = true
+            queue.append(c)
+        }
+        var head = 0
+        while head < queue.count {
+            let c = queue[head]
+            head += 1
+            for e in view.all.edges(c, direction) {
+                let edge = graph.edges[Int(e)]
+                let next = direction == .forward ? edge.to : edge.from
+                if !mark[next.index] {
+                    mark[next.index] = true
+                    queue.append(next)
+                }
+            }
+        }
+        return mark
     }
 }

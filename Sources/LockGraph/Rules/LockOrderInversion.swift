@@ -7,6 +7,11 @@
 // strong-path rule (see DependencyTypes), so read-read cycles that cannot
 // deadlock are not reported. Proves: threads following the edges of the cycle
 // concurrently can each hold one lock and wait for the next, forever.
+//
+// Two ways to report it: as the events arrive (live), the cycle each new
+// dependency closes; at the end of an offline analysis (`lockcheck analyze`),
+// the shortest cycle through every dependency on a cycle of the final graph
+// (wholeGraphCycles), which does not depend on the order of the inputs.
 
 extension Validator {
     /// lockdep's check_prevs_add: adds a dependency from each held lock in the
@@ -68,15 +73,40 @@ extension Validator {
     private func lockOrderInversion(prev: HeldLock, next: HeldLock, nextSite: EventSite, path: [Int],
                                     thread t: ThreadState) -> Violation {
         let p = name(prev.lockClass), n = name(next.lockClass)
-        var chain = [Violation.DependencyInfo(from: p, to: n, types: DependencyTypes.of(prev: prev.mode, next: next.mode).notation,
-                                              thread: t.name, site: siteInfo(nextSite), fromSite: siteInfo(prev.site), isNew: true)]
-        var ids = [prev.lockClass, next.lockClass]
+        let closing = Violation.DependencyInfo(from: p, to: n, types: DependencyTypes.of(prev: prev.mode, next: next.mode).notation,
+                                               thread: t.name, site: siteInfo(nextSite), fromSite: siteInfo(prev.site), isNew: true)
+        return lockOrderInversion(
+            from: prev.lockClass, to: next.lockClass, closing: closing, path: path,
+            message: "thread '\(t.name)' is trying to acquire lock \(n) while holding \(p), but the reverse order \(n) -> … -> \(p) was already seen",
+            event: eventInfo(t, nextSite, what: "acquire \(n)"), trying: lockInfo(next), held: heldInfo(t, excludingTop: true))
+    }
+
+    /// The report of a cycle found in the whole graph (``wholeGraphCycles``):
+    /// `closing` plays the new dependency, its thread and site the event, and
+    /// the lock it was taken under the held stack (all the graph keeps).
+    func lockOrderInversion(closing e: Int, path: [Int]) -> Violation {
+        let edge = graph.edges[e]
+        let p = name(edge.from), n = name(edge.to)
+        var closing = dependencyInfo(e)
+        closing.isNew = true
+        let prevMode: AcquireMode = edge.types.isDisjoint(with: [.en, .er]) ? .shared : .exclusive
+        let held = Violation.LockInfo(className: p, kind: classes[edge.from].kind.rawValue, mode: prevMode.token,
+                                      instance: 0, isTry: false, site: siteInfo(edge.fromSite))
+        return lockOrderInversion(
+            from: edge.from, to: edge.to, closing: closing, path: path,
+            message: "thread '\(edge.thread)' acquired lock \(n) while holding \(p), and the reverse order \(n) -> … -> \(p) was seen too",
+            event: eventInfo(ThreadState(name: edge.thread), edge.site, what: "acquire \(n)"), trying: nil, held: [held])
+    }
+
+    private func lockOrderInversion(from prev: LockClassID, to next: LockClassID, closing: Violation.DependencyInfo, path: [Int],
+                                    message: String, event: Violation.EventInfo, trying: Violation.LockInfo?,
+                                    held: [Violation.LockInfo]) -> Violation {
+        let p = name(prev), n = name(next)
+        var chain = [closing]
+        var ids = [prev, next]
         for e in path {
-            let edge = graph.edges[e]
-            ids.append(edge.to)
-            chain.append(Violation.DependencyInfo(from: name(edge.from), to: name(edge.to), types: edge.types.notation,
-                                                  thread: edge.thread, site: siteInfo(edge.site),
-                                                  fromSite: siteInfo(edge.fromSite), isNew: false))
+            ids.append(graph.edges[e].to)
+            chain.append(dependencyInfo(e))
         }
         let names = Array(Set(ids.map(name))).sorted()
         let explanation = names.count == 2
@@ -89,15 +119,92 @@ extension Validator {
             : Violation.Scenario(cpu0: ["lock(\(p));", "", "", "lock(\(n));"], cpu1: ["", "lock(\(parent));", "lock(\(p));", ""])
         return Violation(
             rule: .lockOrderInversion,
-            message: "thread '\(t.name)' is trying to acquire lock \(n) while holding \(p), but the reverse order \(n) -> … -> \(p) was already seen",
+            message: message,
             explanation: explanation,
             classes: classList(ids),
-            event: eventInfo(t, nextSite, what: "acquire \(n)"),
-            trying: lockInfo(next),
-            held: heldInfo(t, excludingTop: true),
+            event: event,
+            trying: trying,
+            held: held,
             chain: chain,
             scenario: scenario,
             hint: "Pick one global order for these locks and take them in it everywhere (see the chain for where each order was first seen). If two of them can never be held by two threads at once, give one a subclass (sub=) to tell the validator.",
             key: violationKey(.lockOrderInversion, names))
+    }
+}
+
+// MARK: The whole graph
+
+/// A cycle of the final class graph: the dependency it was searched for and
+/// the strong path back to that dependency's start.
+struct GraphCycle {
+    /// The edge whose cycle this is; the report's "new" dependency.
+    var closing: Int
+    /// The edges from the closing edge's end back to its start.
+    var path: [Int]
+    /// The violation's dedup key (rule + sorted class names).
+    var key: String
+}
+
+extension Validator {
+    /// The lock-order inversions of the whole graph, from its content alone
+    /// (what `lockcheck analyze` reports, whatever the order of its inputs):
+    /// for every dependency that can lie on a cycle, in name order, the
+    /// shortest strong cycle through it — the same search as for a new
+    /// dependency, with ties broken by name — one per set of classes.
+    ///
+    /// Streaming detection reports, for each closing dependency, the cycle
+    /// the graph held at that moment, so overlapping cycles come out
+    /// differently for different input orders; the union of dependencies does
+    /// not depend on the order, and neither does this. Every dependency on a
+    /// strong cycle is covered by at least one reported cycle.
+    ///
+    /// Stops once the searches have examined `budget` edges; the cycles of
+    /// the remaining dependencies (in name order) are not reported.
+    /// Call under the graph lock.
+    /// - Complexity: O(classes + edges) when the graph has no cycle (one pass
+    ///   of Tarjan's algorithm in ``CanonicalGraph``); otherwise one or two
+    ///   breadth-first searches inside its strongly connected component per
+    ///   dependency on a cycle, at most `budget` edges examined in all.
+    /// - Returns: The cycles, and how many dependencies on cycles were left unchecked.
+    func wholeGraphCycles(_ view: CanonicalGraph, budget: Int) -> (cycles: [GraphCycle], unchecked: Int) {
+        var seen: Set<String> = []
+        var out: [GraphCycle] = []
+        let start = search.edgesScanned
+        var checked = 0
+        for u in view.ranked {
+            for e in view.cyclic.edges(u, .forward) {
+                if search.edgesScanned - start >= budget { return (out, view.cyclicEdgeCount - checked) }
+                checked += 1
+                let edge = graph.edges[Int(e)]
+                var best: [Int]?
+                for (rootOnlyRecursive, prevExclusive) in Self.cycleSearches(edge.types) {
+                    // As checkAndAddDependency: a strong path from the edge's end back to its start.
+                    guard let hit = search.first(in: graph, from: edge.to, rootOnlyRecursive: rootOnlyRecursive,
+                                                 direction: .forward, adjacency: view.cyclic, where: { node in
+                                                     node.lockClass == edge.from && (prevExclusive || !node.onlyRecursive)
+                                                 }) else { continue }
+                    let path = search.path(to: hit, in: graph, direction: .forward)
+                    if best.map({ path.count < $0.count }) ?? true { best = path }
+                }
+                guard let path = best else { continue }
+                let names = Set(([edge.from, edge.to] + path.map { graph.edges[$0].to }).map(name)).sorted()
+                let key = violationKey(.lockOrderInversion, names)
+                if seen.insert(key).inserted { out.append(GraphCycle(closing: Int(e), path: path, key: key)) }
+            }
+        }
+        return (out, 0)
+    }
+
+    /// The searches a dependency of these types needs, as (the search starts
+    /// only-recursive, the start was held exclusive): one per acquisition
+    /// pair the types record, less those another one dominates (-(EN)->
+    /// dominates all; -(SR)-> is dominated by -(SN)-> and -(ER)->).
+    static func cycleSearches(_ types: DependencyTypes) -> [(rootOnlyRecursive: Bool, prevExclusive: Bool)] {
+        if types.contains(.en) { return [(false, true)] }
+        var out: [(Bool, Bool)] = []
+        if types.contains(.sn) { out.append((false, false)) }
+        if types.contains(.er) { out.append((true, true)) }
+        if out.isEmpty && types.contains(.sr) { out.append((true, false)) }
+        return out
     }
 }
