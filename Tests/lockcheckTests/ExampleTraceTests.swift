@@ -150,6 +150,48 @@ final class SavedGraphTests: XCTestCase {
         XCTAssertEqual(try mixed.rules(), ["lock-order-inversion"], "graphs and traces mix")
     }
 
+    /// The fingerprints of a JSON run's violations.
+    private func fingerprints(_ r: CommandResult) throws -> Set<String> {
+        let violations = try XCTUnwrap(try r.json()["violations"] as? [[String: Any]], r.stderr)
+        return Set(violations.compactMap { $0["fingerprint"] as? String })
+    }
+
+    private static let traces = ["split-inversion-a.log", "split-inversion-b.log", "abba-bank-transfer.log",
+                                 "seed-002-alloc-under-raw-lock.log", "seed-004-use-after-destroy.log"].map { "Examples/traces/\($0)" }
+
+    func test_every_order_of_the_inputs_reports_the_same_violations() throws {
+        let reference = try fingerprints(try Lockcheck.run(["analyze", "--format", "json"] + Self.traces))
+        XCTAssertGreaterThanOrEqual(reference.count, 4)
+        for order in [[4, 3, 2, 1, 0], [1, 0, 3, 2, 4], [2, 4, 0, 3, 1]] {
+            let r = try Lockcheck.run(["analyze", "--format", "json"] + order.map { Self.traces[$0] })
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertEqual(try fingerprints(r), reference, "order \(order)")
+        }
+    }
+
+    func test_merged_graphs_report_every_rule_the_traces_report() throws {
+        let dir = try TempDir()
+        var graphs: [String] = []
+        for (i, trace) in Self.traces.enumerated() {
+            let g = dir.path("job-\(i).lcg")
+            let r = try Lockcheck.run(["analyze", "--save-graph", g, trace])
+            XCTAssertLessThanOrEqual(r.status, 1, r.stderr)
+            graphs.append(g)
+        }
+        let together = try Lockcheck.run(["analyze", "--format", "json"] + Self.traces)
+        let merged = try Lockcheck.run(["analyze", "--format", "json"] + graphs.reversed())
+        XCTAssertEqual(merged.status, 1, merged.stderr)
+        XCTAssertEqual(try merged.rules().sorted(), try together.rules().sorted())
+        XCTAssertTrue(try merged.rules().contains("alloc-under-raw-lock"), "a per-process rule, carried by the graph")
+        XCTAssertEqual(try fingerprints(merged), try fingerprints(together))
+        // The text report of a carried violation is the one the job printed.
+        let job = try Lockcheck.run(["analyze", Self.traces[3]])
+        let fromGraph = try Lockcheck.run(["analyze", graphs[3]])
+        XCTAssertEqual(job.stdout.split(separator: "\n").dropLast(), fromGraph.stdout.split(separator: "\n").dropLast(),
+                       "all but the summary line")
+        XCTAssertTrue(fromGraph.stdout.contains("seed-002-alloc-under-raw-lock.log:"), fromGraph.stdout)
+    }
+
     func test_malformed_graph_file_is_exit_2_with_file_and_line() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(getpid()).graph").path
         try "lockcheck-graph 1\nedge\t0\t1\t8\n".write(toFile: path, atomically: true, encoding: .utf8)
