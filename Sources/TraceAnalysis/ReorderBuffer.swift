@@ -21,10 +21,15 @@ struct ReorderBuffer {
     /// Events that arrived after a later-seq event was already released.
     private(set) var tooLate = 0
 
+    /// Slots the FIFO starts with; it doubles as events wait, up to the
+    /// window: a file of a few events does not pay for the default window
+    /// (131,072 slots of a 92-byte event, 12 MB written for every file).
+    static let initialCapacity = 256
+
     init(window: Int) {
         self.window = max(window, 1)
         var cap = 1
-        while cap < self.window + 1 { cap <<= 1 }
+        while cap < min(self.window + 1, Self.initialCapacity) { cap <<= 1 }
         fifo = EventRing(capacity: cap)
     }
 
