@@ -37,6 +37,19 @@ final class ExplainTests: XCTestCase {
         }
     }
 
+    /// The DocC article "Every rule" has one section per rule id, in rules.md's order,
+    /// each with an example, why it is a bug, and a fix.
+    func test_the_every_rule_article_has_a_section_per_rule() throws {
+        let text = try String(contentsOfFile: Lockcheck.path("Sources/LockGraph/LockGraph.docc/EveryRule.md"), encoding: .utf8)
+        let sections = text.components(separatedBy: "\n### `").dropFirst()
+        XCTAssertEqual(sections.compactMap { $0.split(separator: "`").first.map(String.init) }, SARIFOutputTests.ruleIDs)
+        for section in sections {
+            for part in ["**Fires**", "**Why**", "**Fix**"] {
+                XCTAssertTrue(section.contains(part), "\(section.prefix(40)) lacks \(part)")
+            }
+        }
+    }
+
     func test_unknown_rule_exits_2() throws {
         for args in [["explain", "no-such-rule"], ["explain", "--example", "lock-order"], ["explain", "--example"]] {
             let r = try Lockcheck.run(args)
