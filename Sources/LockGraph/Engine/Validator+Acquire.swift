@@ -21,12 +21,55 @@ extension Validator {
     public func acquire(_ lock: LockInstance, mode: AcquireMode = .exclusive, isTry: Bool = false,
                         subclass: UInt32 = 0, nestLock: LockInstance? = nil,
                         thread t: ThreadState, site: EventSite) {
-        if lock.isFreed { useAfterDestroy(lock: lock, thread: t, site: site) }
-        let kind = lock.kind
-        if kind == .recursiveMutex, let i = t.heldIndex(of: lock) {
-            t.held[i].recursion += 1
+        if mode == .exclusive && !isTry && subclass == 0 && nestLock == nil {
+            acquireExclusive(lock, thread: t, site: site)
             return
         }
+        guard let freed = begin(lock, thread: t, site: site) else { return }
+        acquireChecked(lock, mode: mode, isTry: isTry, subclass: subclass, nestLock: nestLock, freed: freed,
+                       thread: t, site: site)
+    }
+
+    /// ``acquire(_:mode:isTry:subclass:nestLock:thread:site:)`` of the usual
+    /// kind: exclusive, blocking, subclass 0, no nest lock.
+    ///
+    /// An acquisition this thread already found clean in the same context, on
+    /// top of the same held chain (see ``AcquireMemo``), is only pushed on the
+    /// held stack: one thread-local probe replaces the checks.
+    @inline(__always)
+    public func acquireExclusive(_ lock: LockInstance, thread t: ThreadState, site: EventSite) {
+        guard let freed = begin(lock, thread: t, site: site) else { return }
+        if t.held.count < heldDepthLimit {
+            let key = t.memo.key(after: t.chainKey, taking: lock.lockClass, tag: t.memoTag)
+            if key != 0 {
+                push(lock, lockClass: lock.lockClass, mode: .exclusive, isTry: false, wait: effectiveWaitType(lock.kind),
+                     chainKey: key, site: site, nestLock: nil, thread: t)
+                return
+            }
+        }
+        acquireChecked(lock, mode: .exclusive, isTry: false, subclass: 0, nestLock: nil, freed: freed, thread: t, site: site)
+    }
+
+    /// The first steps of every acquisition: `use-after-destroy`, and a
+    /// recursive mutex its owner takes again (counted, nothing else).
+    /// - Returns: Whether the lock was freed, or nil when the acquisition is done.
+    @inline(__always)
+    private func begin(_ lock: LockInstance, thread t: ThreadState, site: EventSite) -> Bool? {
+        let freed = lock.isFreed
+        if freed { useAfterDestroy(lock: lock, thread: t, site: site) }
+        if lock.kind == .recursiveMutex, let i = t.heldIndex(of: lock) {
+            t.held[i].recursion += 1
+            return nil
+        }
+        return freed
+    }
+
+    /// The checks of ``acquire(_:mode:isTry:subclass:nestLock:thread:site:)``
+    /// past use-after-destroy and recursion: everything the memo can skip.
+    @inline(never)
+    private func acquireChecked(_ lock: LockInstance, mode: AcquireMode, isTry: Bool, subclass: UInt32,
+                                nestLock: LockInstance?, freed: Bool, thread t: ThreadState, site: EventSite) {
+        let kind = lock.kind
         let ctx = t.irqContext
         var mode = kind.isReaderWriter ? mode : .exclusive
         // Queued rwlocks let readers in interrupt context recurse (lockdep's
@@ -36,25 +79,49 @@ extension Validator {
         let wait = effectiveWaitType(kind)
 
         let needed = t.usage(shared: mode.isShared, isTry: isTry)
+        var clean = !freed
         if !classes.usageMask(cls).isSuperset(of: needed) && !classes.isOverflow(cls) {
             markUsage(needed, lockClass: cls, mode: mode, thread: t, site: site)
+            clean = false
         }
         if !isTry {
             if kind.waitType == .sleep {
-                if t.isAtomic { sleepInAtomic(acquiring: lock, lockClass: cls, mode: mode, thread: t, site: site) }
+                if t.isAtomic {
+                    sleepInAtomic(acquiring: lock, lockClass: cls, mode: mode, thread: t, site: site)
+                    clean = false
+                }
             } else if wait > t.waitContextBound(irqContext: ctx, configWait: configWait) {
                 invalidWaitContext(acquiring: lock, lockClass: cls, mode: mode, thread: t, site: site)
+                clean = false
             }
         }
 
         let inContext = t.held.last.map { $0.irqContext == ctx } ?? false
-        let before = inContext ? t.chainKey : UInt64(ctx) &+ 1
+        let prev = t.chainKey
+        let before = inContext ? prev : UInt64(ctx) &+ 1
         let key = ChainCache.extend(before, with: UInt64(cls.rawValue) | UInt64(mode.rawValue) << 32)
-        if t.held.count >= configuration.limits.heldDepth {
-            warnOnce("held-depth", "thread '\(t.name)' holds more than \(configuration.limits.heldDepth) locks: deeper acquisitions are tracked but not validated")
+        if t.held.count >= heldDepthLimit {
+            warnOnce("held-depth", "thread '\(t.name)' holds more than \(heldDepthLimit) locks: deeper acquisitions are tracked but not validated")
         }
+        let tag = t.memoTag
+        push(lock, lockClass: cls, mode: mode, isTry: isTry, wait: wait, chainKey: key, site: site, nestLock: nestLock, thread: t)
+        guard !isTry, t.held.count <= heldDepthLimit else { return }
+        if !chains.contains(key) {
+            validateChain(thread: t, key: key, chainHead: !inContext)
+        } else if clean && mode == .exclusive && subclass == 0 && nestLock == nil {
+            // Taken again here, this acquisition would only be pushed: remember that.
+            t.memo.insert(prev: prev, cls: cls, tag: tag, key: key)
+        }
+    }
+
+    /// Records `lock` as held by `t` (lockdep's held_lock), with one atomic
+    /// increment of its holder count.
+    @inline(__always)
+    private func push(_ lock: LockInstance, lockClass cls: LockClassID, mode: AcquireMode, isTry: Bool, wait: WaitType,
+                      chainKey key: UInt64, site: EventSite, nestLock: LockInstance?, thread t: ThreadState) {
+        let kind = lock.kind
         t.held.append(HeldLock(instance: ObjectIdentifier(lock), instanceID: lock.id, lockClass: cls, kind: kind,
-                               mode: mode, isTry: isTry, irqContext: ctx, waitType: wait, recursion: 0,
+                               mode: mode, isTry: isTry, irqContext: t.irqContext, waitType: wait, recursion: 0,
                                chainKey: key, site: site,
                                nestInstance: nestLock.map(ObjectIdentifier.init)))
         if kind.spins {
@@ -62,10 +129,10 @@ extension Validator {
             if kind == .rawSpinlock { t.rawHeld += 1 }
         }
         lock.addHolder(1)
-        if !isTry, t.held.count <= configuration.limits.heldDepth, !chains.contains(key) {
-            validateChain(thread: t, key: key, chainHead: !inContext)
-        }
     }
+
+    /// The held-stack depth past which acquisitions are tracked but not validated.
+    @inline(__always) var heldDepthLimit: Int { configuration.limits.heldDepth }
 
     /// The wait type `kind` has under this configuration.
     @inline(__always)

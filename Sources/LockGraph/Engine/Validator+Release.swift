@@ -9,6 +9,20 @@ extension Validator {
     ///   one atomic decrement.
     @inline(__always)
     public func release(_ lock: LockInstance, thread t: ThreadState, site: EventSite) {
+        let top = t.held.count - 1
+        if top >= 0 && t.held[top].instance == ObjectIdentifier(lock) && t.held[top].recursion == 0 {
+            // The innermost lock, the usual case: pop it.
+            t.held.dropLast()
+            dropHolder(lock, thread: t)
+            return
+        }
+        releaseInner(lock, thread: t, site: site)
+    }
+
+    /// A release of a lock below the top of the held stack, of a recursive
+    /// mutex taken more than once, or of a lock not held.
+    @inline(never)
+    private func releaseInner(_ lock: LockInstance, thread t: ThreadState, site: EventSite) {
         guard let i = t.heldIndex(of: lock) else {
             unlockUnheld(lock, thread: t, site: site)
             return
@@ -17,13 +31,19 @@ extension Validator {
             t.held[i].recursion -= 1
             return
         }
-        let h = i == t.held.count - 1 ? t.held.removeLast() : t.held.remove(at: i)
-        if h.kind.spins {
+        _ = t.held.remove(at: i)
+        dropHolder(lock, thread: t)
+        if i < t.held.count { t.rebuildChainKeys(from: i) }
+    }
+
+    @inline(__always)
+    private func dropHolder(_ lock: LockInstance, thread t: ThreadState) {
+        let kind = lock.kind
+        if kind.spins {
             t.spinningHeld -= 1
-            if h.kind == .rawSpinlock { t.rawHeld -= 1 }
+            if kind == .rawSpinlock { t.rawHeld -= 1 }
         }
         lock.addHolder(-1)
-        if i < t.held.count { t.rebuildChainKeys(from: i) }
     }
 }
 

@@ -2,7 +2,7 @@
 ///
 /// A plain buffer rather than an Array, so the hot path pays no
 /// copy-on-write uniqueness check and no reference counting per push and pop.
-/// - Complexity: `append` and `removeLast` O(1) amortized; `remove(at:)` O(n − i).
+/// - Complexity: `append` and `dropLast` O(1) amortized; `remove(at:)` O(n − i).
 struct HeldStack: RandomAccessCollection {
     private var base: UnsafeMutablePointer<HeldLock>
     private(set) var count = 0
@@ -35,10 +35,10 @@ struct HeldStack: RandomAccessCollection {
         count += 1
     }
 
+    /// Removes the top entry (held locks are plain values: nothing to destroy).
     @inline(__always)
-    mutating func removeLast() -> HeldLock {
+    mutating func dropLast() {
         count -= 1
-        return (base + count).move()
     }
 
     mutating func remove(at i: Int) -> HeldLock {

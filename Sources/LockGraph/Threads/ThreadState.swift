@@ -35,6 +35,10 @@ public final class ThreadState: @unchecked Sendable {
     @exclusivity(unchecked) public internal(set) var exited = false
     /// Whether the held-depth warning was given.
     @exclusivity(unchecked) var depthWarned = false
+    /// Clean acquisitions of this thread, by context (see ``AcquireMemo``).
+    let memo = AcquireMemo()
+    /// Counts context changes: memo entries of an earlier epoch never match.
+    @exclusivity(unchecked) private(set) var contextEpoch: UInt64 = 0
 
     struct RCUSection: Sendable {
         var flavor: RCUFlavor
@@ -50,15 +54,21 @@ public final class ThreadState: @unchecked Sendable {
         updateContext()
     }
 
-    deinit { held.deallocate() }
+    deinit {
+        held.deallocate()
+        memo.deallocate()
+    }
 
     /// The chain key of the current held stack.
     @inline(__always) var chainKey: UInt64 { held.last?.chainKey ?? 0 }
 
-    /// lockdep's irq_context of the thread now.
-    @inline(__always) var irqContext: UInt8 {
-        (hardirqDepth > 0 ? IrqContext.hardirq : 0) | (softirqDepth > 0 ? IrqContext.softirq : 0)
-    }
+    /// lockdep's irq_context of the thread now; recomputed by ``updateContext()``.
+    @exclusivity(unchecked) private(set) var irqContext: UInt8 = IrqContext.process
+
+    /// What, besides the held chain and the class, decides whether an
+    /// acquisition is clean: the context epoch, and whether a spinning lock
+    /// is held (possibly from an outer context).
+    @inline(__always) var memoTag: UInt64 { contextEpoch << 1 | (spinningHeld > 0 ? 1 : 0) }
 
     /// Hardirqs are off: explicitly, or inside a hardirq handler. A `threaded`
     /// handler also runs with hardirqs off here: it is lockdep's
@@ -91,6 +101,8 @@ public final class ThreadState: @unchecked Sendable {
 
     /// Recomputes the cached context facts; call after every context change.
     func updateContext() {
+        contextEpoch &+= 1
+        irqContext = (hardirqDepth > 0 ? IrqContext.hardirq : 0) | (softirqDepth > 0 ? IrqContext.softirq : 0)
         atomicContext = hardirqDepth > 0 || softirqDepth > 0 || irqsOff
             || softirqsOffCount > 0 || preemptCount > 0 || !rcuSections.isEmpty
         func bits(_ read: Bool, _ isTry: Bool) -> UsageMask {

@@ -1,0 +1,51 @@
+/// A thread's memo of clean acquisitions: "in this context, on top of the
+/// chain `prev`, taking a lock of class `cls` (exclusively, blocking,
+/// subclass 0, no nest lock) was checked and found clean; its chain key is
+/// `key`".
+///
+/// A hit lets ``Validator/acquire(_:mode:isTry:subclass:nestLock:thread:site:)``
+/// skip the usage, sleep and wait-context checks and the chain-cache probe.
+/// Each of them depends only on what the memo's key and tag hold — the
+/// context (fixed within one ``ThreadState/contextEpoch``), the held chain
+/// of the current context (`prev`), whether a spinning lock is held, and the
+/// class — or only moves towards "clean" (usage bits are only added,
+/// validated chains only inserted). Thread-local: no atomics, no shared line.
+/// Direct-mapped; a miss costs the normal path and nothing else.
+struct AcquireMemo {
+    struct Entry {
+        var prev: UInt64
+        /// The chain key after the acquisition; 0: empty entry.
+        var key: UInt64
+        var tag: UInt64
+        var cls: UInt32
+    }
+
+    static let size = 64
+    private let entries: UnsafeMutablePointer<Entry>
+
+    init() {
+        entries = .allocate(capacity: Self.size)
+        entries.initialize(repeating: Entry(prev: 0, key: 0, tag: 0, cls: 0), count: Self.size)
+    }
+
+    /// Frees the entries; the owner calls it once, from its deinit.
+    func deallocate() { entries.deallocate() }
+
+    @inline(__always)
+    private static func slot(_ prev: UInt64, _ cls: LockClassID) -> Int {
+        Int(truncatingIfNeeded: (prev ^ UInt64(cls.rawValue) &* 0x9E37_79B9_7F4A_7C15) >> 58)
+    }
+
+    /// The chain key a clean acquisition of `cls` on top of `prev` produced
+    /// under `tag`, or 0 if there is none.
+    @inline(__always)
+    func key(after prev: UInt64, taking cls: LockClassID, tag: UInt64) -> UInt64 {
+        let e = entries[Self.slot(prev, cls)]
+        return e.prev == prev && e.cls == cls.rawValue && e.tag == tag ? e.key : 0
+    }
+
+    /// Remembers a clean acquisition (replacing whatever shared its slot).
+    func insert(prev: UInt64, cls: LockClassID, tag: UInt64, key: UInt64) {
+        entries[Self.slot(prev, cls)] = Entry(prev: prev, key: key, tag: tag, cls: cls.rawValue)
+    }
+}

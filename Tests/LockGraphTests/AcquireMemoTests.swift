@@ -1,0 +1,90 @@
+import LockGraph
+import XCTest
+
+/// The per-thread memo of clean acquisitions (`AcquireMemo`) must never hide
+/// a violation: every test first takes its locks cleanly, often enough that
+/// the memo serves them, then takes the same locks where a rule fires.
+final class AcquireMemoTests: XCTestCase {
+    /// Takes `body`'s locks three times in a clean setting: checked once, then served by the memo.
+    private func warm(_ s: Scenario, _ body: () -> Void) {
+        for _ in 0..<3 { body() }
+        s.expectSilent("warm-up")
+    }
+
+    func test_memoizedSleepingLock_takenInEveryAtomicContext_fires() {
+        for context in SleepInAtomicTests.Context.allCases {
+            let s = Scenario()
+            s.declare(.mutex, "sleeping_mutex")
+            s.declare(.spinlock, "spin_S")
+            s.declare(.rwlock, "rw_S")
+            s.declare(.rawSpinlock, "raw_S")
+            warm(s) { s.lock("sleeping_mutex"); s.unlock("sleeping_mutex") }
+            context.enter(s)
+            s.lock("sleeping_mutex")
+            var expected = [Expected(.sleepInAtomic, ["sleeping_mutex", context.heldName].compactMap { $0 })]
+            if [.hardirq, .threadedHardirq, .softirq].contains(context) {
+                // Taken with interrupts enabled before, now in their handler.
+                expected.append(Expected(.inconsistentLockState, ["sleeping_mutex"]))
+            }
+            s.expect(expected, "\(context)")
+        }
+    }
+
+    func test_memoizedIrqUnsafeRawSpinlock_takenInHardirq_fires() {
+        let s = Scenario()
+        s.declare(.rawSpinlock, "S")
+        warm(s) { s.lock("S"); s.unlock("S") }
+        s.inHardirq { s.lock("S"); s.unlock("S") }
+        s.expect(fires(.inconsistentLockState, "S"))
+    }
+
+    func test_memoizedSpinlock_underRawSpinlockAndInHardirq_fires() {
+        let s = Scenario()
+        s.declare(.spinlock, "spin")
+        s.declare(.rawSpinlock, "raw")
+        warm(s) { s.lock("spin"); s.unlock("spin") }
+        s.lock("raw"); s.lock("spin"); s.unlock("spin"); s.unlock("raw")
+        s.expect(fires(.invalidWaitContext, "spin", "raw"))
+    }
+
+    func test_memoizedLock_afterLockFree_fires() {
+        let s = Scenario()
+        s.declare(.mutex, "L")
+        warm(s) { s.lock("L"); s.unlock("L") }
+        s.lockFree("L")
+        s.lock("L")
+        s.expect(fires(.useAfterDestroy, "L"))
+    }
+
+    func test_memoizedOrder_thenReversed_fires() {
+        let s = Scenario()
+        s.declare(.mutex, "A", "B")
+        warm(s) { s.lockUnlock2("A", "B") }
+        s.lockUnlock2("B", "A")
+        s.expect(fires(.lockOrderInversion, "A", "B"))
+    }
+
+    func test_memoizedChain_onAnotherThread_isValidatedThere() {
+        let s = Scenario()
+        s.declare(.mutex, "A", "B")
+        s.thread("t1") { warm(s) { s.lockUnlock2("A", "B") } }
+        s.thread("t2") { s.lockUnlock2("B", "A") }
+        s.expect(fires(.lockOrderInversion, "A", "B"))
+    }
+
+    func test_memoizedLock_heldAgain_recursiveLockFires() {
+        let s = Scenario()
+        s.declare(.mutex, "A")
+        warm(s) { s.lock("A"); s.unlock("A") }
+        s.lock("A"); s.lock("A")
+        s.expect(fires(.recursiveLock, "A"))
+    }
+
+    func test_memoizedAcquisitions_unlockUnbalanced_fires() {
+        let s = Scenario()
+        s.declare(.mutex, "A")
+        warm(s) { s.lock("A"); s.unlock("A") }
+        s.unlock("A")
+        s.expect(fires(.unlockUnheld, "A"))
+    }
+}
