@@ -35,41 +35,54 @@ public final class LockIdentity: @unchecked Sendable {
 
     /// Validates an acquisition: call before blocking on the real lock, or
     /// after a successful trylock with `isTry`.
-    /// - Complexity: A validated chain: TLS, one atomic seq increment, the
-    ///   engine's chain-cache probe; plus one buffered line when recording.
+    /// - Complexity: A validated chain: TLS, the engine's chain-cache probe,
+    ///   no reference counting; plus one buffered line when recording.
     @inline(__always)
     func acquire(_ mode: AcquireMode = .exclusive, isTry: Bool = false, subclass: UInt32 = 0, nest: LockIdentity? = nil) {
-        PerThread.withEvent { pt in
-            let seq = lc_next_seq()
-            pt.validatorRef._withUnsafeGuaranteedRef { validator in
-                pt.stateRef._withUnsafeGuaranteedRef { state in
-                    validator.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
-                                      thread: state, site: pt.site(seq))
-                }
-            }
-            if pt.recorder.isRecording {
-                pt.recorder.record(
-                    TraceEvent(seq: seq, thread: 0, op: .acquire, id: traceID, nest: nest?.traceID, subclass: subclass,
-                               mode: TraceMode(rawValue: mode.rawValue) ?? .exclusive, isTry: isTry),
-                    thread: pt, lock: self, nest: nest)
-            }
-        }
+        event({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
+                           thread: $1, site: $2) },
+              record: { recordAcquire($0, seq: $1, mode: mode, isTry: isTry, subclass: subclass, nest: nest) })
+    }
+
+    /// ``acquire(_:isTry:subclass:nest:)`` of the usual kind: exclusive,
+    /// blocking, subclass 0, no nest lock (the engine's fastest path).
+    @inline(__always)
+    func acquireExclusive() {
+        event({ $0.acquireExclusive(instance, thread: $1, site: $2) },
+              record: { recordAcquire($0, seq: $1, mode: .exclusive, isTry: false, subclass: 0, nest: nil) })
     }
 
     /// Records a release: call after unlocking.
     @inline(__always)
     func release() {
+        event({ $0.release(instance, thread: $1, site: $2) }, record: { recordRelease($0, seq: $1) })
+    }
+
+    /// One lock event of the calling thread: the re-entry guard, a `seq`,
+    /// the engine call, then the trace line when recording.
+    @inline(__always)
+    private func event(_ validate: (Validator, ThreadState, EventSite) -> Void, record: (PerThread, UInt64) -> Void) {
         PerThread.withEvent { pt in
             let seq = lc_next_seq()
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
-                pt.stateRef._withUnsafeGuaranteedRef { state in
-                    validator.release(instance, thread: state, site: pt.site(seq))
-                }
+                pt.stateRef._withUnsafeGuaranteedRef { state in validate(validator, state, pt.site(seq)) }
             }
-            if pt.recorder.isRecording {
-                pt.recorder.record(TraceEvent(seq: seq, thread: 0, op: .release, id: traceID), thread: pt, lock: self)
-            }
+            if pt.recorder.isRecording { record(pt, seq) }
         }
+    }
+
+    @inline(never)
+    private func recordRelease(_ pt: PerThread, seq: UInt64) {
+        pt.recorder.record(TraceEvent(seq: seq, thread: 0, op: .release, id: traceID), thread: pt, lock: self)
+    }
+
+    @inline(never)
+    private func recordAcquire(_ pt: PerThread, seq: UInt64, mode: AcquireMode, isTry: Bool, subclass: UInt32,
+                               nest: LockIdentity?) {
+        pt.recorder.record(
+            TraceEvent(seq: seq, thread: 0, op: .acquire, id: traceID, nest: nest?.traceID, subclass: subclass,
+                       mode: TraceMode(rawValue: mode.rawValue) ?? .exclusive, isTry: isTry),
+            thread: pt, lock: self, nest: nest)
     }
 
     /// `lock-free`: the lock's memory ends (deinit). Reports `held-lock-freed`

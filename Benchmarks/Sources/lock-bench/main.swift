@@ -275,6 +275,15 @@ func workerTrace(path: String) {
     emit("trace_events", Double((iterations / 10 + rounds * iterations) * 6))
 }
 
+/// The validated nested loop alone, for `valgrind --tool=callgrind` (instruction counts per
+/// function; see `callgrind-lock-path.sh`): warm-up, then `--iterations` iterations.
+func workerProfile() {
+    startAThread()
+    let locks = CheckedLocks()
+    locks.run(1_000)
+    locks.run(iterations)
+}
+
 // MARK: - Orchestrator
 
 func runWorker(_ name: String, env extra: [String: String]) -> [String: Double] {
@@ -363,6 +372,11 @@ if let i = args.firstIndex(of: "--worker"), i + 1 < args.count {
     case "nostacks": workerValidated(stacks: false)
     case "off": workerOff()
     case "trace": workerTrace(path: ProcessInfo.processInfo.environment["LOCKCHECK_TRACE"]!)
+    case "profile": workerProfile()
+    case "nested":  // the steady-state row alone (quick before/after comparisons)
+        startAThread()
+        let (p, c) = measureNested(checked: CheckedLocks())
+        emit("plain_ns", p); emit("checked_ns", c); emit("ratio", c / p)
     default: fatalError("unknown worker \(worker)")
     }
 } else {

@@ -16,124 +16,62 @@ import LockGraph
 /// reported), the release recorded after unlocking. With validation off it
 /// is a plain pthread mutex behind one branch.
 public final class CheckedMutex: CheckedExclusiveLock {
-    public let lockIdentity: LockIdentity?
-    /// `lockIdentity`, unmanaged: read on every operation without reference counting.
-    private let identity: Unmanaged<LockIdentity>?
-    let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    public var lockIdentity: LockIdentity? { core.lockIdentity }
+    let core: CheckedCore<PthreadMutex>
 
     /// - Parameter name: The lock class; default: the initialisation site.
     /// - Complexity: One class-table lookup.
     public init(name: String? = nil, fileID: StaticString = #fileID, line: UInt = #line) {
-        lockIdentity = LockIdentity.make(kind: .mutex, name: name, fileID: fileID, line: line)
-        identity = lockIdentity.map(Unmanaged.passUnretained)
-        mutex = SystemLock.makeMutex(recursive: false)
+        core = CheckedCore(.mutex, name: name, fileID: fileID, line: line, PthreadMutex(recursive: false))
     }
 
-    deinit {
-        lockIdentity?.free()
-        SystemLock.destroy(mutex)
-    }
+    deinit { core.destroy() }
 
-    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
-        identity?._withUnsafeGuaranteedRef { $0.acquire(subclass: subclass, nest: nestLock?.lockIdentity) }
-        SystemLock.lock(mutex)
-    }
-
-    public func tryLock() -> Bool {
-        guard SystemLock.tryLock(mutex) else { return false }
-        identity?._withUnsafeGuaranteedRef { $0.acquire(isTry: true) }
-        return true
-    }
-
-    public func unlock() {
-        SystemLock.unlock(mutex)
-        identity?._withUnsafeGuaranteedRef { $0.release() }
-    }
+    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
+    public func tryLock() -> Bool { core.tryLock() }
+    public func unlock() { core.unlock() }
 }
 
 /// A sleeping mutex its owner may take again (pthread recursive mutex,
 /// NSRecursiveLock): lock kind `recursive-mutex`. Re-acquiring it only counts
 /// up; it is released at count 0.
 public final class CheckedRecursiveMutex: CheckedExclusiveLock {
-    public let lockIdentity: LockIdentity?
-    /// `lockIdentity`, unmanaged: read on every operation without reference counting.
-    private let identity: Unmanaged<LockIdentity>?
-    let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    public var lockIdentity: LockIdentity? { core.lockIdentity }
+    let core: CheckedCore<PthreadMutex>
 
+    /// - Parameter name: The lock class; default: the initialisation site.
+    /// - Complexity: One class-table lookup.
     public init(name: String? = nil, fileID: StaticString = #fileID, line: UInt = #line) {
-        lockIdentity = LockIdentity.make(kind: .recursiveMutex, name: name, fileID: fileID, line: line)
-        identity = lockIdentity.map(Unmanaged.passUnretained)
-        mutex = SystemLock.makeMutex(recursive: true)
+        core = CheckedCore(.recursiveMutex, name: name, fileID: fileID, line: line, PthreadMutex(recursive: true))
     }
 
-    deinit {
-        lockIdentity?.free()
-        SystemLock.destroy(mutex)
-    }
+    deinit { core.destroy() }
 
-    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
-        identity?._withUnsafeGuaranteedRef { $0.acquire(subclass: subclass, nest: nestLock?.lockIdentity) }
-        SystemLock.lock(mutex)
-    }
-
-    public func tryLock() -> Bool {
-        guard SystemLock.tryLock(mutex) else { return false }
-        identity?._withUnsafeGuaranteedRef { $0.acquire(isTry: true) }
-        return true
-    }
-
-    public func unlock() {
-        SystemLock.unlock(mutex)
-        identity?._withUnsafeGuaranteedRef { $0.release() }
-    }
+    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
+    public func tryLock() -> Bool { core.tryLock() }
+    public func unlock() { core.unlock() }
 }
 
 /// A sleeping reader/writer lock (pthread rwlock): lock kind `rwsem`.
 /// Readers are validated as shared (`r`) holders: a read-read cycle that
 /// cannot deadlock is not reported, a read-write one is.
 public final class CheckedRWLock: CheckedReaderWriterLock {
-    public let lockIdentity: LockIdentity?
-    /// `lockIdentity`, unmanaged: read on every operation without reference counting.
-    private let identity: Unmanaged<LockIdentity>?
-    private let rwlock: UnsafeMutablePointer<pthread_rwlock_t>
+    public var lockIdentity: LockIdentity? { core.lockIdentity }
+    let core: CheckedCore<PthreadRWLock>
 
+    /// - Parameter name: The lock class; default: the initialisation site.
+    /// - Complexity: One class-table lookup.
     public init(name: String? = nil, fileID: StaticString = #fileID, line: UInt = #line) {
-        lockIdentity = LockIdentity.make(kind: .rwsem, name: name, fileID: fileID, line: line)
-        identity = lockIdentity.map(Unmanaged.passUnretained)
-        rwlock = SystemLock.makeRWLock()
+        core = CheckedCore(.rwsem, name: name, fileID: fileID, line: line, PthreadRWLock())
     }
 
-    deinit {
-        lockIdentity?.free()
-        SystemLock.destroy(rwlock)
-    }
+    deinit { core.destroy() }
 
-    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
-        identity?._withUnsafeGuaranteedRef { $0.acquire(subclass: subclass, nest: nestLock?.lockIdentity) }
-        SystemLock.writeLock(rwlock)
-    }
-
-    public func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
-        identity?._withUnsafeGuaranteedRef { $0.acquire(.shared, subclass: subclass, nest: nestLock?.lockIdentity) }
-        SystemLock.readLock(rwlock)
-    }
-
-    public func tryLock() -> Bool {
-        guard SystemLock.tryWriteLock(rwlock) else { return false }
-        identity?._withUnsafeGuaranteedRef { $0.acquire(isTry: true) }
-        return true
-    }
-
-    public func tryReadLock() -> Bool {
-        guard SystemLock.tryReadLock(rwlock) else { return false }
-        identity?._withUnsafeGuaranteedRef { $0.acquire(.shared, isTry: true) }
-        return true
-    }
-
-    public func unlock() {
-        SystemLock.unlock(rwlock)
-        identity?._withUnsafeGuaranteedRef { $0.release() }
-    }
+    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
+    public func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.readLock(subclass: subclass, nestLock: nestLock) }
+    public func tryReadLock() -> Bool { core.tryReadLock() }
+    public func tryLock() -> Bool { core.tryLock() }
+    public func unlock() { core.unlock() }
 }
 
 // Sendable: the pthread objects are used only through their thread-safe

@@ -10,38 +10,20 @@ import LockGraph
 /// Spins with a pause, yielding the CPU after a while (user space cannot
 /// disable preemption).
 public final class RawSpinLock: CheckedExclusiveLock {
-    public let lockIdentity: LockIdentity?
-    /// `lockIdentity`, unmanaged: read on every operation without reference counting.
-    private let identity: Unmanaged<LockIdentity>?
-    private let word: UnsafeMutablePointer<Int32>
+    public var lockIdentity: LockIdentity? { core.lockIdentity }
+    let core: CheckedCore<SpinWord>
 
+    /// - Parameter name: The lock class; default: the initialisation site.
+    /// - Complexity: One class-table lookup.
     public init(name: String? = nil, fileID: StaticString = #fileID, line: UInt = #line) {
-        lockIdentity = LockIdentity.make(kind: .rawSpinlock, name: name, fileID: fileID, line: line)
-        identity = lockIdentity.map(Unmanaged.passUnretained)
-        word = .allocate(capacity: 1)
-        word.initialize(to: 0)
+        core = CheckedCore(.rawSpinlock, name: name, fileID: fileID, line: line, SpinWord())
     }
 
-    deinit {
-        lockIdentity?.free()
-        if lc_load_relaxed_i32(word) == 0 { word.deallocate() }
-    }
+    deinit { core.destroy() }
 
-    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
-        identity?._withUnsafeGuaranteedRef { $0.acquire(subclass: subclass, nest: nestLock?.lockIdentity) }
-        lc_spin_lock(word)
-    }
-
-    public func tryLock() -> Bool {
-        guard lc_spin_trylock(word) else { return false }
-        identity?._withUnsafeGuaranteedRef { $0.acquire(isTry: true) }
-        return true
-    }
-
-    public func unlock() {
-        lc_spin_unlock(word)
-        identity?._withUnsafeGuaranteedRef { $0.release() }
-    }
+    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
+    public func tryLock() -> Bool { core.tryLock() }
+    public func unlock() { core.unlock() }
 }
 
 /// A spinning lock that sleeps on PREEMPT_RT: lock kind `spinlock`
@@ -49,87 +31,42 @@ public final class RawSpinLock: CheckedExclusiveLock {
 /// on (the default) taking it under a raw spinlock or in a non-threaded
 /// hardirq handler is `invalid-wait-context`.
 public final class SpinLock: CheckedExclusiveLock {
-    public let lockIdentity: LockIdentity?
-    /// `lockIdentity`, unmanaged: read on every operation without reference counting.
-    private let identity: Unmanaged<LockIdentity>?
-    private let word: UnsafeMutablePointer<Int32>
+    public var lockIdentity: LockIdentity? { core.lockIdentity }
+    let core: CheckedCore<SpinWord>
 
+    /// - Parameter name: The lock class; default: the initialisation site.
+    /// - Complexity: One class-table lookup.
     public init(name: String? = nil, fileID: StaticString = #fileID, line: UInt = #line) {
-        lockIdentity = LockIdentity.make(kind: .spinlock, name: name, fileID: fileID, line: line)
-        identity = lockIdentity.map(Unmanaged.passUnretained)
-        word = .allocate(capacity: 1)
-        word.initialize(to: 0)
+        core = CheckedCore(.spinlock, name: name, fileID: fileID, line: line, SpinWord())
     }
 
-    deinit {
-        lockIdentity?.free()
-        if lc_load_relaxed_i32(word) == 0 { word.deallocate() }
-    }
+    deinit { core.destroy() }
 
-    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
-        identity?._withUnsafeGuaranteedRef { $0.acquire(subclass: subclass, nest: nestLock?.lockIdentity) }
-        lc_spin_lock(word)
-    }
-
-    public func tryLock() -> Bool {
-        guard lc_spin_trylock(word) else { return false }
-        identity?._withUnsafeGuaranteedRef { $0.acquire(isTry: true) }
-        return true
-    }
-
-    public func unlock() {
-        lc_spin_unlock(word)
-        identity?._withUnsafeGuaranteedRef { $0.release() }
-    }
+    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
+    public func tryLock() -> Bool { core.tryLock() }
+    public func unlock() { core.unlock() }
 }
 
 /// A spinning reader/writer lock: lock kind `rwlock` (rwlock_t). Readers in
 /// a hardirq/softirq-like context are recursive readers, as with the
 /// kernel's queued rwlocks. Readers are preferred (writers may starve).
 public final class SpinRWLock: CheckedReaderWriterLock {
-    public let lockIdentity: LockIdentity?
-    /// `lockIdentity`, unmanaged: read on every operation without reference counting.
-    private let identity: Unmanaged<LockIdentity>?
-    private let word: UnsafeMutablePointer<Int32>
+    public var lockIdentity: LockIdentity? { core.lockIdentity }
+    let core: CheckedCore<RWSpinWord>
 
+    /// - Parameter name: The lock class; default: the initialisation site.
+    /// - Complexity: One class-table lookup.
     public init(name: String? = nil, fileID: StaticString = #fileID, line: UInt = #line) {
-        lockIdentity = LockIdentity.make(kind: .rwlock, name: name, fileID: fileID, line: line)
-        identity = lockIdentity.map(Unmanaged.passUnretained)
-        word = .allocate(capacity: 1)
-        word.initialize(to: 0)
+        core = CheckedCore(.rwlock, name: name, fileID: fileID, line: line, RWSpinWord())
     }
 
-    deinit {
-        lockIdentity?.free()
-        if lc_load_relaxed_i32(word) == 0 { word.deallocate() }
-    }
+    deinit { core.destroy() }
 
-    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
-        identity?._withUnsafeGuaranteedRef { $0.acquire(subclass: subclass, nest: nestLock?.lockIdentity) }
-        lc_rwspin_write(word)
-    }
-
-    public func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
-        identity?._withUnsafeGuaranteedRef { $0.acquire(.shared, subclass: subclass, nest: nestLock?.lockIdentity) }
-        lc_rwspin_read(word)
-    }
-
-    public func tryLock() -> Bool {
-        guard lc_rwspin_trywrite(word) else { return false }
-        identity?._withUnsafeGuaranteedRef { $0.acquire(isTry: true) }
-        return true
-    }
-
-    public func tryReadLock() -> Bool {
-        guard lc_rwspin_tryread(word) else { return false }
-        identity?._withUnsafeGuaranteedRef { $0.acquire(.shared, isTry: true) }
-        return true
-    }
-
-    public func unlock() {
-        lc_rwspin_unlock(word)
-        identity?._withUnsafeGuaranteedRef { $0.release() }
-    }
+    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
+    public func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.readLock(subclass: subclass, nestLock: nestLock) }
+    public func tryReadLock() -> Bool { core.tryReadLock() }
+    public func tryLock() -> Bool { core.tryLock() }
+    public func unlock() { core.unlock() }
 }
 
 // Sendable: the lock word is only touched with atomics, the identity is
