@@ -138,7 +138,7 @@ extension DeferredFreeQueue {
                 b.needsRefill = false
                 return cachedPages - b.cache.count
             }
-            while missing > 0, !failureInjection.pages,
+            while missing > 0, !failureInjection.pages, !injectedFailure(at: .cacheRefill),
                   let page = LockCheck.allocate(byteCount: BulkPage.byteCount, flags: .mayBlock) {
                 bump(counters.pagesAllocated)
                 let kept: Bool = b.withIrqsOffLocked {

@@ -76,6 +76,50 @@ public final class DeferredFreeQueue: @unchecked Sendable {
         }
     }
 
+    /// The queue's allocation points: every place where it asks for memory,
+    /// and what it does when the allocation fails.
+    public enum AllocationPoint: String, Sendable, CaseIterable {
+        /// A bulk-array page, under the batch's raw lock with
+        /// ``allocationFlags``, when the batch's page cache is empty.
+        /// On failure: the emergency list (headed) or a wrapper (headless).
+        case arrayPage
+        /// A wrapper head for a headless object (`mayBlock`, outside the lock).
+        /// On failure: a grace period waited for in place, then the free.
+        case wrapper
+        /// A page for a batch's page cache, during a drain pass (`mayBlock`).
+        /// On failure: the cache stays short until the next pass.
+        case cacheRefill
+    }
+
+    /// Fails chosen allocations of a queue, for testing every failure path:
+    /// before each allocation the queue asks `shouldFail`, with the
+    /// allocation's number (0, 1, … in the order the queue makes them) and
+    /// its point; `true` makes that allocation fail as if memory had run out.
+    public final class FaultInjector: @unchecked Sendable {
+        private let decide: @Sendable (_ attempt: Int, _ point: AllocationPoint) -> Bool
+        private let lock = PlainLock()
+        private var log: [(point: AllocationPoint, failed: Bool)] = []
+
+        /// - Parameter shouldFail: Called before each allocation, on the
+        ///   allocating thread, possibly under the queue's raw spinlock: it
+        ///   must not block or take instrumented locks.
+        public init(_ shouldFail: @escaping @Sendable (_ attempt: Int, _ point: AllocationPoint) -> Bool) {
+            decide = shouldFail
+        }
+
+        /// Every allocation asked about so far, in order, and whether it was failed.
+        public var attempts: [(point: AllocationPoint, failed: Bool)] { lock.withLock { log } }
+
+        /// Whether the next allocation, at `point`, fails.
+        func fails(at point: AllocationPoint) -> Bool {
+            lock.withLock {
+                let failed = decide(log.count, point)
+                log.append((point, failed))
+                return failed
+            }
+        }
+    }
+
     /// What the queue has done so far.
     public struct Statistics: Sendable, Equatable {
         /// Objects queued in bulk arrays, on the list through an embedded
@@ -110,6 +154,8 @@ public final class DeferredFreeQueue: @unchecked Sendable {
     let drainLock = PlainLock()
     let counters = Counters()
     private let injection = Atomic<UInt8>(0)
+    /// Chosen allocations to fail (tests); nil in production.
+    let faultInjector: FaultInjector?
     let drainer: DrainThread
 
     /// One batch (the kernel's per-CPU `struct kfree_rcu_cpu`).
@@ -149,10 +195,12 @@ public final class DeferredFreeQueue: @unchecked Sendable {
     ///   - reclaimer: How objects are freed.
     ///   - backgroundDrain: Start the drain thread; without it only
     ///     ``barrier()`` frees (benchmarks, deterministic tests).
+    ///   - faultInjector: Fails chosen allocations (tests of the fallback paths).
     public init(name: String = "deferred-free", domain: GracePeriodDomain = .shared,
                 allocationFlags: LockCheck.AllocationFlags = .noLocks, cachedPages: Int = 4,
                 drainDelay: UInt64 = 5_000_000, reclaimer: Reclaimer = .lockCheckFree,
-                backgroundDrain: Bool = true) {
+                backgroundDrain: Bool = true, faultInjector: FaultInjector? = nil) {
+        self.faultInjector = faultInjector
         self.name = name
         self.domain = domain
         self.allocationFlags = allocationFlags
@@ -225,7 +273,7 @@ public final class DeferredFreeQueue: @unchecked Sendable {
         }) {
             return
         }
-        if !failureInjection.wrappers,
+        if !failureInjection.wrappers, !injectedFailure(at: .wrapper),
            let wrapper = LockCheck.allocate(byteCount: ListHead.byteCount, flags: .mayBlock) {
             ListHead.initialize(wrapper, object: object, pool: retain(pool), wrapper: true)
             b.withIrqsOffLocked {
@@ -260,7 +308,7 @@ public final class DeferredFreeQueue: @unchecked Sendable {
             return false
         }
         var page = b.cache.popLast()
-        if page == nil {
+        if page == nil, !injectedFailure(at: .arrayPage) {
             // Under the raw lock: `.noLocks` never takes the allocator's lock (seed 002).
             page = LockCheck.allocate(byteCount: BulkPage.byteCount, flags: allocationFlags)
             if page != nil { bump(counters.pagesAllocated) }
@@ -275,6 +323,13 @@ public final class DeferredFreeQueue: @unchecked Sendable {
         BulkPage.append(page, object)
         bump(counters.bulk)
         return true
+    }
+
+    /// Whether the fault injector fails the allocation about to be made at `point`.
+    @inline(__always)
+    func injectedFailure(at point: AllocationPoint) -> Bool {
+        guard let faultInjector else { return false }
+        return faultInjector.fails(at: point)
     }
 
     private func retain(_ pool: LockCheck.Pool?) -> UInt {
