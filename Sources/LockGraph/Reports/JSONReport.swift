@@ -51,24 +51,39 @@ public enum JSONReport {
         }
     }
 
-    /// A JSON string literal.
+    /// A JSON string literal: `"`, `\` and the control characters below
+    /// U+0020 escaped, everything else (DEL and non-ASCII included) as is.
+    /// - Complexity: O(length), on the UTF-8 bytes: an escaped character is
+    ///   always one ASCII byte, so multi-byte scalars are copied unchanged.
     public static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 2)
+        out.append(UInt8(ascii: "\""))
+        func escaped(_ c: Unicode.Scalar) {
+            out.append(UInt8(ascii: "\\"))
+            out.append(UInt8(ascii: c))
+        }
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): escaped("\"")
+            case UInt8(ascii: "\\"): escaped("\\")
+            case UInt8(ascii: "\n"): escaped("n")
+            case UInt8(ascii: "\r"): escaped("r")
+            case UInt8(ascii: "\t"): escaped("t")
+            case 0..<0x20:
+                escaped("u")
+                out.append(UInt8(ascii: "0"))
+                out.append(UInt8(ascii: "0"))
+                out.append(hexDigits[Int(b >> 4)])
+                out.append(hexDigits[Int(b & 0xF)])
+            default: out.append(b)
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
+        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     private static func site(_ s: Violation.SiteInfo) -> Value {
         .object([("seq", .uint(s.seq)), ("file", s.file.map(Value.string) ?? .null),
