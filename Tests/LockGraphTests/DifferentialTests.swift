@@ -205,8 +205,11 @@ final class DifferentialTests: XCTestCase {
         XCTAssertLessThan(withCycle, histories - histories / 10, "seed \(seed)")
     }
 
-    /// Runs one random history of rwlock w / r / rr acquisitions (no trylocks,
-    /// process context only); returns whether the reference found a strong cycle.
+    /// Runs one random history of rwlock w / r / rr acquisitions, some of
+    /// them trylocks (process context only); returns whether the reference
+    /// found a strong cycle. As lockdep's check_prevs_add, a blocking
+    /// acquisition depends on each held lock from the top down to the first
+    /// one not taken by trylock; a trylock depends on nothing.
     private func runReaderWriterHistory(index: Int, seed: UInt64, runSeed: UInt64) -> Bool {
         let classCount = 5
         var rng = SplitMix64(state: seed)
@@ -216,13 +219,14 @@ final class DifferentialTests: XCTestCase {
         let instances = (0..<classCount * 2).map { v.makeLock(classes[$0 / 2], id: UInt64($0)) }
         var instanceOwner = Array(repeating: -1, count: instances.count)
         let threads = (0..<threadCount).map { v.makeThread(name: "t\($0)", id: UInt64($0)) }
-        var held: [[(instance: Int, mode: AcquireMode)]] = Array(repeating: [], count: threadCount)
+        var held: [[(instance: Int, mode: AcquireMode, isTry: Bool)]] = Array(repeating: [], count: threadCount)
 
         var order = Array(0..<classCount)
         for i in stride(from: classCount - 1, to: 0, by: -1) { order.swapAt(i, rng.below(i + 1)) }
         var rank = Array(repeating: 0, count: classCount)
         for (r, c) in order.enumerated() { rank[c] = r }
         let breakChance = [0.0, 0.05, 0.15, 0.3][rng.below(4)]
+        let tryChance = [0.0, 0.15, 0.4][rng.below(3)]
         let modes: [AcquireMode] = [.exclusive, .shared, .recursiveShared]
         let steps = 20 + rng.below(50)
 
@@ -245,20 +249,22 @@ final class DifferentialTests: XCTestCase {
             if acquire {
                 let i = candidates[rng.below(candidates.count)]
                 let mode = modes[rng.below(modes.count)]
+                let isTry = rng.chance(tryChance)
                 let c = i / 2
-                if let last = held[t].last {
-                    let p = last.instance / 2
-                    let dep = DepType(fromShared: last.mode != .exclusive, toRecursive: mode == .recursiveShared)
-                    if !reference.types[p][c].contains(dep) {
-                        if reference.closesStrongCycle(prev: p, next: c, new: dep) && referenceFirst == nil {
-                            referenceFirst = step
-                        }
-                        reference.types[p][c].insert(dep)
-                    }
+                var newDeps: [(p: Int, dep: DepType)] = []
+                for h in held[t].reversed() where !isTry {
+                    newDeps.append((h.instance / 2, DepType(fromShared: h.mode != .exclusive, toRecursive: mode == .recursiveShared)))
+                    if !h.isTry { break }
                 }
-                history.append("\(step): t\(t) lock L\(c) \(mode.token) (#\(i))")
-                v.acquire(instances[i], mode: mode, thread: threads[t], site: EventSite(seq: seq))
-                held[t].append((i, mode))
+                for (p, dep) in newDeps where !reference.types[p][c].contains(dep) {
+                    if reference.closesStrongCycle(prev: p, next: c, new: dep) && referenceFirst == nil {
+                        referenceFirst = step
+                    }
+                    reference.types[p][c].insert(dep)
+                }
+                history.append("\(step): t\(t) \(isTry ? "trylock" : "lock") L\(c) \(mode.token) (#\(i))")
+                v.acquire(instances[i], mode: mode, isTry: isTry, thread: threads[t], site: EventSite(seq: seq))
+                held[t].append((i, mode, isTry))
                 instanceOwner[i] = t
             } else {
                 let k = rng.below(held[t].count)
