@@ -8,9 +8,10 @@
 /// 2. Each class's outgoing edges are sorted by the rank of their target, its
 ///    incoming ones by the rank of their source; a breadth-first search over
 ///    these lists (``GraphSearch/Adjacency``) breaks every tie by name.
-/// 3. The strongly connected components (Tarjan's algorithm, iterative) tell
-///    which edges can lie on a cycle: those inside a component of two or more
-///    classes, or a self-loop. Cycle searches follow only those edges.
+/// 3. ``cycles(alive:)`` keeps, of a set of edges, those that can lie on a
+///    cycle — inside a strongly connected component of two or more classes
+///    (Tarjan's algorithm, iterative), or a self-loop — and returns them as
+///    sorted lists for the cycle searches.
 ///
 /// Overflow classes (past the class limit) and their edges are left out: no
 /// ordering or usage rule checks them.
@@ -22,16 +23,13 @@ struct CanonicalGraph {
     let ranked: [LockClassID]
     /// Every edge, sorted by name.
     let all: GraphSearch.Adjacency
-    /// Only edges whose two ends are in one cyclic component.
-    let cyclic: GraphSearch.Adjacency
-    /// Number of edges in ``cyclic``.
-    let cyclicEdgeCount: Int
+    private let edges: [DependencyGraph.Edge]
 
     /// Builds the view of `graph` over the first `classCount` classes. Call under the graph lock.
     init(graph: DependencyGraph, classes: ClassTable, classCount: Int) {
         let n = classCount
         let ids = (0..<n).map { LockClassID(rawValue: UInt32($0)) }.filter { !classes.isOverflow($0) }
-        ranked = ids.sorted {
+        let ranked = ids.sorted {
             let a = classes[$0], b = classes[$1]
             return (a.displayName, a.kind.rawValue) < (b.displayName, b.kind.rawValue)
         }
@@ -49,24 +47,36 @@ struct CanonicalGraph {
             forward[c].sort { rank[graph.edges[Int($0)].to.index] < rank[graph.edges[Int($1)].to.index] }
             backward[c].sort { rank[graph.edges[Int($0)].from.index] < rank[graph.edges[Int($1)].from.index] }
         }
+        self.ranked = ranked
+        self.edges = graph.edges
         all = GraphSearch.Adjacency(forward: forward, backward: backward)
+    }
 
-        let component = Self.components(forward: forward, edges: graph.edges)
-        var size = [Int](repeating: 0, count: n)
-        for c in 0..<n where component[c] >= 0 { size[Int(component[c])] += 1 }
+    /// Every edge of the view, by the rank of its source, then of its target.
+    var edgesInOrder: [Int32] { ranked.flatMap { all.forward[$0.index] } }
+
+    /// Of the edges `alive` marks, clears those that lie on no cycle of the
+    /// graph they form, and returns the rest as sorted lists.
+    /// - Complexity: O(classes + edges).
+    func cycles(alive: inout [Bool]) -> GraphSearch.Adjacency {
+        let isAlive = alive
+        let forward = all.forward.map { $0.filter { isAlive[Int($0)] } }
+        let component = Self.components(forward: forward, edges: edges)
+        var size = [Int](repeating: 0, count: forward.count)
+        for c in component where c >= 0 { size[Int(c)] += 1 }
         func onCycle(_ e: Int32) -> Bool {
-            let edge = graph.edges[Int(e)]
+            let edge = edges[Int(e)]
             return edge.from == edge.to
                 || (component[edge.from.index] == component[edge.to.index] && size[Int(component[edge.from.index])] > 1)
         }
-        let cyclicForward = forward.map { $0.filter(onCycle) }
-        cyclic = GraphSearch.Adjacency(forward: cyclicForward, backward: backward.map { $0.filter(onCycle) })
-        cyclicEdgeCount = cyclicForward.reduce(0) { $0 + $1.count }
+        for list in forward { for e in list where !onCycle(e) { alive[Int(e)] = false } }
+        let kept = alive
+        return GraphSearch.Adjacency(forward: forward.map { $0.filter { kept[Int($0)] } },
+                                     backward: all.backward.map { $0.filter { kept[Int($0)] } })
     }
 
     /// Tarjan's strongly connected components, with an explicit stack (no
-    /// recursion, whatever the graph's depth). Returns a component number per
-    /// class, -1 for classes outside `forward`.
+    /// recursion, whatever the graph's depth). Returns a component number per class.
     private static func components(forward: [[Int32]], edges: [DependencyGraph.Edge]) -> [Int32] {
         let n = forward.count
         var index = [Int32](repeating: -1, count: n)

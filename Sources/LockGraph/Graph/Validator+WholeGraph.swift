@@ -21,18 +21,25 @@ extension Validator {
 
     /// The lock-order and irq inversions of everything learned so far,
     /// derived from the final class graph alone: for every dependency on a
-    /// cycle, the shortest cycle through it; for every irq usage of every
-    /// class, the nearest class it conflicts with along the graph; each search
-    /// breaks ties by class name, and each violation (rule + classes, + the
-    /// irq state) is listed once. The union of dependencies and of usages
-    /// does not depend on the order in which traces and saved graphs were
-    /// read, so neither does this list; as events arrive, the engine reports
-    /// the cycle or conflict each new dependency or usage closes, which for
-    /// overlapping cycles does depend on it.
+    /// cycle, the shortest cycle through it, and for each irq-safe class, the
+    /// nearest irq-unsafe class it reaches; each search breaks ties by class
+    /// name, and each violation (rule + classes, + the irq state) is listed
+    /// once. The union of dependencies and of usages does not depend
+    /// on the order in which traces and saved graphs were read, so neither
+    /// does this list. As events arrive, the engine reports the cycle or
+    /// conflict each new dependency or usage closes, which for overlapping
+    /// cycles does depend on it.
     ///
     /// Offline analysis (`TraceAnalyzer`) holds back the streaming reports of
     /// these two rules and reports this list instead, once all inputs are
-    /// read. When there is no overlap the two coincide.
+    /// read. When cycles do not overlap, the two coincide.
+    ///
+    /// Every dependency taken in both orders is in a reported cycle (so one
+    /// reversed dependency in a well-ordered graph can give several reports,
+    /// all naming its two classes). For irq usage, each irq-safe class is
+    /// reported once, with its nearest conflict, rather than every irq-unsafe
+    /// class below it: one irq-safe -> irq-unsafe dependency makes every class
+    /// below it conflict, as most classes are taken with irqs on.
     ///
     /// - Parameters:
     ///   - candidates: Reports of these rules already built (by the streaming
@@ -43,15 +50,16 @@ extension Validator {
     ///     the search started from was first seen.
     ///   - budget: The most edges the searches may examine in all
     ///     (``wholeGraphSearchBudget``); past it, the remaining dependencies
-    ///     and usages (in name order) are not checked, and the validator warns.
-    /// - Returns: The violations, lock-order inversions first, each group in
-    ///   class-name order of the dependency or usage it was found from.
+    ///     and usages are not checked, and the validator warns.
+    /// - Returns: The violations, lock-order inversions first (in class-name
+    ///   order of the dependency each was found from), then irq inversions
+    ///   (in class-name order of the irq-safe class).
     /// - Complexity: O(classes × log classes + edges × log edges) under the
     ///   graph lock to sort the graph and find its strongly connected
-    ///   components, plus the searches: one or two per dependency on a cycle,
-    ///   one per usage bit of a class an irq-safe class reaches (or that
-    ///   reaches an irq-unsafe one), each O(classes + edges), `budget` edges
-    ///   examined at most.
+    ///   components, plus the searches, each O(classes + edges): one or two
+    ///   per dependency on a cycle, one per irq-safe usage of a class that
+    ///   reaches an irq-unsafe one, `budget` edges examined at most. A graph
+    ///   without cycles or irq-safe classes needs no search.
     public func wholeGraphInversions(reusing candidates: [Violation] = [],
                                      budget: Int = Validator.wholeGraphSearchBudget) -> [Violation] {
         var known: [String: Violation] = [:]
@@ -68,7 +76,7 @@ extension Validator {
             unchecked = (cycles.unchecked, irq.unchecked)
         }
         if unchecked.dependencies > 0 || unchecked.usages > 0 {
-            warnOnce("whole-graph", "the whole-graph inversion checks stopped after examining \(budget) edges: \(unchecked.dependencies) dependencies on cycles and \(unchecked.usages) irq usages (the last in class-name order) were not checked")
+            warnOnce("whole-graph", "the whole-graph inversion checks stopped after examining \(budget) edges: \(unchecked.dependencies) dependencies on cycles and \(unchecked.usages) irq-safe usages were not checked")
         }
         return out
     }

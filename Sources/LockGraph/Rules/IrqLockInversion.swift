@@ -9,7 +9,7 @@
 // while another thread holds the safe lock and waits for the unsafe one.
 //
 // Live, each new dependency and usage is checked as it arrives; at the end of
-// an offline analysis every usage is checked against the final graph
+// an offline analysis every irq-safe usage is checked against the final graph
 // (wholeGraphIrqInversions), which does not depend on the order of the inputs.
 
 extension Validator {
@@ -146,33 +146,36 @@ struct GraphIrqInversion {
 
 extension Validator {
     /// The irq inversions of the whole graph, from its content alone (what
-    /// `lockcheck analyze` reports, whatever the order of its inputs): every
-    /// usage bit of every class, classes in name order and bits in
-    /// lockdep's mark_usage order, checked as lockdep's mark_lock_irq checks
-    /// a new one — against the final graph, whose dependencies and usages are
-    /// both unions and so do not depend on the order they were learned in.
-    /// Ties are broken by name. So every irq-unsafe class that an irq-safe one
-    /// reaches is reported with the nearest such safe class, and every
-    /// irq-safe class that reaches an irq-unsafe one with the nearest such
-    /// unsafe class; one report per pair and state.
+    /// `lockcheck analyze` reports, whatever the order of its inputs): for
+    /// every irq-safe class, in name order, and each of its USED_IN usages,
+    /// the nearest irq-unsafe class it reaches — lockdep's mark_lock_irq
+    /// check of a new irq-safe usage (check_usage_forwards), run against the
+    /// final graph, whose dependencies and usages are both unions and so do
+    /// not depend on the order they were learned in. Ties are broken by name;
+    /// one report per pair and state.
+    ///
+    /// As the events arrive, an irq-unsafe usage or a new dependency can also
+    /// report a pair, naming whichever class it reaches first; which pairs
+    /// come out then depends on the order. Reporting, besides, every
+    /// irq-unsafe class an irq-safe one reaches would be canonical too, but
+    /// one irq-safe -> irq-unsafe dependency makes every class below it such a
+    /// class (most classes are taken with irqs on), and each would be
+    /// reported. So each irq-safe class that can deadlock against an
+    /// interrupt is reported once, with the path to its nearest irq-unsafe
+    /// class; fixing that path shows the next one.
     ///
     /// Stops once the searches have examined `budget` edges. Call under the graph lock.
-    /// - Complexity: O(classes + edges) to find, per state, which classes an
-    ///   irq-safe class reaches and which reach an irq-unsafe one; then one
-    ///   breadth-first search per usage bit of a class that can conflict, at
-    ///   most `budget` edges examined in all.
-    /// - Returns: The inversions, and how many usage bits were left unchecked.
+    /// - Complexity: O(classes + edges) to find, per state, which classes
+    ///   reach an irq-unsafe one; then one breadth-first search per USED_IN
+    ///   usage of such a class, at most `budget` edges examined in all.
+    /// - Returns: The inversions, and how many usages were left unchecked.
     func wholeGraphIrqInversions(_ view: CanonicalGraph, budget: Int) -> (found: [GraphIrqInversion], unchecked: Int) {
-        // Which classes can be in a conflict at all, per state: those an
-        // irq-safe class reaches (for their ENABLED bits) and those that reach
-        // an irq-unsafe class (for their USED_IN bits), ignoring dependency
-        // types — a cheap superset that spares the search everywhere else.
-        var downstreamOfSafe: [[Bool]] = []
+        // Which classes can reach an irq-unsafe class at all, per state,
+        // ignoring dependency types: a cheap superset that spares the search
+        // everywhere else.
         var upstreamOfUnsafe: [[Bool]] = []
         for state in IrqState.allCases {
-            let usedIn: UsageMask = [.bit(state, enabled: false, read: false), .bit(state, enabled: false, read: true)]
             let enabled: UsageMask = [.bit(state, enabled: true, read: false), .bit(state, enabled: true, read: true)]
-            downstreamOfSafe.append(reachable(view, .forward) { !self.classes.usageMask($0).isDisjoint(with: usedIn) })
             upstreamOfUnsafe.append(reachable(view, .backward) { !self.classes.usageMask($0).isDisjoint(with: enabled) })
         }
         var seen: Set<String> = []
@@ -181,27 +184,26 @@ extension Validator {
         var pending = 0
         for cls in view.ranked {
             let usage = classes.usageMask(cls)
-            // USED_IN bits before ENABLED ones, as lockdep's mark_usage.
-            for bitNumber in [0, 1, 4, 5, 2, 3, 6, 7] {
+            // The USED_IN bits, in lockdep's mark_usage order.
+            for bitNumber in [0, 1, 4, 5] {
                 let bit = UsageMask(rawValue: 1 << UInt32(bitNumber))
                 guard usage.contains(bit) else { continue }
                 let state: IrqState = bitNumber >= 4 ? .softirq : .hardirq
-                let enabled = bitNumber & 2 != 0, read = bitNumber & 1 != 0
-                let candidates = enabled ? downstreamOfSafe[Int(state.rawValue)] : upstreamOfUnsafe[Int(state.rawValue)]
-                guard candidates[cls.index] else { continue }
+                let read = bitNumber & 1 != 0
+                guard upstreamOfUnsafe[Int(state.rawValue)][cls.index] else { continue }
                 if search.edgesScanned - start >= budget {
                     pending += 1
                     continue
                 }
                 // As markUsage: a class in conflict with itself (inconsistent
                 // lock state) is not matched against its own usage again.
-                var conflicting: UsageMask = .bit(state, enabled: !enabled, read: false)
-                if !read { conflicting.formUnion(.bit(state, enabled: !enabled, read: true)) }
+                var conflicting: UsageMask = .bit(state, enabled: true, read: false)
+                if !read { conflicting.formUnion(.bit(state, enabled: true, read: true)) }
                 let skipRoot = !usage.isDisjoint(with: conflicting)
                 // A read usage came from a shared acquisition; a shared rwlock
                 // acquisition in irq context is a recursive read (Validator.acquire).
-                let rootOnlyRecursive = enabled ? read : read && classes[cls].kind == .rwlock
-                guard let hit = usageConflict(cls, rootOnlyRecursive: rootOnlyRecursive, state: state, enabled: enabled,
+                let rootOnlyRecursive = read && classes[cls].kind == .rwlock
+                guard let hit = usageConflict(cls, rootOnlyRecursive: rootOnlyRecursive, state: state, enabled: false,
                                               skipRoot: skipRoot, adjacency: view.all) else { continue }
                 let key = irqInversionKey(safe: hit.safe, unsafe: hit.unsafe)
                 if seen.insert(key).inserted {
@@ -214,13 +216,11 @@ extension Validator {
     }
 
     /// The report of an irq inversion found in the whole graph: the event is
-    /// where the usage it was searched for was first seen.
+    /// where the irq-safe usage it was searched for was first seen.
     func irqInversion(_ found: GraphIrqInversion) -> Violation {
         let first = usageSite(found.lockClass, found.bit)
-        let c = name(found.lockClass)
-        let state = found.bit.isDisjoint(with: [.usedInSoftirq, .usedInSoftirqRead, .enabledSoftirq, .enabledSoftirqRead])
-            ? "hardirq" : "softirq"
-        let what = found.bit.isDisjoint(with: .enabledAll) ? "acquire \(c) in \(state) context" : "acquire \(c) with \(state)s enabled"
+        let state = found.bit.isDisjoint(with: [.usedInSoftirq, .usedInSoftirqRead]) ? "hardirq" : "softirq"
+        let what = "acquire \(name(found.lockClass)) in \(state) context"
         return irqInversion(safe: found.safe, unsafe: found.unsafe, chain: found.path.map(dependencyInfo),
                             thread: ThreadState(name: first?.thread ?? "?"), site: first?.site ?? EventSite(seq: 0),
                             trying: nil, heldExcludingTop: false, what: what)

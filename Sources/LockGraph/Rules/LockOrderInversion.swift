@@ -148,49 +148,54 @@ struct GraphCycle {
 extension Validator {
     /// The lock-order inversions of the whole graph, from its content alone
     /// (what `lockcheck analyze` reports, whatever the order of its inputs):
-    /// for every dependency that can lie on a cycle, in name order, the
-    /// shortest strong cycle through it — the same search as for a new
-    /// dependency, with ties broken by name — one per set of classes.
+    /// for every dependency that lies on a cycle, in class-name order, the
+    /// shortest strong cycle through it — the search a new dependency gets,
+    /// with ties broken by name — one report per set of classes.
     ///
-    /// Streaming detection reports, for each closing dependency, the cycle
-    /// the graph held at that moment, so overlapping cycles come out
-    /// differently for different input orders; the union of dependencies does
-    /// not depend on the order, and neither does this. Every dependency on a
-    /// strong cycle is covered by at least one reported cycle.
+    /// As the events arrive, each dependency that closes a cycle reports the
+    /// cycle the graph held at that moment, so overlapping cycles come out
+    /// differently for different input orders; the union of dependencies
+    /// does not depend on the order, and neither does this. Every dependency
+    /// on a strong cycle is in a reported cycle, so every pair of classes
+    /// taken in both orders (what Helgrind reports, pair by pair) is in one
+    /// report. One inversion can therefore give several reports: a reversed
+    /// dependency A -> B puts every other path from B to A on a cycle too, and
+    /// each such path with A -> B is reported (all of them name A and B).
     ///
     /// Stops once the searches have examined `budget` edges; the cycles of
     /// the remaining dependencies (in name order) are not reported.
     /// Call under the graph lock.
     /// - Complexity: O(classes + edges) when the graph has no cycle (one pass
     ///   of Tarjan's algorithm in ``CanonicalGraph``); otherwise one or two
-    ///   breadth-first searches inside its strongly connected component per
+    ///   breadth-first searches inside the strongly connected components per
     ///   dependency on a cycle, at most `budget` edges examined in all.
     /// - Returns: The cycles, and how many dependencies on cycles were left unchecked.
     func wholeGraphCycles(_ view: CanonicalGraph, budget: Int) -> (cycles: [GraphCycle], unchecked: Int) {
+        var alive = [Bool](repeating: false, count: graph.edges.count)
+        let edges = view.edgesInOrder
+        for e in edges { alive[Int(e)] = true }
+        let onCycles = view.cycles(alive: &alive)
+        let cyclic = edges.filter { alive[Int($0)] }
         var seen: Set<String> = []
         var out: [GraphCycle] = []
         let start = search.edgesScanned
-        var checked = 0
-        for u in view.ranked {
-            for e in view.cyclic.edges(u, .forward) {
-                if search.edgesScanned - start >= budget { return (out, view.cyclicEdgeCount - checked) }
-                checked += 1
-                let edge = graph.edges[Int(e)]
-                var best: [Int]?
-                for (rootOnlyRecursive, prevExclusive) in Self.cycleSearches(edge.types) {
-                    // As checkAndAddDependency: a strong path from the edge's end back to its start.
-                    guard let hit = search.first(in: graph, from: edge.to, rootOnlyRecursive: rootOnlyRecursive,
-                                                 direction: .forward, adjacency: view.cyclic, where: { node in
-                                                     node.lockClass == edge.from && (prevExclusive || !node.onlyRecursive)
-                                                 }) else { continue }
-                    let path = search.path(to: hit, in: graph, direction: .forward)
-                    if best.map({ path.count < $0.count }) ?? true { best = path }
-                }
-                guard let path = best else { continue }
-                let names = Set(([edge.from, edge.to] + path.map { graph.edges[$0].to }).map(name)).sorted()
-                let key = violationKey(.lockOrderInversion, names)
-                if seen.insert(key).inserted { out.append(GraphCycle(closing: Int(e), path: path, key: key)) }
+        for (checked, e) in cyclic.enumerated() {
+            if search.edgesScanned - start >= budget { return (out, cyclic.count - checked) }
+            let edge = graph.edges[Int(e)]
+            var best: [Int]?
+            for (rootOnlyRecursive, prevExclusive) in Self.cycleSearches(edge.types) {
+                // As checkAndAddDependency: a strong path from the edge's end back to its start.
+                guard let hit = search.first(in: graph, from: edge.to, rootOnlyRecursive: rootOnlyRecursive,
+                                             direction: .forward, adjacency: onCycles, where: { node in
+                                                 node.lockClass == edge.from && (prevExclusive || !node.onlyRecursive)
+                                             }) else { continue }
+                let path = search.path(to: hit, in: graph, direction: .forward)
+                if best.map({ path.count < $0.count }) ?? true { best = path }
             }
+            guard let path = best else { continue }
+            let names = Set(([edge.from, edge.to] + path.map { graph.edges[$0].to }).map(name)).sorted()
+            let key = violationKey(.lockOrderInversion, names)
+            if seen.insert(key).inserted { out.append(GraphCycle(closing: Int(e), path: path, key: key)) }
         }
         return (out, 0)
     }
