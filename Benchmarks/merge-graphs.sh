@@ -16,20 +16,22 @@
 # printing wall and CPU seconds and peak RSS (GNU time), the total bytes of the
 # graphs against the traces, and the cost of saving the graphs.
 #
-# Checks (a failed one exits 1): both runs report the same rule ids, and
-# exactly one lock-order-inversion per distinct injected class pair, nothing
-# else. Reported besides: the distinct violations (by fingerprint) each run
-# found, and how many the two have in common.
+# Checks (a failed one exits 1): both runs, and one more untimed merge of the
+# graphs in reverse order, report the same violations (by fingerprint: rule +
+# sorted class names), and, with one program, the injected inversions and
+# nothing else (check-injected.py).
 #
 # usage: Benchmarks/merge-graphs.sh
 # environment: COUNT (1000), EVENTS (2000), THREADS (4), CLASSES (60),
 #              MODEL_SEED (1; "per-trace": no --model-seed, so every trace is
 #                 a different program whose class names collide at random ranks:
-#                 a stress case with thousands of inversions, checks skipped),
+#                 a stress case with thousands of overlapping cycles; the check
+#                 of the injected inversions is skipped),
 #              VIOLATION_EVERY (100; 0: none), REPEAT (3),
-#              OUT_DIR (${TMPDIR:-/tmp}/lockcheck-merge-graphs), JOBS (swift build -j),
-#              LOCKCHECK (a lockcheck binary to time instead of building one),
-#              SCRATCH (a --scratch-path for the Benchmarks build)
+#              OUT_DIR (${TMPDIR:-/tmp}/lockcheck-merge-graphs),
+#              and bench-setup.sh's: JOBS (swift build -j), SCRATCH (a --scratch-path
+#              for the Benchmarks build), LOCKCHECK (a lockcheck binary to time
+#              instead of building one), LOCKCHECK_SCRATCH (a --scratch-path for that build)
 # Needs python3 (to compare the JSON reports). The table is also written to
 # $OUT_DIR/results.txt.
 set -euo pipefail
@@ -43,49 +45,13 @@ MODEL_SEED="${MODEL_SEED:-1}"
 VIOLATION_EVERY="${VIOLATION_EVERY:-100}"
 REPEAT="${REPEAT:-3}"
 OUT_DIR="${OUT_DIR:-${TMPDIR:-/tmp}/lockcheck-merge-graphs}"
-JOBS_FLAG=()
-if [[ -n "${JOBS:-}" ]]; then JOBS_FLAG=(-j "$JOBS"); fi
-BENCH_FLAGS=(--package-path "$ROOT/Benchmarks")
-if [[ -n "${SCRATCH:-}" ]]; then BENCH_FLAGS+=(--scratch-path "$SCRATCH"); fi
 MODEL_FLAG=()
 if [[ "$MODEL_SEED" != per-trace ]]; then MODEL_FLAG=(--model-seed "$MODEL_SEED"); fi
-
-# GNU time for peak RSS (%M); the shell keyword `time` cannot report it.
-if [[ ! -x /usr/bin/time ]]; then
-    echo "installing GNU time (apt-get install time)" >&2
-    SUDO=()
-    if [[ "$(id -u)" != 0 ]]; then SUDO=(sudo); fi
-    "${SUDO[@]}" apt-get install -y time >/dev/null 2>&1 \
-        || { "${SUDO[@]}" apt-get update >/dev/null && "${SUDO[@]}" apt-get install -y time >/dev/null; }
-fi
 command -v python3 >/dev/null || { echo "merge-graphs.sh needs python3 to compare the reports" >&2; exit 2; }
 
-mkdir -p "$OUT_DIR"
-RESULTS="$OUT_DIR/results.txt"
-: > "$RESULTS"
-say() { printf '%s\n' "$*" | tee -a "$RESULTS"; }
-now() { echo "${EPOCHREALTIME/,/.}"; }
-
-echo "building tracegen (release)" >&2
-swift build -c release "${JOBS_FLAG[@]}" "${BENCH_FLAGS[@]}" --product tracegen >&2
-TRACEGEN="$(swift build -c release "${BENCH_FLAGS[@]}" --show-bin-path)/tracegen"
-if [[ -n "${LOCKCHECK:-}" ]]; then
-    LOCKCHECK_FROM="$LOCKCHECK (given)"
-else
-    LOCKCHECK_FROM="built at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-    if [[ -n "$(git -C "$ROOT" status --porcelain -- Package.swift Sources/LockGraph Sources/LockTrace \
-            Sources/TraceAnalysis Sources/lockcheck Sources/CLockGraphAtomics 2>/dev/null)" ]]; then
-        LOCKCHECK_FROM+=" with uncommitted changes to its sources"
-    fi
-    echo "building lockcheck (release)" >&2
-    (cd "$ROOT" && swift build -c release "${JOBS_FLAG[@]}" --product lockcheck >&2)
-    LOCKCHECK="$(cd "$ROOT" && swift build -c release --show-bin-path)/lockcheck"
-fi
-
-say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(uname -r)"
-say "date: $(date -u '+%Y-%m-%d %H:%M UTC'); lockcheck $LOCKCHECK_FROM"
-say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-if pgrep -f swift-build > /dev/null; then say "warning: swift-build is running: the figures are taken on a loaded machine"; fi
+# shellcheck source=Benchmarks/bench-setup.sh
+source "$ROOT/Benchmarks/bench-setup.sh"
+bench_setup
 say "traces: $COUNT x tracegen --events $EVENTS --threads $THREADS --classes $CLASSES${MODEL_FLAG[*]:+ ${MODEL_FLAG[*]}} --seed 1..$COUNT;" \
     "$(if [[ "$VIOLATION_EVERY" -gt 0 ]]; then echo "every ${VIOLATION_EVERY}th with --violations 1"; else echo "no injected violations"; fi); best of $REPEAT"
 
@@ -127,35 +93,6 @@ SAVE_SECONDS="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
 trace_bytes="$(du -cb "$OUT_DIR"/traces/*.log | tail -n 1 | cut -f1)"
 graph_bytes="$(du -cb "$OUT_DIR"/graphs/*.lcg | tail -n 1 | cut -f1)"
 
-# run_once KEY CMD...: runs CMD under GNU time; records wall seconds (best),
-# the CPU seconds of the best run, peak RSS (largest), exit status; stdout to $OUT_DIR/KEY.json.
-declare -A WALL CPU RSS RC
-run_once() {
-    local key="$1"
-    shift
-    local stats="$OUT_DIR/time.out" rc=0 t0 t1 user sys kb wall
-    t0="$(now)"
-    /usr/bin/time -f '%U %S %M' -o "$stats" "$@" > "$OUT_DIR/$key.json" 2> "$OUT_DIR/$key.err" || rc=$?
-    t1="$(now)"
-    if [[ $rc -gt 1 ]]; then
-        echo "FAIL: $* exited with status $rc:" >&2
-        tail -n 20 "$OUT_DIR/$key.err" >&2
-        exit 1
-    fi
-    read -r user sys kb < <(tail -n 1 "$stats")
-    wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')"
-    if [[ -z "${WALL[$key]:-}" ]] || awk -v w="$wall" -v b="${WALL[$key]}" 'BEGIN { exit !(w < b) }'; then
-        WALL[$key]="$wall"
-        CPU[$key]="$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
-    fi
-    if [[ -z "${RSS[$key]:-}" || $kb -gt ${RSS[$key]} ]]; then RSS[$key]=$kb; fi
-    if [[ -n "${RC[$key]:-}" && "${RC[$key]}" != "$rc" ]]; then
-        echo "FAIL: $* exited $rc, but ${RC[$key]} on an earlier run" >&2
-        exit 1
-    fi
-    RC[$key]=$rc
-}
-
 # 3. The merge against all the traces, round robin (page cache warmed first).
 cat "$OUT_DIR"/traces/*.log "$OUT_DIR"/graphs/*.lcg > /dev/null
 for ((r = 0; r < REPEAT; r++)); do
@@ -196,12 +133,14 @@ for key in graphs traces; do
 done
 awk -v g="${WALL[graphs]}" -v t="${WALL[traces]}" 'BEGIN { printf "  merge / traces: %.2fx the time\n", g / t }' | tee -a "$RESULTS"
 
-# 4. The checks: the same rule ids; with one program, exactly the injected inversions.
+# 4. The checks: the same violations, in any order of the inputs; with one
+#    program, the injected inversions and nothing else.
+mapfile -t reversed_graphs < <(printf '%s\n' "$OUT_DIR"/graphs/*.lcg | sort -r)
+"$LOCKCHECK" analyze --format json "${reversed_graphs[@]}" > "$OUT_DIR/graphs-reversed.out" 2> "$OUT_DIR/graphs-reversed.err" || true
 set +e
-python3 - "$OUT_DIR/graphs.json" "$OUT_DIR/traces.json" "$INJECTED" "$MODEL_SEED" <<'EOF' | tee -a "$RESULTS"
+python3 - "$OUT_DIR/graphs.out" "$OUT_DIR/traces.out" "$OUT_DIR/graphs-reversed.out" <<'EOF' | tee -a "$RESULTS"
 import json, sys
-graphs, traces = (json.load(open(p)) for p in sys.argv[1:3])
-injected, model = int(sys.argv[3]), sys.argv[4]
+graphs, traces, reversed_graphs = (json.load(open(p)) for p in sys.argv[1:4])
 def rules(d): return sorted({v["rule"] for v in d["violations"]})
 def prints(d): return {v["fingerprint"] for v in d["violations"]}
 g, t = prints(graphs), prints(traces)
@@ -211,19 +150,25 @@ print(f"  traces: {len(traces['violations'])} violations {traces['summary']['byR
       f"{traces['summary']['classes']} classes, {traces['summary']['dependencies']} dependencies, {traces['summary']['events']} events")
 print(f"  distinct violations (fingerprints): {len(g & t)} in both, {len(g - t)} only in graphs, {len(t - g)} only in traces")
 failed = False
-if rules(graphs) != rules(traces):
-    print(f"FAIL: rule ids differ: graphs {rules(graphs)}, traces {rules(traces)}"); failed = True
+if g != t:
+    print(f"FAIL: the violations differ: {len(g - t)} only in graphs, {len(t - g)} only in traces"); failed = True
 else:
-    print(f"ok: both report the same rule ids: {rules(graphs) or 'none'}")
-if model != "per-trace":
-    for name, d in (("graphs", graphs), ("traces", traces)):
-        if d["summary"]["byRule"] != ({"lock-order-inversion": injected} if injected else {}):
-            print(f"FAIL: {name}: expected exactly {injected} lock-order-inversion, got {d['summary']['byRule']}"); failed = True
-    if not failed:
-        print(f"ok: both report exactly the {injected} injected lock-order inversions, nothing else")
+    print(f"ok: both report the same {len(g)} violations (fingerprints), rule ids {rules(graphs) or 'none'}")
+r = prints(reversed_graphs)
+if r != g:
+    print(f"FAIL: the graphs in reverse order report other violations: {len(r - g)} more, {len(g - r)} fewer"); failed = True
+else:
+    print("ok: the graphs in reverse order report the same violations")
 sys.exit(1 if failed else 0)
 EOF
 status=${PIPESTATUS[0]}
+if [[ "$MODEL_SEED" != per-trace ]]; then
+    for run in graphs traces; do
+        (grep -h '^# injected lock-order-inversion' "$OUT_DIR"/traces/*.log || true) \
+            | python3 "$ROOT/Benchmarks/check-injected.py" "$OUT_DIR/$run.out" "$run" | tee -a "$RESULTS"
+        if [[ ${PIPESTATUS[1]} -ne 0 ]]; then status=1; fi
+    done
+fi
 set -e
 say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$status"
