@@ -99,7 +99,8 @@ public final class TraceAnalyzer {
     /// checks found with the same classes keeps their report (the acquisition
     /// that closed it, with the held stack). Call it once, after the last
     /// ``analyze(_:)`` or ``merge(_:name:)``; a later call does nothing, and
-    /// inputs analysed after it report inversions as they find them.
+    /// inputs analysed after it report inversions as they find them. With
+    /// ``InversionReporting/asFound`` there is nothing left to report.
     /// - Complexity: See ``Validator/wholeGraphInversions(reusing:budget:)``:
     ///   O(classes + dependencies) and a sort when the graph has no cycle.
     public func finish() {
