@@ -46,16 +46,19 @@ public final class LockIdentity: @unchecked Sendable {
 
     /// ``acquire(_:isTry:subclass:nest:)`` of the usual kind: exclusive,
     /// blocking, subclass 0, no nest lock (the engine's fastest path).
+    /// - Parameter countsHolder: false when the caller marks the holder with
+    ///   `instance.setExclusiveHolder` inside the critical section.
     @inline(__always)
-    func acquireExclusive() {
-        event({ $0.acquireExclusive(instance, thread: $1, site: $2) },
+    func acquireExclusive(countsHolder: Bool) {
+        event({ $0.acquireExclusive(instance, countsHolder: countsHolder, thread: $1, site: $2) },
               record: { recordAcquire($0, seq: $1, mode: .exclusive, isTry: false, subclass: 0, nest: nil) })
     }
 
     /// Records a release: call after unlocking.
     @inline(__always)
-    func release() {
-        event({ $0.release(instance, thread: $1, site: $2) }, record: { recordRelease($0, seq: $1) })
+    func release(countsHolder: Bool = true) {
+        event({ $0.release(instance, countsHolder: countsHolder, thread: $1, site: $2) },
+              record: { recordRelease($0, seq: $1) })
     }
 
     /// One lock event of the calling thread: the re-entry guard, a `seq`,

@@ -11,12 +11,17 @@ struct CheckedCore<Primitive: LockPrimitive> {
     /// counting (the strong reference above keeps it alive).
     let identity: Unmanaged<LockIdentity>?
     let primitive: Primitive
+    /// The lock admits one holder at a time (mutex, spinlock, raw spinlock):
+    /// `lock()`/`unlock()` mark the holder with a plain store inside the
+    /// critical section instead of an atomic count in the engine.
+    let marksHolder: Bool
 
     /// - Parameter name: The lock class; nil: the initialisation site `fileID:line`.
     init(_ kind: LockKind, name: String?, fileID: StaticString, line: UInt, _ primitive: Primitive) {
         lockIdentity = LockIdentity.make(kind: kind, name: name, fileID: fileID, line: line)
         identity = lockIdentity.map(Unmanaged.passUnretained)
         self.primitive = primitive
+        marksHolder = !kind.isReaderWriter && kind != .recursiveMutex
     }
 
     /// The lock's memory ends: `lock-free`, then the primitive is freed.
@@ -27,14 +32,15 @@ struct CheckedCore<Primitive: LockPrimitive> {
 
     @inline(__always)
     func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
-        if let id = identity {
-            if subclass == 0 && nestLock == nil {
-                id._withUnsafeGuaranteedRef { $0.acquireExclusive() }
-            } else {
-                id._withUnsafeGuaranteedRef { $0.acquire(subclass: subclass, nest: nestLock?.lockIdentity) }
-            }
+        guard let id = identity else { return primitive.lock() }
+        if subclass == 0 && nestLock == nil && marksHolder {
+            id._withUnsafeGuaranteedRef { $0.acquireExclusive(countsHolder: false) }
+            primitive.lock()
+            id._withUnsafeGuaranteedRef { $0.instance.setExclusiveHolder(true) }
+        } else {
+            id._withUnsafeGuaranteedRef { $0.acquire(subclass: subclass, nest: nestLock?.lockIdentity) }
+            primitive.lock()
         }
-        primitive.lock()
     }
 
     @inline(__always)
@@ -44,10 +50,19 @@ struct CheckedCore<Primitive: LockPrimitive> {
         return true
     }
 
+    /// On a lock that marks its holder, the mark is cleared whichever way
+    /// the lock was taken: it holds 0 or 1, so clearing is the decrement.
     @inline(__always)
     func unlock() {
-        primitive.unlock()
-        if let id = identity { id._withUnsafeGuaranteedRef { $0.release() } }
+        guard let id = identity else { return primitive.unlock() }
+        if marksHolder {
+            id._withUnsafeGuaranteedRef { $0.instance.setExclusiveHolder(false) }
+            primitive.unlock()
+            id._withUnsafeGuaranteedRef { $0.release(countsHolder: false) }
+        } else {
+            primitive.unlock()
+            id._withUnsafeGuaranteedRef { $0.release() }
+        }
     }
 }
 

@@ -27,7 +27,7 @@ extension Validator {
         }
         guard let freed = begin(lock, thread: t, site: site) else { return }
         acquireChecked(lock, mode: mode, isTry: isTry, subclass: subclass, nestLock: nestLock, freed: freed,
-                       thread: t, site: site)
+                       countsHolder: true, thread: t, site: site)
     }
 
     /// ``acquire(_:mode:isTry:subclass:nestLock:thread:site:)`` of the usual
@@ -36,18 +36,31 @@ extension Validator {
     /// An acquisition this thread already found clean in the same context, on
     /// top of the same held chain (see ``AcquireMemo``), is only pushed on the
     /// held stack: one thread-local probe replaces the checks.
-    @inline(__always)
-    public func acquireExclusive(_ lock: LockInstance, thread t: ThreadState, site: EventSite) {
-        guard let freed = begin(lock, thread: t, site: site) else { return }
-        if t.held.count < heldDepthLimit {
+    /// - Parameter countsHolder: false when the caller marks the holder itself
+    ///   with ``LockInstance/setExclusiveHolder(_:)`` inside the critical
+    ///   section (no atomic operation); pair it with the same in ``release(_:countsHolder:thread:site:)``.
+    ///
+    /// Inlinable: the memo's hit path compiles into the caller (the
+    /// instrumented locks), with no call into the engine.
+    @inlinable @inline(__always)
+    public func acquireExclusive(_ lock: LockInstance, countsHolder: Bool = true, thread t: ThreadState, site: EventSite) {
+        if lock.kind != .recursiveMutex && !lock.isFreed && t.held.count < heldDepthLimit {
             let key = t.memo.key(after: t.chainKey, taking: lock.lockClass, tag: t.memoTag)
             if key != 0 {
                 push(lock, lockClass: lock.lockClass, mode: .exclusive, isTry: false, wait: effectiveWaitType(lock.kind),
-                     chainKey: key, site: site, nestLock: nil, thread: t)
+                     chainKey: key, site: site, nestLock: nil, countsHolder: countsHolder, thread: t)
                 return
             }
         }
-        acquireChecked(lock, mode: .exclusive, isTry: false, subclass: 0, nestLock: nil, freed: freed, thread: t, site: site)
+        acquireExclusiveChecked(lock, countsHolder: countsHolder, thread: t, site: site)
+    }
+
+    /// ``acquireExclusive(_:countsHolder:thread:site:)`` when the memo has no answer.
+    @usableFromInline @inline(never)
+    func acquireExclusiveChecked(_ lock: LockInstance, countsHolder: Bool, thread t: ThreadState, site: EventSite) {
+        guard let freed = begin(lock, thread: t, site: site) else { return }
+        acquireChecked(lock, mode: .exclusive, isTry: false, subclass: 0, nestLock: nil, freed: freed,
+                       countsHolder: countsHolder, thread: t, site: site)
     }
 
     /// The first steps of every acquisition: `use-after-destroy`, and a
@@ -68,7 +81,8 @@ extension Validator {
     /// past use-after-destroy and recursion: everything the memo can skip.
     @inline(never)
     private func acquireChecked(_ lock: LockInstance, mode: AcquireMode, isTry: Bool, subclass: UInt32,
-                                nestLock: LockInstance?, freed: Bool, thread t: ThreadState, site: EventSite) {
+                                nestLock: LockInstance?, freed: Bool, countsHolder: Bool, thread t: ThreadState,
+                                site: EventSite) {
         let kind = lock.kind
         let ctx = t.irqContext
         var mode = kind.isReaderWriter ? mode : .exclusive
@@ -104,7 +118,8 @@ extension Validator {
             warnOnce("held-depth", "thread '\(t.name)' holds more than \(heldDepthLimit) locks: deeper acquisitions are tracked but not validated")
         }
         let tag = t.memoTag
-        push(lock, lockClass: cls, mode: mode, isTry: isTry, wait: wait, chainKey: key, site: site, nestLock: nestLock, thread: t)
+        push(lock, lockClass: cls, mode: mode, isTry: isTry, wait: wait, chainKey: key, site: site, nestLock: nestLock,
+             countsHolder: countsHolder, thread: t)
         guard !isTry, t.held.count <= heldDepthLimit else { return }
         if !chains.contains(key) {
             validateChain(thread: t, key: key, chainHead: !inContext)
@@ -115,10 +130,11 @@ extension Validator {
     }
 
     /// Records `lock` as held by `t` (lockdep's held_lock), with one atomic
-    /// increment of its holder count.
-    @inline(__always)
-    private func push(_ lock: LockInstance, lockClass cls: LockClassID, mode: AcquireMode, isTry: Bool, wait: WaitType,
-                      chainKey key: UInt64, site: EventSite, nestLock: LockInstance?, thread t: ThreadState) {
+    /// increment of its holder count unless the caller marks it.
+    @inlinable @inline(__always)
+    func push(_ lock: LockInstance, lockClass cls: LockClassID, mode: AcquireMode, isTry: Bool, wait: WaitType,
+                      chainKey key: UInt64, site: EventSite, nestLock: LockInstance?, countsHolder: Bool,
+                      thread t: ThreadState) {
         let kind = lock.kind
         t.held.append(HeldLock(instance: ObjectIdentifier(lock), instanceID: lock.id, lockClass: cls, kind: kind,
                                mode: mode, isTry: isTry, irqContext: t.irqContext, waitType: wait, recursion: 0,
@@ -128,14 +144,14 @@ extension Validator {
             t.spinningHeld += 1
             if kind == .rawSpinlock { t.rawHeld += 1 }
         }
-        lock.addHolder(1)
+        if countsHolder { lock.addHolder(1) }
     }
 
     /// The held-stack depth past which acquisitions are tracked but not validated.
-    @inline(__always) var heldDepthLimit: Int { configuration.limits.heldDepth }
+    @inlinable var heldDepthLimit: Int { configuration.limits.heldDepth }
 
     /// The wait type `kind` has under this configuration.
-    @inline(__always)
+    @inlinable
     func effectiveWaitType(_ kind: LockKind) -> WaitType {
         let w = kind.waitType
         return w == .config ? configWait : w

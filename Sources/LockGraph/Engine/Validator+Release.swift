@@ -6,23 +6,25 @@ extension Validator {
     /// keys of the locks above it (lockdep's reacquire_held_locks) without
     /// re-validating them: their dependencies were added when they were taken.
     /// - Complexity: O(depth of the lock in the held stack); no shared lock;
-    ///   one atomic decrement.
-    @inline(__always)
-    public func release(_ lock: LockInstance, thread t: ThreadState, site: EventSite) {
+    ///   one atomic decrement unless the caller clears the holder mark.
+    /// - Parameter countsHolder: false when the caller cleared the holder
+    ///   mark itself (see ``acquireExclusive(_:countsHolder:thread:site:)``).
+    @inlinable
+    public func release(_ lock: LockInstance, countsHolder: Bool = true, thread t: ThreadState, site: EventSite) {
         let top = t.held.count - 1
         if top >= 0 && t.held[top].instance == ObjectIdentifier(lock) && t.held[top].recursion == 0 {
             // The innermost lock, the usual case: pop it.
             t.held.dropLast()
-            dropHolder(lock, thread: t)
+            dropHolder(lock, countsHolder: countsHolder, thread: t)
             return
         }
-        releaseInner(lock, thread: t, site: site)
+        releaseInner(lock, countsHolder: countsHolder, thread: t, site: site)
     }
 
     /// A release of a lock below the top of the held stack, of a recursive
     /// mutex taken more than once, or of a lock not held.
-    @inline(never)
-    private func releaseInner(_ lock: LockInstance, thread t: ThreadState, site: EventSite) {
+    @usableFromInline @inline(never)
+    func releaseInner(_ lock: LockInstance, countsHolder: Bool, thread t: ThreadState, site: EventSite) {
         guard let i = t.heldIndex(of: lock) else {
             unlockUnheld(lock, thread: t, site: site)
             return
@@ -32,18 +34,18 @@ extension Validator {
             return
         }
         _ = t.held.remove(at: i)
-        dropHolder(lock, thread: t)
+        dropHolder(lock, countsHolder: countsHolder, thread: t)
         if i < t.held.count { t.rebuildChainKeys(from: i) }
     }
 
-    @inline(__always)
-    private func dropHolder(_ lock: LockInstance, thread t: ThreadState) {
+    @inlinable
+    func dropHolder(_ lock: LockInstance, countsHolder: Bool, thread t: ThreadState) {
         let kind = lock.kind
         if kind.spins {
             t.spinningHeld -= 1
             if kind == .rawSpinlock { t.rawHeld -= 1 }
         }
-        lock.addHolder(-1)
+        if countsHolder { lock.addHolder(-1) }
     }
 }
 

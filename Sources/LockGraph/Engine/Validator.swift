@@ -40,7 +40,7 @@ public final class Validator: @unchecked Sendable {
     @exclusivity(unchecked) var pending: [PointerKey: PendingFree] = [:]
 
     /// Effective wait type of `config` kinds: spin without raw nesting.
-    let configWait: WaitType
+    @usableFromInline let configWait: WaitType
 
     /// Creates a validator.
     /// - Parameters:

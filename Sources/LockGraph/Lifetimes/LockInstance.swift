@@ -16,12 +16,12 @@ public final class LockInstance: @unchecked Sendable {
     public let source: SourceID
 
     /// Threads holding it now (atomic; one increment per acquire).
-    let holders: UnsafeMutablePointer<Int64>
+    @usableFromInline let holders: UnsafeMutablePointer<Int64>
     /// Where it was freed (`lock-free`) and not re-initialised since.
     var freedAt: EventSite? { get { lifetime.freedAt } set { lifetime.freedAt = newValue } }
     private var lifetime = Lifetime()
     /// Read lock-free on every acquire: non-zero while freed.
-    let freedFlag: UnsafeMutablePointer<Int64>
+    @usableFromInline let freedFlag: UnsafeMutablePointer<Int64>
 
     private struct Lifetime { var freedAt: EventSite? }
 
@@ -44,7 +44,18 @@ public final class LockInstance: @unchecked Sendable {
     /// The live runtime keeps a freed-while-held instance alive with it.
     public var isHeld: Bool { holderCount > 0 }
 
-    @inline(__always) var isFreed: Bool { lg_load_relaxed_i64(freedFlag) != 0 }
+    /// Marks whether a holder is inside the critical section, with a plain
+    /// (relaxed) store instead of the engine's atomic count.
+    ///
+    /// Only for a lock that admits one holder at a time (a mutex, spinlock or
+    /// raw spinlock, never a reader/writer or recursive lock), called right
+    /// after the real lock is taken and right before it is released: the
+    /// lock itself then orders the stores. The acquire and release must be
+    /// validated with `countsHolder: false`.
+    @inlinable
+    public func setExclusiveHolder(_ held: Bool) { lg_store_relaxed_i64(holders, held ? 1 : 0) }
+
+    @inlinable var isFreed: Bool { lg_load_relaxed_i64(freedFlag) != 0 }
     @inline(__always) var holderCount: Int64 { lg_load_relaxed_i64(holders) }
-    @inline(__always) func addHolder(_ delta: Int64) { _ = lg_fetch_add_i64(holders, delta) }
+    @inlinable func addHolder(_ delta: Int64) { _ = lg_fetch_add_i64(holders, delta) }
 }

@@ -11,17 +11,27 @@
 /// class — or only moves towards "clean" (usage bits are only added,
 /// validated chains only inserted). Thread-local: no atomics, no shared line.
 /// Direct-mapped; a miss costs the normal path and nothing else.
+@usableFromInline
 struct AcquireMemo {
+    @usableFromInline
     struct Entry {
-        var prev: UInt64
+        @usableFromInline var prev: UInt64
         /// The chain key after the acquisition; 0: empty entry.
-        var key: UInt64
-        var tag: UInt64
-        var cls: UInt32
+        @usableFromInline var key: UInt64
+        @usableFromInline var tag: UInt64
+        @usableFromInline var cls: UInt32
+
+        @inlinable
+        init(prev: UInt64, key: UInt64, tag: UInt64, cls: UInt32) {
+            self.prev = prev
+            self.key = key
+            self.tag = tag
+            self.cls = cls
+        }
     }
 
     static let size = 64
-    private let entries: UnsafeMutablePointer<Entry>
+    @usableFromInline let entries: UnsafeMutablePointer<Entry>
 
     init() {
         entries = .allocate(capacity: Self.size)
@@ -31,14 +41,14 @@ struct AcquireMemo {
     /// Frees the entries; the owner calls it once, from its deinit.
     func deallocate() { entries.deallocate() }
 
-    @inline(__always)
-    private static func slot(_ prev: UInt64, _ cls: LockClassID) -> Int {
+    @inlinable
+    static func slot(_ prev: UInt64, _ cls: LockClassID) -> Int {
         Int(truncatingIfNeeded: (prev ^ UInt64(cls.rawValue) &* 0x9E37_79B9_7F4A_7C15) >> 58)
     }
 
     /// The chain key a clean acquisition of `cls` on top of `prev` produced
     /// under `tag`, or 0 if there is none.
-    @inline(__always)
+    @inlinable
     func key(after prev: UInt64, taking cls: LockClassID, tag: UInt64) -> UInt64 {
         let e = entries[Self.slot(prev, cls)]
         return e.prev == prev && e.cls == cls.rawValue && e.tag == tag ? e.key : 0

@@ -3,10 +3,11 @@
 /// A plain buffer rather than an Array, so the hot path pays no
 /// copy-on-write uniqueness check and no reference counting per push and pop.
 /// - Complexity: `append` and `dropLast` O(1) amortized; `remove(at:)` O(n − i).
+@usableFromInline
 struct HeldStack: RandomAccessCollection {
-    private var base: UnsafeMutablePointer<HeldLock>
-    private(set) var count = 0
-    private var capacity: Int
+    @usableFromInline var base: UnsafeMutablePointer<HeldLock>
+    @usableFromInline var count = 0
+    @usableFromInline var capacity: Int
 
     init(capacity: Int) {
         self.capacity = Swift.max(capacity, 1)
@@ -19,16 +20,16 @@ struct HeldStack: RandomAccessCollection {
         base.deallocate()
     }
 
-    var startIndex: Int { 0 }
-    var endIndex: Int { count }
+    @inlinable var startIndex: Int { 0 }
+    @inlinable var endIndex: Int { count }
 
-    @inline(__always)
+    @inlinable
     subscript(i: Int) -> HeldLock {
         get { base[i] }
         nonmutating set { base[i] = newValue }
     }
 
-    @inline(__always)
+    @inlinable
     mutating func append(_ h: HeldLock) {
         if count == capacity { grow() }
         (base + count).initialize(to: h)
@@ -36,7 +37,7 @@ struct HeldStack: RandomAccessCollection {
     }
 
     /// Removes the top entry (held locks are plain values: nothing to destroy).
-    @inline(__always)
+    @inlinable
     mutating func dropLast() {
         count -= 1
     }
@@ -48,7 +49,8 @@ struct HeldStack: RandomAccessCollection {
         return h
     }
 
-    private mutating func grow() {
+    @usableFromInline
+    mutating func grow() {
         let bigger = UnsafeMutablePointer<HeldLock>.allocate(capacity: capacity * 2)
         bigger.moveInitialize(from: base, count: count)
         base.deallocate()

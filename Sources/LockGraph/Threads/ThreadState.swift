@@ -12,11 +12,11 @@ public final class ThreadState: @unchecked Sendable {
     /// The producer's id for the thread.
     public let id: UInt64
 
-    @exclusivity(unchecked) var held = HeldStack(capacity: 16)
+    @usableFromInline @exclusivity(unchecked) var held = HeldStack(capacity: 16)
     /// Number of held spinning locks (spin or config wait type).
-    @exclusivity(unchecked) var spinningHeld = 0
+    @usableFromInline @exclusivity(unchecked) var spinningHeld = 0
     /// Held raw spinlocks.
-    @exclusivity(unchecked) var rawHeld = 0
+    @usableFromInline @exclusivity(unchecked) var rawHeld = 0
 
     @exclusivity(unchecked) var hardirqDepth = 0
     @exclusivity(unchecked) var threadedHardirqDepth = 0
@@ -36,9 +36,9 @@ public final class ThreadState: @unchecked Sendable {
     /// Whether the held-depth warning was given.
     @exclusivity(unchecked) var depthWarned = false
     /// Clean acquisitions of this thread, by context (see ``AcquireMemo``).
-    let memo = AcquireMemo()
+    @usableFromInline let memo = AcquireMemo()
     /// Counts context changes: memo entries of an earlier epoch never match.
-    @exclusivity(unchecked) private(set) var contextEpoch: UInt64 = 0
+    @usableFromInline @exclusivity(unchecked) var contextEpoch: UInt64 = 0
 
     struct RCUSection: Sendable {
         var flavor: RCUFlavor
@@ -60,15 +60,15 @@ public final class ThreadState: @unchecked Sendable {
     }
 
     /// The chain key of the current held stack.
-    @inline(__always) var chainKey: UInt64 { held.last?.chainKey ?? 0 }
+    @inlinable var chainKey: UInt64 { held.last?.chainKey ?? 0 }
 
     /// lockdep's irq_context of the thread now; recomputed by ``updateContext()``.
-    @exclusivity(unchecked) private(set) var irqContext: UInt8 = IrqContext.process
+    @usableFromInline @exclusivity(unchecked) var irqContext: UInt8 = IrqContext.process
 
     /// What, besides the held chain and the class, decides whether an
     /// acquisition is clean: the context epoch, and whether a spinning lock
     /// is held (possibly from an outer context).
-    @inline(__always) var memoTag: UInt64 { contextEpoch << 1 | (spinningHeld > 0 ? 1 : 0) }
+    @inlinable var memoTag: UInt64 { contextEpoch << 1 | (spinningHeld > 0 ? 1 : 0) }
 
     /// Hardirqs are off: explicitly, or inside a hardirq handler. A `threaded`
     /// handler also runs with hardirqs off here: it is lockdep's
