@@ -88,6 +88,9 @@ final class ELFSymbols {
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: mapping), mappingSize) }
 
+    /// `address` as an address in the object file (what its DWARF and symbol table use).
+    func fileAddress(_ address: UInt) -> UInt64 { UInt64(address) &- bias }
+
     /// The (mangled) name of the function containing `address` and the offset into it.
     /// - Complexity: O(log symbols).
     func lookup(_ address: UInt) -> (name: String, offset: UInt64)? {

@@ -6,15 +6,26 @@ import Musl
 import CInstrumented
 import LockGraph
 
-/// Turns return addresses into `symbol + 0xOFF (module)` frames with Swift
-/// names demangled, once per address (dladdr alone can take 100 µs a frame).
+/// Turns return addresses into frames with Swift names demangled, once per
+/// address (dladdr alone can take 100 µs a frame): `symbol (File.swift:42)`
+/// when the binary's line table knows the line (``SourceLines``), else
+/// `symbol + 0xOFF (module)`.
 ///
 /// The object comes from dladdr(3); the symbol from the object's own symbol
 /// table (``ELFSymbols``), falling back to dladdr's nearest exported symbol.
+/// Lines are looked up only when a frame's text is first needed (a report,
+/// a trace's stack), never to trim a captured stack.
 /// Thread-safe; used only off the fast path (new dependencies, reports).
 final class Symbolizer: StackSymbolizing, @unchecked Sendable {
     struct Entry {
         var text: String
+        /// The demangled symbol, the object's path and the address in it,
+        /// for the line lookup; nil when there is no symbol.
+        var symbol: String?
+        var object = ""
+        var fileAddress: UInt64 = 0
+        /// The line lookup was done (found or not).
+        var located = false
         /// The frame is the validator's own (Instrumented, LockGraph, libunwind).
         var isRuntime: Bool
         /// The frame is in the Swift standard library (generic helpers the
@@ -25,11 +36,30 @@ final class Symbolizer: StackSymbolizing, @unchecked Sendable {
     private let lock = PlainLock()
     private var entries: [UInt: Entry] = [:]
     private var objects: [String: ELFSymbols?] = [:]
+    /// Started on the first line lookup; `.some(nil)` when there is no tool.
+    private var sourceLines: SourceLines??
 
     /// The frame's text.
     /// - Complexity: O(1) for a known address; else dladdr and one
     ///   symbol-table search (the first address of an object reads its table).
-    func symbolize(_ address: UInt) -> String { entry(address).text }
+    func symbolize(_ address: UInt) -> String {
+        lock.withLock {
+            var e = entries[address] ?? resolve(address)
+            if !e.located {
+                e.located = true
+                if let symbol = e.symbol, let found = lines()?.location(object: e.object, fileAddress: e.fileAddress) {
+                    e.text = "\(symbol) (\(found.file):\(found.line))"
+                }
+            }
+            entries[address] = e
+            return e.text
+        }
+    }
+
+    private func lines() -> SourceLines? {
+        if sourceLines == nil { sourceLines = .some(SourceLines()) }
+        return sourceLines ?? nil
+    }
 
     /// Whether the frame belongs to the validator, or to the standard library
     /// it calls (trimmed from the top of captured stacks).
@@ -62,7 +92,8 @@ final class Symbolizer: StackSymbolizing, @unchecked Sendable {
         let module = object == "/proc/self/exe" ? processName() : String(object.split(separator: "/").last ?? "?")
         var mangled: String?
         var offset: UInt64 = 0
-        if let symbols = objectSymbols(object, base: base), let found = symbols.lookup(probe) {
+        let symbols = objectSymbols(object, base: base)
+        if let symbols, let found = symbols.lookup(probe) {
             mangled = found.name
             offset = found.offset + 1
         } else if let symbolPtr {
@@ -77,8 +108,11 @@ final class Symbolizer: StackSymbolizing, @unchecked Sendable {
             || mangled.hasPrefix("unw_") || mangled.hasPrefix("_ULx86_64") || mangled.hasPrefix("_ULaarch64")
             || module.hasPrefix("libunwind")
         let isStandardLibrary = mangled.hasPrefix("$ss") || mangled.hasPrefix("$sS") || module.hasPrefix("libswiftCore")
-        return Entry(text: "\(demangle(mangled)) + 0x\(String(offset, radix: 16)) (\(module))", isRuntime: isRuntime,
-                     isStandardLibrary: isStandardLibrary)
+        let symbol = demangle(mangled)
+        let path = object == "/proc/self/exe" ? (realpath(object, nil).map { p in defer { free(p) }; return String(cString: p) } ?? object) : object
+        return Entry(text: "\(symbol) + 0x\(String(offset, radix: 16)) (\(module))", symbol: symbol, object: path,
+                     fileAddress: symbols?.fileAddress(probe) ?? UInt64(probe &- base),
+                     isRuntime: isRuntime, isStandardLibrary: isStandardLibrary)
     }
 
     private func objectSymbols(_ path: String, base: UInt) -> ELFSymbols? {
