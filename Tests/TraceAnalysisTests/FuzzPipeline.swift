@@ -1,0 +1,1 @@
+../../Fuzz/Sources/lockcheck-fuzz/FuzzPipeline.swift
