@@ -332,6 +332,7 @@ struct CLockProgram {
                 steps.append((t, "EXIT"))
             } else if trylocks && rng.chance(0.25) {
                 let candidates = (0..<lockCount).filter { owner[$0] != t }
+                guard !candidates.isEmpty else { continue }
                 let l = candidates[rng.below(candidates.count)]
                 let free = owner[l] == nil
                 steps.append((t, "try_(\(t), \(l), \(free ? 1 : 0));"))
