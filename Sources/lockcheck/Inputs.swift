@@ -14,14 +14,15 @@ enum Inputs {
     /// Analyses one trace, or merges one saved graph, into `analyzer`.
     static func analyze(_ path: String, with analyzer: TraceAnalyzer) throws {
         if path != "-", isGraphFile(path) {
-            let text: String
+            let bytes: [UInt8]
             do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
+                // Bytes, not a String: a line that is not UTF-8 is reported with its number.
+                bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
             } catch {
                 throw GraphInputError(description: "\(path): cannot read the graph file (\(error.localizedDescription))")
             }
             do {
-                analyzer.merge(try GraphFile(parsing: text), name: path)
+                analyzer.merge(try GraphFile(parsing: bytes), name: path)
             } catch {
                 throw GraphInputError(description: "\(path):\(error.description)")
             }

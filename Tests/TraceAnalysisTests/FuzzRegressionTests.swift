@@ -79,3 +79,19 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(outcome.error?.hasPrefix("fuzz-0.log:4: missing header"), true, "\(outcome.error ?? "no error")")
     }
 }
+
+extension FuzzRegressionTests {
+    /// A saved graph with a byte that is not UTF-8 is malformed at its line
+    /// (`analyze` said "cannot read the graph file", with no line).
+    func test_graph_file_with_invalid_UTF8_is_a_bad_line() throws {
+        let outcome = FuzzPipeline.run(try input("graph-invalid-utf8.lcg"))
+        XCTAssertEqual(outcome.error, "fuzz-0.log:2: invalid UTF-8")
+    }
+
+    /// The input that found it: a graph header with more words, then
+    /// comments and a stray byte: refused at its header line.
+    func test_graph_header_with_garbage_is_refused_at_line_1() throws {
+        let outcome = FuzzPipeline.run(try input("graph-header-with-garbage.lcg"))
+        XCTAssertEqual(outcome.error?.hasPrefix("fuzz-0.log:1: not a lockcheck graph file"), true, "\(outcome.error ?? "no error")")
+    }
+}

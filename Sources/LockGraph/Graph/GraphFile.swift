@@ -112,14 +112,24 @@ public struct GraphFile: Sendable {
     /// - Throws: ``FormatError`` naming the line, for anything malformed.
     /// - Complexity: O(length of the text).
     public init(parsing text: String) throws(FormatError) {
+        try self.init(parsing: Array(text.utf8))
+    }
+
+    /// Parses the text form from the file's bytes: a line that is not UTF-8
+    /// is malformed like any other (`line: invalid UTF-8`).
+    /// - Throws: ``FormatError`` naming the line, for anything malformed.
+    /// - Complexity: O(length of the text).
+    public init(parsing bytes: [UInt8]) throws(FormatError) {
         var lineNumber = 0
         var sawHeader = false
         // Split on bytes, not Characters: grapheme breaking made parsing most
         // of a 1,000-graph merge.
-        let bytes = Array(text.utf8)
         for raw in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             let lineBytes = raw.last == UInt8(ascii: "\r") ? raw.dropLast() : raw
+            guard String(validating: lineBytes, as: UTF8.self) != nil else {
+                throw FormatError(line: lineNumber, message: "invalid UTF-8")
+            }
             if lineBytes.isEmpty || lineBytes.first == UInt8(ascii: "#") { continue }
             if !sawHeader {
                 let words = String(decoding: lineBytes, as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false)
