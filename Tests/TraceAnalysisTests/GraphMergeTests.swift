@@ -132,6 +132,14 @@ final class GraphMergeTests: XCTestCase {
         XCTAssertEqual(Set(c.all.map { "\($0.rule.rawValue) \($0.classNames)" }), try merged([0, 1, 2]))
     }
 
+    func test_sites_keep_colons_and_unicode_in_file_names() throws {
+        let text = "lockcheck-graph 2\nclass\t0\tmutex\t0\tA\nusage\t0\t0\tt\t18446744073709551615:4294967295:C:\\dir:é.log\n"
+        let u = try XCTUnwrap(try GraphFile(parsing: text).usages.first)
+        XCTAssertEqual(u.site.seq, UInt64.max)
+        XCTAssertEqual(u.site.line, UInt32.max)
+        XCTAssertEqual(u.site.file, "C:\\dir:é.log")
+    }
+
     func test_graph_file_round_trips() throws {
         let text = try graph(of: 1)
         XCTAssertTrue(text.hasPrefix("lockcheck-graph 2\n"))
@@ -153,7 +161,11 @@ final class GraphMergeTests: XCTestCase {
     func test_malformed_graph_files_name_the_line() {
         for (text, line) in [("nope\n", 1), ("lockcheck-graph 1\nclass\t0\tmutex\t0\n", 2),
                              ("lockcheck-graph 1\nclass\t0\tmutex\t0\tA\nedge\t0\t1\t8\tt\t1:1:f\t1:1:f\n", 3),
-                             ("lockcheck-graph 1\nwhat\n", 2), ("", 1)] {
+                             ("lockcheck-graph 1\nwhat\n", 2), ("", 1),
+                             ("lockcheck-graph 2\nclass\t0\tmutex\t0\tA\nusage\t0\t0\tt\t1:2\n", 3),
+                             ("lockcheck-graph 2\nclass\t0\tmutex\t0\tA\nusage\t0\t0\tt\t-1:2:f\n", 3),
+                             ("lockcheck-graph 2\nclass\t0\tmutex\t0\tA\nusage\t0\t0\tt\t1:4294967296:f\n", 3),
+                             ("lockcheck-graph 2\nclass\t0\tmutex\t0\tA\nusage\t0\t0\tt\t:2:f\n", 3)] {
             XCTAssertThrowsError(try GraphFile(parsing: text)) { e in
                 XCTAssertEqual((e as? GraphFile.FormatError)?.line, line, "\(text.debugDescription): \(e)")
             }
