@@ -18,6 +18,12 @@ let package = Package(
         // Issue 4: instrumented locks against plain pthread mutexes (validated, off, two threads,
         // new dependencies, trace recording). Peers (TSan, Helgrind) are run by lock-bench.sh.
         .executableTarget(name: "lock-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck"), "CUnwindProbe"]),
+        // Issue 7's load test: 2× cores threads, tens of millions of validated, recorded lock operations;
+        // no validator deadlock, no false positive, no lost trace event.
+        .executableTarget(name: "load-test", dependencies: [
+            .product(name: "Instrumented", package: "lockcheck"), .product(name: "TraceAnalysis", package: "lockcheck"),
+            .product(name: "LockTrace", package: "lockcheck"), .product(name: "LockGraph", package: "lockcheck"),
+        ]),
         // lock-bench's direct stack-capture probe: unw_backtrace, the call UnwindStackCapture makes.
         .target(name: "CUnwindProbe", linkerSettings: [.linkedLibrary("unwind")]),
     ]
