@@ -130,8 +130,14 @@ final class ClassTable: @unchecked Sendable {
 
     /// Sets usage bits; returns the bits that were already set. Called under the graph lock.
     func addUsage(_ bits: UsageMask, to id: LockClassID) -> UsageMask {
-        UsageMask(rawValue: lg_fetch_or_u32(usage + id.index, bits.rawValue))
+        if !bits.isDisjoint(with: .usedInAll) { someClassUsedInIrq = true }
+        return UsageMask(rawValue: lg_fetch_or_u32(usage + id.index, bits.rawValue))
     }
+
+    /// Whether any class ever gained a used-in-irq bit (it is irq-safe).
+    /// Until then no dependency can be irq-unsafe. Set by ``addUsage(_:to:)``,
+    /// read under the graph lock.
+    @exclusivity(unchecked) private(set) var someClassUsedInIrq = false
 
     /// Number of registered classes. Takes the lock.
     var registeredCount: Int { lock.withLock { count } }
