@@ -177,8 +177,8 @@ public struct GraphFile: Sendable {
                     throw FormatError(line: lineNumber, message: "bad site '\(f[i])' (expected seq:line:file)")
                 }
                 // Every site of a graph names one of a few traces: reuse the last name.
-                let name = u[u.index(after: c2)...]
-                if !name.elementsEqual(lastFile.utf8) { lastFile = String(decoding: name, as: UTF8.self) }
+                let name = f[i][u.index(after: c2)...]
+                if name != lastFile { lastFile = String(name) }
                 return Site(seq: seq, line: l, file: lastFile)
             }
             func classIndex(_ i: Int) throws(FormatError) -> Int {
