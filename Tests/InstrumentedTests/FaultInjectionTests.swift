@@ -168,7 +168,7 @@ final class FaultInjectionTests: InstrumentedTestCase {
         RandomProgram.keepAlive([m, s, e])  // they stay held forever: never freed
 
         let holding = DispatchSemaphore(value: 0)
-        let cancelled = RawThread("cancelled") {
+        let cancelled = TestThread("cancelled") {
             m.lock()
             s.lock()
             holding.signal()
@@ -178,7 +178,7 @@ final class FaultInjectionTests: InstrumentedTestCase {
         XCTAssertEqual(pthread_cancel(cancelled.thread), 0)
         XCTAssertEqual(cancelled.join(), UnsafeMutableRawPointer(bitPattern: -1), "PTHREAD_CANCELED: the thread was cancelled")
 
-        let exited = RawThread("exited") {
+        let exited = TestThread("exited") {
             e.readLock()
             pthread_exit(nil)
         }
@@ -315,36 +315,6 @@ final class FaultInjectionTests: InstrumentedTestCase {
 final class ObjectList: @unchecked Sendable {
     private(set) var all: [UnsafeMutableRawPointer] = []
     func append(_ p: UnsafeMutableRawPointer) { all.append(p) }
-}
-
-/// A thread started with pthread_create, for ending it with pthread_cancel
-/// or pthread_exit (no Swift frames of the test own its body's cleanup).
-final class RawThread {
-    private(set) var thread = pthread_t()
-
-    private final class Box {
-        let name: String
-        let body: () -> Void
-        init(name: String, body: @escaping () -> Void) { self.name = name; self.body = body }
-    }
-
-    init(_ name: String, _ body: @escaping () -> Void) {
-        let box = Unmanaged.passRetained(Box(name: name, body: body)).toOpaque()
-        let rc = pthread_create(&thread, nil, { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            LockCheck.setThreadName(box.name)
-            box.body()
-            return nil
-        }, box)
-        precondition(rc == 0)
-    }
-
-    /// Waits for the thread; returns its exit value (PTHREAD_CANCELED if cancelled).
-    func join() -> UnsafeMutableRawPointer? {
-        var value: UnsafeMutableRawPointer?
-        pthread_join(thread, &value)
-        return value
-    }
 }
 
 /// Captures what this process writes to stderr (fd 2) into a pipe until

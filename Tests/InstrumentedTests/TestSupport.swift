@@ -19,9 +19,10 @@ final class ViolationCollector: @unchecked Sendable {
     var rules: [String] { violations.map(\.rule.rawValue).sorted() }
 }
 
-/// A real OS thread, named, joined with pthread_join (no sleeps).
+/// A real OS thread, named, joined with pthread_join (no sleeps); `thread`
+/// for ending it early with pthread_cancel.
 final class TestThread {
-    private var thread = pthread_t()
+    private(set) var thread = pthread_t()
 
     private final class Box {
         let name: String
@@ -41,7 +42,13 @@ final class TestThread {
     }
 
     /// Waits until the thread has ended (its thread-exit has been handled).
-    func join() { pthread_join(thread, nil) }
+    /// - Returns: Its exit value (`PTHREAD_CANCELED` if it was cancelled).
+    @discardableResult
+    func join() -> UnsafeMutableRawPointer? {
+        var value: UnsafeMutableRawPointer?
+        pthread_join(thread, &value)
+        return value
+    }
 
     /// Runs `body` on a new thread and waits for it.
     static func run(_ name: String, _ body: @escaping () -> Void) {

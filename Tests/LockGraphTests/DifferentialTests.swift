@@ -15,19 +15,6 @@ import XCTest
 ///
 /// The seed is printed; set LOCKGRAPH_TEST_SEED to replay a run.
 final class DifferentialTests: XCTestCase {
-    /// SplitMix64: small, fast, and the same on every platform.
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
-    }
 
     /// The reference dependency graph.
     struct ReferenceGraph {

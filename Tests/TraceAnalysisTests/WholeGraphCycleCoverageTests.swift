@@ -66,7 +66,7 @@ final class WholeGraphCycleCoverageTests: XCTestCase {
     /// cycle through u -> v (the one reported, or another over the same
     /// classes); every report's chain is a cycle of the graph.
     func test_random_graphs_against_a_naive_reference() throws {
-        var rng = SplitMix(state: 0x5EED_C0DE)
+        var rng = SplitMix64(state: 0x5EED_C0DE)
         for round in 0..<150 {
             let n = 3 + rng.below(5)
             let names = (0..<n).map { "c\($0)" }
@@ -104,14 +104,3 @@ final class WholeGraphCycleCoverageTests: XCTestCase {
     }
 }
 
-private struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}

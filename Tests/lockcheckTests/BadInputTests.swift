@@ -75,7 +75,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func test_random_bytes_never_crash() throws {
-        var rng = SplitMix(seed: UInt64(ProcessInfo.processInfo.environment["LOCKCHECK_SEED"] ?? "") ?? 20261122)
+        var rng = SplitMix64(seed: UInt64(ProcessInfo.processInfo.environment["LOCKCHECK_SEED"] ?? "") ?? 20261122)
         print("test_random_bytes_never_crash seed \(rng.state)")
         let base = try Data(contentsOf: Lockcheck.root.appendingPathComponent("Examples/traces/clean.log"))
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lockcheck-fuzz-\(getpid()).log")
@@ -93,18 +93,6 @@ final class BadInputTests: XCTestCase {
     }
 }
 
-/// A small deterministic generator (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Progress goes to stderr only on a terminal.
 final class ProgressOutputTests: XCTestCase {

@@ -328,7 +328,7 @@ struct CLockProgram {
     let source: String
 
     init(seed: UInt64, trylocks: Bool) {
-        var rng = CSplitMix64(state: seed)
+        var rng = SplitMix64(state: seed)
         let lockCount = 4 + rng.below(5)
         let threadCount = 2 + rng.below(3)
         var order = Array(0..<lockCount)
@@ -452,16 +452,3 @@ struct CLockProgram {
     }
 }
 
-/// SplitMix64 (the generator's random numbers, the same on every platform).
-struct CSplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
-}
