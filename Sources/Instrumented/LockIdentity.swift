@@ -6,7 +6,7 @@ import LockTrace
 /// and kind) and its trace id. Nil in a lock created while validation is off,
 /// which then runs as a plain lock.
 public final class LockIdentity: @unchecked Sendable {
-    let instance: LockInstance
+    @usableFromInline let instance: LockInstance
     let classID: LockClassID
     /// The lock's `<lid>` in traces (also the instance id in reports).
     var traceID: UInt64 { instance.id }
@@ -37,7 +37,7 @@ public final class LockIdentity: @unchecked Sendable {
     /// after a successful trylock with `isTry`.
     /// - Complexity: A validated chain: TLS, the engine's chain-cache probe,
     ///   no reference counting; plus one buffered line when recording.
-    @inline(__always)
+    @usableFromInline
     func acquire(_ mode: AcquireMode = .exclusive, isTry: Bool = false, subclass: UInt32 = 0, nest: LockIdentity? = nil) {
         event({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
                            thread: $1, site: $2) },
@@ -45,18 +45,25 @@ public final class LockIdentity: @unchecked Sendable {
     }
 
     /// ``acquire(_:isTry:subclass:nest:)`` of the usual kind: exclusive,
-    /// blocking, subclass 0, no nest lock (the engine's fastest path).
-    /// - Parameter countsHolder: false when the caller marks the holder with
-    ///   `instance.setExclusiveHolder` inside the critical section.
-    @inline(__always)
-    func acquireExclusive(countsHolder: Bool) {
-        event({ $0.acquireExclusive(instance, countsHolder: countsHolder, thread: $1, site: $2) },
+    /// blocking, subclass 0, no nest lock (the engine's fastest path), on a
+    /// lock that marks its one holder itself with `instance.setExclusiveHolder`
+    /// inside the critical section.
+    @usableFromInline
+    func acquireMarked() {
+        event({ $0.acquireExclusive(instance, countsHolder: false, thread: $1, site: $2) },
               record: { recordAcquire($0, seq: $1, mode: .exclusive, isTry: false, subclass: 0, nest: nil) })
     }
 
     /// Records a release: call after unlocking.
+    @usableFromInline
+    func release() { release(countsHolder: true) }
+
+    /// ``release()`` of a lock that marks its holder itself (see ``acquireMarked()``).
+    @usableFromInline
+    func releaseMarked() { release(countsHolder: false) }
+
     @inline(__always)
-    func release(countsHolder: Bool = true) {
+    private func release(countsHolder: Bool) {
         event({ $0.release(instance, countsHolder: countsHolder, thread: $1, site: $2) },
               record: { recordRelease($0, seq: $1) })
     }

@@ -7,6 +7,7 @@ import Musl
 /// The pthread calls behind the sleeping locks, in one namespace, every
 /// result checked: a failure other than "busy" is a programming error (a
 /// corrupted or destroyed lock) and stops the program with the call's name.
+@usableFromInline
 enum SystemLock {
     /// A new pthread mutex (recursive when asked).
     static func makeMutex(recursive: Bool) -> UnsafeMutablePointer<pthread_mutex_t> {
@@ -20,13 +21,13 @@ enum SystemLock {
         return m
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func lock(_ m: UnsafeMutablePointer<pthread_mutex_t>) {
         let rc = pthread_mutex_lock(m)
         if rc != 0 { fail(rc, "pthread_mutex_lock") }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func tryLock(_ m: UnsafeMutablePointer<pthread_mutex_t>) -> Bool {
         let rc = pthread_mutex_trylock(m)
         if rc == 0 { return true }
@@ -36,7 +37,7 @@ enum SystemLock {
 
     /// Unlocks. EPERM (not the owner: a bug the validator reports as
     /// `unlock-unheld`) is not fatal.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func unlock(_ m: UnsafeMutablePointer<pthread_mutex_t>) {
         let rc = pthread_mutex_unlock(m)
         if rc != 0 && rc != EPERM { fail(rc, "pthread_mutex_unlock") }
@@ -54,19 +55,19 @@ enum SystemLock {
         return l
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func readLock(_ l: UnsafeMutablePointer<pthread_rwlock_t>) {
         let rc = pthread_rwlock_rdlock(l)
         if rc != 0 { fail(rc, "pthread_rwlock_rdlock") }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func writeLock(_ l: UnsafeMutablePointer<pthread_rwlock_t>) {
         let rc = pthread_rwlock_wrlock(l)
         if rc != 0 { fail(rc, "pthread_rwlock_wrlock") }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func tryReadLock(_ l: UnsafeMutablePointer<pthread_rwlock_t>) -> Bool {
         let rc = pthread_rwlock_tryrdlock(l)
         if rc == 0 { return true }
@@ -74,7 +75,7 @@ enum SystemLock {
         return false
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func tryWriteLock(_ l: UnsafeMutablePointer<pthread_rwlock_t>) -> Bool {
         let rc = pthread_rwlock_trywrlock(l)
         if rc == 0 { return true }
@@ -82,7 +83,7 @@ enum SystemLock {
         return false
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func unlock(_ l: UnsafeMutablePointer<pthread_rwlock_t>) {
         let rc = pthread_rwlock_unlock(l)
         if rc != 0 && rc != EPERM { fail(rc, "pthread_rwlock_unlock") }
@@ -97,8 +98,8 @@ enum SystemLock {
         if rc != 0 { fail(rc, call) }
     }
 
-    @inline(never)
-    private static func fail(_ rc: Int32, _ call: StaticString) -> Never {
+    @usableFromInline @inline(never)
+    static func fail(_ rc: Int32, _ call: StaticString) -> Never {
         fatalError("lockcheck: \(call) failed: \(String(cString: strerror(rc))) (\(rc))")
     }
 }

@@ -4,17 +4,22 @@ import LockGraph
 /// primitive, and the order every lock type follows: validate, then block on
 /// the primitive (so a real deadlock is still reported); unlock the
 /// primitive, then record the release. A trylock is recorded once it succeeded.
+///
+/// The operations are inlinable into the application: with validation off
+/// a lock is a load, a branch and the primitive's call, in the caller; with
+/// validation on, the validator's part is one call into this module.
+@usableFromInline
 struct CheckedCore<Primitive: LockPrimitive> {
     /// Nil when the lock was created with validation off: it is then the primitive behind one branch.
-    let lockIdentity: LockIdentity?
+    @usableFromInline let lockIdentity: LockIdentity?
     /// `lockIdentity` unmanaged: the hot path reads it without reference
     /// counting (the strong reference above keeps it alive).
-    let identity: Unmanaged<LockIdentity>?
-    let primitive: Primitive
+    @usableFromInline let identity: Unmanaged<LockIdentity>?
+    @usableFromInline let primitive: Primitive
     /// The lock admits one holder at a time (mutex, spinlock, raw spinlock):
     /// `lock()`/`unlock()` mark the holder with a plain store inside the
     /// critical section instead of an atomic count in the engine.
-    let marksHolder: Bool
+    @usableFromInline let marksHolder: Bool
 
     /// - Parameter name: The lock class; nil: the initialisation site `fileID:line`.
     init(_ kind: LockKind, name: String?, fileID: StaticString, line: UInt, _ primitive: Primitive) {
@@ -30,35 +35,35 @@ struct CheckedCore<Primitive: LockPrimitive> {
         primitive.destroy()
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
         guard let id = identity else { return primitive.lock() }
         if subclass == 0 && nestLock == nil && marksHolder {
-            id._withUnsafeGuaranteedRef { $0.acquireExclusive(countsHolder: false) }
+            id._withUnsafeGuaranteedRef { $0.acquireMarked() }
             primitive.lock()
             id._withUnsafeGuaranteedRef { $0.instance.setExclusiveHolder(true) }
         } else {
-            id._withUnsafeGuaranteedRef { $0.acquire(subclass: subclass, nest: nestLock?.lockIdentity) }
+            id._withUnsafeGuaranteedRef { $0.acquire(.exclusive, isTry: false, subclass: subclass, nest: nestLock?.lockIdentity) }
             primitive.lock()
         }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func tryLock() -> Bool {
         guard primitive.tryLock() else { return false }
-        if let id = identity { id._withUnsafeGuaranteedRef { $0.acquire(isTry: true) } }
+        if let id = identity { id._withUnsafeGuaranteedRef { $0.acquire(.exclusive, isTry: true, subclass: 0, nest: nil) } }
         return true
     }
 
     /// On a lock that marks its holder, the mark is cleared whichever way
     /// the lock was taken: it holds 0 or 1, so clearing is the decrement.
-    @inline(__always)
+    @inlinable @inline(__always)
     func unlock() {
         guard let id = identity else { return primitive.unlock() }
         if marksHolder {
             id._withUnsafeGuaranteedRef { $0.instance.setExclusiveHolder(false) }
             primitive.unlock()
-            id._withUnsafeGuaranteedRef { $0.release(countsHolder: false) }
+            id._withUnsafeGuaranteedRef { $0.releaseMarked() }
         } else {
             primitive.unlock()
             id._withUnsafeGuaranteedRef { $0.release() }
@@ -67,16 +72,16 @@ struct CheckedCore<Primitive: LockPrimitive> {
 }
 
 extension CheckedCore where Primitive: SharedLockPrimitive {
-    @inline(__always)
+    @inlinable @inline(__always)
     func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
-        if let id = identity { id._withUnsafeGuaranteedRef { $0.acquire(.shared, subclass: subclass, nest: nestLock?.lockIdentity) } }
+        if let id = identity { id._withUnsafeGuaranteedRef { $0.acquire(.shared, isTry: false, subclass: subclass, nest: nestLock?.lockIdentity) } }
         primitive.readLock()
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func tryReadLock() -> Bool {
         guard primitive.tryReadLock() else { return false }
-        if let id = identity { id._withUnsafeGuaranteedRef { $0.acquire(.shared, isTry: true) } }
+        if let id = identity { id._withUnsafeGuaranteedRef { $0.acquire(.shared, isTry: true, subclass: 0, nest: nil) } }
         return true
     }
 }

@@ -17,7 +17,7 @@ import LockGraph
 /// is a plain pthread mutex behind one branch.
 public final class CheckedMutex: CheckedExclusiveLock {
     public var lockIdentity: LockIdentity? { core.lockIdentity }
-    let core: CheckedCore<PthreadMutex>
+    @usableFromInline let core: CheckedCore<PthreadMutex>
 
     /// - Parameter name: The lock class; default: the initialisation site.
     /// - Complexity: One class-table lookup.
@@ -27,9 +27,9 @@ public final class CheckedMutex: CheckedExclusiveLock {
 
     deinit { core.destroy() }
 
-    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
-    public func tryLock() -> Bool { core.tryLock() }
-    public func unlock() { core.unlock() }
+    @inlinable public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
+    @inlinable public func tryLock() -> Bool { core.tryLock() }
+    @inlinable public func unlock() { core.unlock() }
 }
 
 /// A sleeping mutex its owner may take again (pthread recursive mutex,
@@ -37,7 +37,7 @@ public final class CheckedMutex: CheckedExclusiveLock {
 /// up; it is released at count 0.
 public final class CheckedRecursiveMutex: CheckedExclusiveLock {
     public var lockIdentity: LockIdentity? { core.lockIdentity }
-    let core: CheckedCore<PthreadMutex>
+    @usableFromInline let core: CheckedCore<PthreadMutex>
 
     /// - Parameter name: The lock class; default: the initialisation site.
     /// - Complexity: One class-table lookup.
@@ -47,9 +47,9 @@ public final class CheckedRecursiveMutex: CheckedExclusiveLock {
 
     deinit { core.destroy() }
 
-    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
-    public func tryLock() -> Bool { core.tryLock() }
-    public func unlock() { core.unlock() }
+    @inlinable public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
+    @inlinable public func tryLock() -> Bool { core.tryLock() }
+    @inlinable public func unlock() { core.unlock() }
 }
 
 /// A sleeping reader/writer lock (pthread rwlock): lock kind `rwsem`.
@@ -57,7 +57,7 @@ public final class CheckedRecursiveMutex: CheckedExclusiveLock {
 /// cannot deadlock is not reported, a read-write one is.
 public final class CheckedRWLock: CheckedReaderWriterLock {
     public var lockIdentity: LockIdentity? { core.lockIdentity }
-    let core: CheckedCore<PthreadRWLock>
+    @usableFromInline let core: CheckedCore<PthreadRWLock>
 
     /// - Parameter name: The lock class; default: the initialisation site.
     /// - Complexity: One class-table lookup.
@@ -67,11 +67,11 @@ public final class CheckedRWLock: CheckedReaderWriterLock {
 
     deinit { core.destroy() }
 
-    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
-    public func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.readLock(subclass: subclass, nestLock: nestLock) }
-    public func tryReadLock() -> Bool { core.tryReadLock() }
-    public func tryLock() -> Bool { core.tryLock() }
-    public func unlock() { core.unlock() }
+    @inlinable public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
+    @inlinable public func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.readLock(subclass: subclass, nestLock: nestLock) }
+    @inlinable public func tryReadLock() -> Bool { core.tryReadLock() }
+    @inlinable public func tryLock() -> Bool { core.tryLock() }
+    @inlinable public func unlock() { core.unlock() }
 }
 
 // Sendable: the pthread objects are used only through their thread-safe

@@ -6,6 +6,7 @@ import Musl
 import CInstrumented
 
 /// The real lock under an instrumented one: what it does, with no validation.
+@usableFromInline
 protocol LockPrimitive {
     func lock()
     func tryLock() -> Bool
@@ -16,57 +17,62 @@ protocol LockPrimitive {
 }
 
 /// A primitive with a shared (read) side.
+@usableFromInline
 protocol SharedLockPrimitive: LockPrimitive {
     func readLock()
     func tryReadLock() -> Bool
 }
 
 /// A pthread mutex, normal or recursive.
+@usableFromInline
 struct PthreadMutex: LockPrimitive {
-    let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
     init(recursive: Bool) { mutex = SystemLock.makeMutex(recursive: recursive) }
-    @inline(__always) func lock() { SystemLock.lock(mutex) }
-    @inline(__always) func tryLock() -> Bool { SystemLock.tryLock(mutex) }
-    @inline(__always) func unlock() { SystemLock.unlock(mutex) }
-    func destroy() { SystemLock.destroy(mutex) }
+    @inlinable @inline(__always) func lock() { SystemLock.lock(mutex) }
+    @inlinable @inline(__always) func tryLock() -> Bool { SystemLock.tryLock(mutex) }
+    @inlinable @inline(__always) func unlock() { SystemLock.unlock(mutex) }
+    @usableFromInline func destroy() { SystemLock.destroy(mutex) }
 }
 
 /// A pthread rwlock: `lock` is the write side.
+@usableFromInline
 struct PthreadRWLock: SharedLockPrimitive {
-    let rwlock: UnsafeMutablePointer<pthread_rwlock_t>
+    @usableFromInline let rwlock: UnsafeMutablePointer<pthread_rwlock_t>
     init() { rwlock = SystemLock.makeRWLock() }
-    @inline(__always) func lock() { SystemLock.writeLock(rwlock) }
-    @inline(__always) func tryLock() -> Bool { SystemLock.tryWriteLock(rwlock) }
-    @inline(__always) func readLock() { SystemLock.readLock(rwlock) }
-    @inline(__always) func tryReadLock() -> Bool { SystemLock.tryReadLock(rwlock) }
-    @inline(__always) func unlock() { SystemLock.unlock(rwlock) }
-    func destroy() { SystemLock.destroy(rwlock) }
+    @inlinable @inline(__always) func lock() { SystemLock.writeLock(rwlock) }
+    @inlinable @inline(__always) func tryLock() -> Bool { SystemLock.tryWriteLock(rwlock) }
+    @inlinable @inline(__always) func readLock() { SystemLock.readLock(rwlock) }
+    @inlinable @inline(__always) func tryReadLock() -> Bool { SystemLock.tryReadLock(rwlock) }
+    @inlinable @inline(__always) func unlock() { SystemLock.unlock(rwlock) }
+    @usableFromInline func destroy() { SystemLock.destroy(rwlock) }
 }
 
 /// A spinning lock word (0 free, 1 held), shared by the raw and the plain spinlock.
+@usableFromInline
 struct SpinWord: LockPrimitive {
-    let word: UnsafeMutablePointer<Int32>
+    @usableFromInline let word: UnsafeMutablePointer<Int32>
     init() {
         word = .allocate(capacity: 1)
         word.initialize(to: 0)
     }
-    @inline(__always) func lock() { lc_spin_lock(word) }
-    @inline(__always) func tryLock() -> Bool { lc_spin_trylock(word) }
-    @inline(__always) func unlock() { lc_spin_unlock(word) }
-    func destroy() { if lc_load_relaxed_i32(word) == 0 { word.deallocate() } }
+    @inlinable @inline(__always) func lock() { lc_spin_lock(word) }
+    @inlinable @inline(__always) func tryLock() -> Bool { lc_spin_trylock(word) }
+    @inlinable @inline(__always) func unlock() { lc_spin_unlock(word) }
+    @usableFromInline func destroy() { if lc_load_relaxed_i32(word) == 0 { word.deallocate() } }
 }
 
 /// A spinning reader/writer word (reader count, or a writer bit); readers are preferred.
+@usableFromInline
 struct RWSpinWord: SharedLockPrimitive {
-    let word: UnsafeMutablePointer<Int32>
+    @usableFromInline let word: UnsafeMutablePointer<Int32>
     init() {
         word = .allocate(capacity: 1)
         word.initialize(to: 0)
     }
-    @inline(__always) func lock() { lc_rwspin_write(word) }
-    @inline(__always) func tryLock() -> Bool { lc_rwspin_trywrite(word) }
-    @inline(__always) func readLock() { lc_rwspin_read(word) }
-    @inline(__always) func tryReadLock() -> Bool { lc_rwspin_tryread(word) }
-    @inline(__always) func unlock() { lc_rwspin_unlock(word) }
-    func destroy() { if lc_load_relaxed_i32(word) == 0 { word.deallocate() } }
+    @inlinable @inline(__always) func lock() { lc_rwspin_write(word) }
+    @inlinable @inline(__always) func tryLock() -> Bool { lc_rwspin_trywrite(word) }
+    @inlinable @inline(__always) func readLock() { lc_rwspin_read(word) }
+    @inlinable @inline(__always) func tryReadLock() -> Bool { lc_rwspin_tryread(word) }
+    @inlinable @inline(__always) func unlock() { lc_rwspin_unlock(word) }
+    @usableFromInline func destroy() { if lc_load_relaxed_i32(word) == 0 { word.deallocate() } }
 }

@@ -11,7 +11,7 @@ import LockGraph
 /// disable preemption).
 public final class RawSpinLock: CheckedExclusiveLock {
     public var lockIdentity: LockIdentity? { core.lockIdentity }
-    let core: CheckedCore<SpinWord>
+    @usableFromInline let core: CheckedCore<SpinWord>
 
     /// - Parameter name: The lock class; default: the initialisation site.
     /// - Complexity: One class-table lookup.
@@ -21,9 +21,9 @@ public final class RawSpinLock: CheckedExclusiveLock {
 
     deinit { core.destroy() }
 
-    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
-    public func tryLock() -> Bool { core.tryLock() }
-    public func unlock() { core.unlock() }
+    @inlinable public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
+    @inlinable public func tryLock() -> Bool { core.tryLock() }
+    @inlinable public func unlock() { core.unlock() }
 }
 
 /// A spinning lock that sleeps on PREEMPT_RT: lock kind `spinlock`
@@ -32,7 +32,7 @@ public final class RawSpinLock: CheckedExclusiveLock {
 /// hardirq handler is `invalid-wait-context`.
 public final class SpinLock: CheckedExclusiveLock {
     public var lockIdentity: LockIdentity? { core.lockIdentity }
-    let core: CheckedCore<SpinWord>
+    @usableFromInline let core: CheckedCore<SpinWord>
 
     /// - Parameter name: The lock class; default: the initialisation site.
     /// - Complexity: One class-table lookup.
@@ -42,9 +42,9 @@ public final class SpinLock: CheckedExclusiveLock {
 
     deinit { core.destroy() }
 
-    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
-    public func tryLock() -> Bool { core.tryLock() }
-    public func unlock() { core.unlock() }
+    @inlinable public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
+    @inlinable public func tryLock() -> Bool { core.tryLock() }
+    @inlinable public func unlock() { core.unlock() }
 }
 
 /// A spinning reader/writer lock: lock kind `rwlock` (rwlock_t). Readers in
@@ -52,7 +52,7 @@ public final class SpinLock: CheckedExclusiveLock {
 /// kernel's queued rwlocks. Readers are preferred (writers may starve).
 public final class SpinRWLock: CheckedReaderWriterLock {
     public var lockIdentity: LockIdentity? { core.lockIdentity }
-    let core: CheckedCore<RWSpinWord>
+    @usableFromInline let core: CheckedCore<RWSpinWord>
 
     /// - Parameter name: The lock class; default: the initialisation site.
     /// - Complexity: One class-table lookup.
@@ -62,11 +62,11 @@ public final class SpinRWLock: CheckedReaderWriterLock {
 
     deinit { core.destroy() }
 
-    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
-    public func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.readLock(subclass: subclass, nestLock: nestLock) }
-    public func tryReadLock() -> Bool { core.tryReadLock() }
-    public func tryLock() -> Bool { core.tryLock() }
-    public func unlock() { core.unlock() }
+    @inlinable public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
+    @inlinable public func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.readLock(subclass: subclass, nestLock: nestLock) }
+    @inlinable public func tryReadLock() -> Bool { core.tryReadLock() }
+    @inlinable public func tryLock() -> Bool { core.tryLock() }
+    @inlinable public func unlock() { core.unlock() }
 }
 
 // Sendable: the lock word is only touched with atomics, the identity is
