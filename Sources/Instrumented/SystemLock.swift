@@ -9,9 +9,20 @@ import Musl
 /// corrupted or destroyed lock) and stops the program with the call's name.
 @usableFromInline
 enum SystemLock {
+    /// Uninitialised memory for one `T` on cache lines of its own.
+    ///
+    /// A lock's word is written by every acquire and release: next to
+    /// another thread's lock, or to anything another thread reads, every
+    /// operation would move the line between cores (false sharing).
+    /// Free it with `deallocate()`.
+    static func cacheLine<T>(_: T.Type) -> UnsafeMutablePointer<T> {
+        let size = (MemoryLayout<T>.stride + 63) & ~63
+        return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64).bindMemory(to: T.self, capacity: 1)
+    }
+
     /// A new pthread mutex (recursive when asked).
     static func makeMutex(recursive: Bool) -> UnsafeMutablePointer<pthread_mutex_t> {
-        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        let m = cacheLine(pthread_mutex_t.self)
         var attr = pthread_mutexattr_t()
         check(pthread_mutexattr_init(&attr), "pthread_mutexattr_init")
         defer { pthread_mutexattr_destroy(&attr) }
@@ -50,7 +61,7 @@ enum SystemLock {
     }
 
     static func makeRWLock() -> UnsafeMutablePointer<pthread_rwlock_t> {
-        let l = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+        let l = cacheLine(pthread_rwlock_t.self)
         check(pthread_rwlock_init(l, nil), "pthread_rwlock_init")
         return l
     }

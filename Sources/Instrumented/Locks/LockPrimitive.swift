@@ -52,7 +52,7 @@ struct PthreadRWLock: SharedLockPrimitive {
 struct SpinWord: LockPrimitive {
     @usableFromInline let word: UnsafeMutablePointer<Int32>
     init() {
-        word = .allocate(capacity: 1)
+        word = SystemLock.cacheLine(Int32.self)
         word.initialize(to: 0)
     }
     @inlinable @inline(__always) func lock() { lc_spin_lock(word) }
@@ -66,7 +66,7 @@ struct SpinWord: LockPrimitive {
 struct RWSpinWord: SharedLockPrimitive {
     @usableFromInline let word: UnsafeMutablePointer<Int32>
     init() {
-        word = .allocate(capacity: 1)
+        word = SystemLock.cacheLine(Int32.self)
         word.initialize(to: 0)
     }
     @inlinable @inline(__always) func lock() { lc_rwspin_write(word) }
