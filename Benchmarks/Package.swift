@@ -17,7 +17,9 @@ let package = Package(
         .executableTarget(name: "deferred-free-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck")]),
         // Issue 4: instrumented locks against plain pthread mutexes (validated, off, two threads,
         // new dependencies, trace recording). Peers (TSan, Helgrind) are run by lock-bench.sh.
-        .executableTarget(name: "lock-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck"), "CUnwindProbe"]),
+        .executableTarget(name: "lock-bench", dependencies: [
+            .product(name: "Instrumented", package: "lockcheck"), "CUnwindProbe", "CMachineControl",
+        ]),
         // Issue 7's load test: 2× cores threads, tens of millions of validated, recorded lock operations;
         // no validator deadlock, no false positive, no lost trace event.
         .executableTarget(name: "load-test", dependencies: [
@@ -26,5 +28,7 @@ let package = Package(
         ]),
         // lock-bench's direct stack-capture probe: unw_backtrace, the call UnwindStackCapture makes.
         .target(name: "CUnwindProbe", linkerSettings: [.linkedLibrary("unwind")]),
+        // lock-bench's controls: a compute-bound loop and a spinner for the other CPU (what the machine gives).
+        .target(name: "CMachineControl"),
     ]
 )

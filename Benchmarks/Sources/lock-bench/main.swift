@@ -19,6 +19,7 @@
 // iteration is 3 ops. Each worker first starts (and joins) a thread, so the
 // process is multi-threaded, as the issue asks. Every figure is the best of
 // R rounds; the plain and instrumented loops alternate round by round.
+import CMachineControl
 import CUnwindProbe
 import Foundation
 import Instrumented
@@ -48,8 +49,10 @@ let iterations = argument("--iterations", 1_000_000)
 final class PlainLocks: @unchecked Sendable {
     let m: [UnsafeMutablePointer<pthread_mutex_t>]
     init() {
+        // Each on a cache line of its own, as the instrumented locks' words
+        // are: two threads' plain locks must not share a line either.
         m = (0..<3).map { _ in
-            let p = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+            let p = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64).bindMemory(to: pthread_mutex_t.self, capacity: 1)
             pthread_mutex_init(p, nil)
             return p
         }
@@ -77,6 +80,13 @@ final class CheckedLocks: @unchecked Sendable {
             c.unlock(); b.unlock(); a.unlock()
         }
     }
+}
+
+/// The machine control: compute-bound work, no locks, no memory traffic
+/// (`machine_compute`). One "op" is one iteration of its loop.
+final class ComputeLoop: @unchecked Sendable {
+    var sink: UInt64 = 0
+    @inline(never) func run(_ n: Int) { sink &+= machine_compute(Int64(n * 3), sink) }
 }
 
 /// ns per op (lock + unlock) of one call of `body(iterations)`.
@@ -160,9 +170,13 @@ func measureNested(checked: CheckedLocks) -> (plain: Double, checked: Double) {
 
 /// 1 thread vs 2 threads, each on its own locks; throughput ratio (best of R).
 func measureScaling(prefix: (Int) -> String?) -> (one: Double, two: Double) {
-    let sets: [(Int) -> Void] = (0..<2).map { i in
+    measureScaling((0..<2).map { i in
         if let p = prefix(i) { let l = CheckedLocks(prefix: p); return l.run } else { let l = PlainLocks(); return l.run }
-    }
+    })
+}
+
+/// 1 thread vs 2 threads running `sets[0]` and `sets[1]`: ns per op of all threads (best of R).
+func measureScaling(_ sets: [(Int) -> Void]) -> (one: Double, two: Double) {
     var best1 = Double.infinity, best2 = Double.infinity
     let n = iterations
     for _ in 0..<rounds {
@@ -171,6 +185,38 @@ func measureScaling(prefix: (Int) -> String?) -> (one: Double, two: Double) {
     }
     // ns per op: wall / ops done by all threads
     return (best1 / Double(n * 3), best2 / Double(2 * n * 3))
+}
+
+/// `body` while another thread spins (on the other CPU of this 2-CPU
+/// machine): what the measured code gets when its core's other half, or the
+/// host's, is busy.
+func withBusySibling<T>(_ body: () -> T) -> T {
+    let stop = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    stop.initialize(to: 0)
+    defer { stop.deallocate() }
+    let spinner = startThread { machine_spin(stop) }
+    usleep(20_000)  // the spinner is running
+    let result = body()
+    machine_set(stop, 1)
+    join(spinner)
+    return result
+}
+
+/// Best-of-R ns per op of the compute control, alone and with the other CPU busy.
+func measureCompute() -> (alone: Double, busy: Double) {
+    let loop = ComputeLoop()
+    loop.run(iterations / 10)
+    func best() -> Double { (0..<rounds).map { _ in time(iterations, loop.run) }.min()! }
+    let alone = best()
+    return (alone, withBusySibling(best))
+}
+
+/// The control's rows: compute ns alone and busy, and its two-thread scaling.
+func emitMachineControl() {
+    let c = measureCompute()
+    emit("compute_ns", c.alone); emit("compute_busy_ns", c.busy)
+    let scaling = measureScaling([ComputeLoop().run, ComputeLoop().run])
+    emit("compute_1t_ns", scaling.one); emit("compute_2t_ns", scaling.two)
 }
 
 /// A new dependency each iteration: lock i then lock j (i < j) of a pool of
@@ -228,8 +274,12 @@ func workerValidated(stacks: Bool) {
         if let s = LockCheck.statistics { emit("dependencies", Double(s.dependencies)); emit("stacks", Double(s.stacks)) }
         return
     }
-    let (p, c) = measureNested(checked: CheckedLocks())
+    let nested = CheckedLocks()
+    let (p, c) = measureNested(checked: nested)
     emit("plain_ns", p); emit("checked_ns", c)
+    let busy = withBusySibling { measureNested(checked: nested) }
+    emit("busy_plain_ns", busy.plain); emit("busy_checked_ns", busy.checked)
+    emitMachineControl()
     let same = measureScaling { _ in "scale.same" }            // same classes, disjoint locks
     emit("same_1t_ns", same.one); emit("same_2t_ns", same.two)
     let distinct = measureScaling { "scale.t\($0)" }      // distinct classes per thread
@@ -326,9 +376,13 @@ func orchestrate() {
     print("")
     print("| # | measurement | ns/op | ratio | target |")
     print("|---|---|---:|---:|---|")
+    let slow = v["compute_busy_ns"]! / v["compute_ns"]!
+    print("| 0 | machine control: a compute loop bound by issue width (no locks, no memory traffic), alone / with the other CPU busy | \(f(v["compute_ns"]!)) / \(f(v["compute_busy_ns"]!)) | \(x(slow)) busy | the host's state: about 19 ns when this CPU is not shared |")
     print("| 1 | plain pthread mutex, nested A→B→C (validated worker's process) | \(f(v["plain_ns"]!)) | 1.00× | |")
     let r2 = v["checked_ns"]! / v["plain_ns"]!
     print("| 2 | `CheckedMutex`, validation on (`LOCKCHECK=report`), steady state | \(f(v["checked_ns"]!)) | \(x(r2)) of plain | ≤ 2× \(r2 <= 2 ? "met" : "missed") |")
+    let r2b = v["busy_checked_ns"]! / v["busy_plain_ns"]!
+    print("| 2b | the same with the other CPU busy (a spinning thread; plain then: \(f(v["busy_plain_ns"]!)) ns) | \(f(v["busy_checked_ns"]!)) | \(x(r2b)) of plain | |")
     let r3 = off["checked_ns"]! / off["plain_ns"]!
     print("| 3 | `CheckedMutex`, validation off (`LOCKCHECK=off`; plain in that process: \(f(off["plain_ns"]!)) ns) | \(f(off["checked_ns"]!)) | \(x(r3)) of plain | ≤ 1.05× \(r3 <= 1.05 ? "met" : "missed") |")
     let s = v["same_1t_ns"]! / v["same_2t_ns"]!
@@ -339,6 +393,8 @@ func orchestrate() {
     print("| 4c | same, plain pthread mutexes (1t \(f(v["plain_1t_ns"]!)), 2t \(f(v["plain_2t_ns"]!))) | | \(x(pl)) throughput | reference |")
     let o = off["same_1t_ns"]! / off["same_2t_ns"]!
     print("| 4d | same, `CheckedMutex` off (1t \(f(off["same_1t_ns"]!)), 2t \(f(off["same_2t_ns"]!))) | | \(x(o)) throughput | reference |")
+    let cs = v["compute_1t_ns"]! / v["compute_2t_ns"]!
+    print("| 4e | same, the compute loop (1t \(f(v["compute_1t_ns"]!)), 2t \(f(v["compute_2t_ns"]!))) | | \(x(cs)) throughput | what the machine gives code not bound by atomics |")
     let steady2 = 2 * v["checked_ns"]!, steady2NS = 2 * ns["checked_ns"]!
     let iso = v["isolated_dep_ns"]! - steady2, isoNS = ns["isolated_dep_ns"]! - steady2NS
     print("| 5a | a new dependency between two otherwise unused classes, stacks on, minus 2 steady ops (\(f(steady2)) ns) | \(f(iso)) | | per new dependency |")
@@ -377,6 +433,8 @@ if let i = args.firstIndex(of: "--worker"), i + 1 < args.count {
         startAThread()
         let (p, c) = measureNested(checked: CheckedLocks())
         emit("plain_ns", p); emit("checked_ns", c); emit("ratio", c / p)
+        let compute = measureCompute()
+        emit("compute_ns", compute.alone); emit("compute_busy_ns", compute.busy)
     default: fatalError("unknown worker \(worker)")
     }
 } else {
