@@ -11,7 +11,8 @@
 /// scale on this machine (two vCPUs may be one core's two hyperthreads).
 uint64_t machine_compute(int64_t n, uint64_t seed);
 
-/// Spins until `*stop` is non-zero: keeps the other CPU busy.
+/// Runs the compute loop until `*stop` is non-zero: keeps the other CPU
+/// busy with the same kind of work.
 void machine_spin(const int32_t *stop);
 
 /// Sets `*flag` (a release store).
