@@ -64,7 +64,7 @@ public final class CheckedCondition: @unchecked Sendable {
     /// again on return (it stays in the held stack meanwhile).
     public func wait(_ mutex: CheckedMutex) {
         LockCheck.mightSleep("cond-wait")
-        let rc = pthread_cond_wait(cond, mutex.core.primitive.mutex)
+        let rc = pthread_cond_wait(cond, mutex._core.primitive.mutex)
         precondition(rc == 0, "lockcheck: pthread_cond_wait failed (\(rc))")
     }
 

@@ -8,12 +8,14 @@ import LockGraph
 /// The operations are inlinable into the application: with validation off
 /// a lock is a load, a branch and the primitive's call, in the caller; with
 /// validation on, the validator's part is one call into this module.
-@usableFromInline
-struct CheckedCore<Primitive: LockPrimitive> {
-    /// Nil when the lock was created with validation off: it is then the primitive behind one branch.
-    @usableFromInline let lockIdentity: LockIdentity?
-    /// `lockIdentity` unmanaged: the hot path reads it without reference
-    /// counting (the strong reference above keeps it alive).
+///
+/// Public only so that the lock operations can be inlined into applications;
+/// not for use outside lockcheck.
+public struct _CheckedCore<Primitive: _LockPrimitive> {
+    /// The lock's identity, owned by the core (retained at init, released by
+    /// ``destroy()``), so that copying the core, as the lock operations do,
+    /// costs no reference counting. Nil when the lock was created with
+    /// validation off: it is then the primitive behind one branch.
     @usableFromInline let identity: Unmanaged<LockIdentity>?
     @usableFromInline let primitive: Primitive
     /// The lock admits one holder at a time (mutex, spinlock, raw spinlock):
@@ -23,15 +25,21 @@ struct CheckedCore<Primitive: LockPrimitive> {
 
     /// - Parameter name: The lock class; nil: the initialisation site `fileID:line`.
     init(_ kind: LockKind, name: String?, fileID: StaticString, line: UInt, _ primitive: Primitive) {
-        lockIdentity = LockIdentity.make(kind: kind, name: name, fileID: fileID, line: line)
-        identity = lockIdentity.map(Unmanaged.passUnretained)
+        identity = LockIdentity.make(kind: kind, name: name, fileID: fileID, line: line).map(Unmanaged.passRetained)
         self.primitive = primitive
         marksHolder = !kind.isReaderWriter && kind != .recursiveMutex
     }
 
-    /// The lock's memory ends: `lock-free`, then the primitive is freed.
+    /// The lock's identity in the validator (nil: validation off).
+    var lockIdentity: LockIdentity? { identity?.takeUnretainedValue() }
+
+    /// The lock's memory ends: `lock-free`, then the primitive is freed and
+    /// the identity released. Called once, from the lock's deinit.
     func destroy() {
-        lockIdentity?.free()
+        if let id = identity {
+            id.takeUnretainedValue().free()
+            id.release()
+        }
         primitive.destroy()
     }
 
@@ -71,7 +79,7 @@ struct CheckedCore<Primitive: LockPrimitive> {
     }
 }
 
-extension CheckedCore where Primitive: SharedLockPrimitive {
+extension _CheckedCore where Primitive: _SharedLockPrimitive {
     @inlinable @inline(__always)
     func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
         if let id = identity { id._withUnsafeGuaranteedRef { $0.acquire(.shared, isTry: false, subclass: subclass, nest: nestLock?.lockIdentity) } }

@@ -15,63 +15,46 @@ import LockGraph
 /// Acquisition is validated before blocking (so a real deadlock is still
 /// reported), the release recorded after unlocking. With validation off it
 /// is a plain pthread mutex behind one branch.
-public final class CheckedMutex: CheckedExclusiveLock {
-    public var lockIdentity: LockIdentity? { core.lockIdentity }
-    @usableFromInline let core: CheckedCore<PthreadMutex>
+public final class CheckedMutex: _CheckedCoreLock {
+    public let _core: _CheckedCore<_PthreadMutex>
 
     /// - Parameter name: The lock class; default: the initialisation site.
     /// - Complexity: One class-table lookup.
     public init(name: String? = nil, fileID: StaticString = #fileID, line: UInt = #line) {
-        core = CheckedCore(.mutex, name: name, fileID: fileID, line: line, PthreadMutex(recursive: false))
+        _core = _CheckedCore(.mutex, name: name, fileID: fileID, line: line, _PthreadMutex(recursive: false))
     }
 
-    deinit { core.destroy() }
-
-    @inlinable public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
-    @inlinable public func tryLock() -> Bool { core.tryLock() }
-    @inlinable public func unlock() { core.unlock() }
+    deinit { _core.destroy() }
 }
 
 /// A sleeping mutex its owner may take again (pthread recursive mutex,
 /// NSRecursiveLock): lock kind `recursive-mutex`. Re-acquiring it only counts
 /// up; it is released at count 0.
-public final class CheckedRecursiveMutex: CheckedExclusiveLock {
-    public var lockIdentity: LockIdentity? { core.lockIdentity }
-    @usableFromInline let core: CheckedCore<PthreadMutex>
+public final class CheckedRecursiveMutex: _CheckedCoreLock {
+    public let _core: _CheckedCore<_PthreadMutex>
 
     /// - Parameter name: The lock class; default: the initialisation site.
     /// - Complexity: One class-table lookup.
     public init(name: String? = nil, fileID: StaticString = #fileID, line: UInt = #line) {
-        core = CheckedCore(.recursiveMutex, name: name, fileID: fileID, line: line, PthreadMutex(recursive: true))
+        _core = _CheckedCore(.recursiveMutex, name: name, fileID: fileID, line: line, _PthreadMutex(recursive: true))
     }
 
-    deinit { core.destroy() }
-
-    @inlinable public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
-    @inlinable public func tryLock() -> Bool { core.tryLock() }
-    @inlinable public func unlock() { core.unlock() }
+    deinit { _core.destroy() }
 }
 
 /// A sleeping reader/writer lock (pthread rwlock): lock kind `rwsem`.
 /// Readers are validated as shared (`r`) holders: a read-read cycle that
 /// cannot deadlock is not reported, a read-write one is.
-public final class CheckedRWLock: CheckedReaderWriterLock {
-    public var lockIdentity: LockIdentity? { core.lockIdentity }
-    @usableFromInline let core: CheckedCore<PthreadRWLock>
+public final class CheckedRWLock: CheckedReaderWriterLock, _CheckedCoreLock {
+    public let _core: _CheckedCore<_PthreadRWLock>
 
     /// - Parameter name: The lock class; default: the initialisation site.
     /// - Complexity: One class-table lookup.
     public init(name: String? = nil, fileID: StaticString = #fileID, line: UInt = #line) {
-        core = CheckedCore(.rwsem, name: name, fileID: fileID, line: line, PthreadRWLock())
+        _core = _CheckedCore(.rwsem, name: name, fileID: fileID, line: line, _PthreadRWLock())
     }
 
-    deinit { core.destroy() }
-
-    @inlinable public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.lock(subclass: subclass, nestLock: nestLock) }
-    @inlinable public func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) { core.readLock(subclass: subclass, nestLock: nestLock) }
-    @inlinable public func tryReadLock() -> Bool { core.tryReadLock() }
-    @inlinable public func tryLock() -> Bool { core.tryLock() }
-    @inlinable public func unlock() { core.unlock() }
+    deinit { _core.destroy() }
 }
 
 // Sendable: the pthread objects are used only through their thread-safe

@@ -6,8 +6,10 @@ import Musl
 import CInstrumented
 
 /// The real lock under an instrumented one: what it does, with no validation.
-@usableFromInline
-protocol LockPrimitive {
+///
+/// Public only so that the lock operations can be inlined into applications;
+/// not for use outside lockcheck.
+public protocol _LockPrimitive {
     func lock()
     func tryLock() -> Bool
     func unlock()
@@ -17,62 +19,57 @@ protocol LockPrimitive {
 }
 
 /// A primitive with a shared (read) side.
-@usableFromInline
-protocol SharedLockPrimitive: LockPrimitive {
+public protocol _SharedLockPrimitive: _LockPrimitive {
     func readLock()
     func tryReadLock() -> Bool
 }
 
 /// A pthread mutex, normal or recursive.
-@usableFromInline
-struct PthreadMutex: LockPrimitive {
+public struct _PthreadMutex: _LockPrimitive {
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
     init(recursive: Bool) { mutex = SystemLock.makeMutex(recursive: recursive) }
-    @inlinable @inline(__always) func lock() { SystemLock.lock(mutex) }
-    @inlinable @inline(__always) func tryLock() -> Bool { SystemLock.tryLock(mutex) }
-    @inlinable @inline(__always) func unlock() { SystemLock.unlock(mutex) }
-    @usableFromInline func destroy() { SystemLock.destroy(mutex) }
+    @inlinable @inline(__always) public func lock() { SystemLock.lock(mutex) }
+    @inlinable @inline(__always) public func tryLock() -> Bool { SystemLock.tryLock(mutex) }
+    @inlinable @inline(__always) public func unlock() { SystemLock.unlock(mutex) }
+    public func destroy() { SystemLock.destroy(mutex) }
 }
 
 /// A pthread rwlock: `lock` is the write side.
-@usableFromInline
-struct PthreadRWLock: SharedLockPrimitive {
+public struct _PthreadRWLock: _SharedLockPrimitive {
     @usableFromInline let rwlock: UnsafeMutablePointer<pthread_rwlock_t>
     init() { rwlock = SystemLock.makeRWLock() }
-    @inlinable @inline(__always) func lock() { SystemLock.writeLock(rwlock) }
-    @inlinable @inline(__always) func tryLock() -> Bool { SystemLock.tryWriteLock(rwlock) }
-    @inlinable @inline(__always) func readLock() { SystemLock.readLock(rwlock) }
-    @inlinable @inline(__always) func tryReadLock() -> Bool { SystemLock.tryReadLock(rwlock) }
-    @inlinable @inline(__always) func unlock() { SystemLock.unlock(rwlock) }
-    @usableFromInline func destroy() { SystemLock.destroy(rwlock) }
+    @inlinable @inline(__always) public func lock() { SystemLock.writeLock(rwlock) }
+    @inlinable @inline(__always) public func tryLock() -> Bool { SystemLock.tryWriteLock(rwlock) }
+    @inlinable @inline(__always) public func readLock() { SystemLock.readLock(rwlock) }
+    @inlinable @inline(__always) public func tryReadLock() -> Bool { SystemLock.tryReadLock(rwlock) }
+    @inlinable @inline(__always) public func unlock() { SystemLock.unlock(rwlock) }
+    public func destroy() { SystemLock.destroy(rwlock) }
 }
 
 /// A spinning lock word (0 free, 1 held), shared by the raw and the plain spinlock.
-@usableFromInline
-struct SpinWord: LockPrimitive {
+public struct _SpinWord: _LockPrimitive {
     @usableFromInline let word: UnsafeMutablePointer<Int32>
     init() {
         word = SystemLock.cacheLine(Int32.self)
         word.initialize(to: 0)
     }
-    @inlinable @inline(__always) func lock() { lc_spin_lock(word) }
-    @inlinable @inline(__always) func tryLock() -> Bool { lc_spin_trylock(word) }
-    @inlinable @inline(__always) func unlock() { lc_spin_unlock(word) }
-    @usableFromInline func destroy() { if lc_load_relaxed_i32(word) == 0 { word.deallocate() } }
+    @inlinable @inline(__always) public func lock() { lc_spin_lock(word) }
+    @inlinable @inline(__always) public func tryLock() -> Bool { lc_spin_trylock(word) }
+    @inlinable @inline(__always) public func unlock() { lc_spin_unlock(word) }
+    public func destroy() { if lc_load_relaxed_i32(word) == 0 { word.deallocate() } }
 }
 
 /// A spinning reader/writer word (reader count, or a writer bit); readers are preferred.
-@usableFromInline
-struct RWSpinWord: SharedLockPrimitive {
+public struct _RWSpinWord: _SharedLockPrimitive {
     @usableFromInline let word: UnsafeMutablePointer<Int32>
     init() {
         word = SystemLock.cacheLine(Int32.self)
         word.initialize(to: 0)
     }
-    @inlinable @inline(__always) func lock() { lc_rwspin_write(word) }
-    @inlinable @inline(__always) func tryLock() -> Bool { lc_rwspin_trywrite(word) }
-    @inlinable @inline(__always) func readLock() { lc_rwspin_read(word) }
-    @inlinable @inline(__always) func tryReadLock() -> Bool { lc_rwspin_tryread(word) }
-    @inlinable @inline(__always) func unlock() { lc_rwspin_unlock(word) }
-    @usableFromInline func destroy() { if lc_load_relaxed_i32(word) == 0 { word.deallocate() } }
+    @inlinable @inline(__always) public func lock() { lc_rwspin_write(word) }
+    @inlinable @inline(__always) public func tryLock() -> Bool { lc_rwspin_trywrite(word) }
+    @inlinable @inline(__always) public func readLock() { lc_rwspin_read(word) }
+    @inlinable @inline(__always) public func tryReadLock() -> Bool { lc_rwspin_tryread(word) }
+    @inlinable @inline(__always) public func unlock() { lc_rwspin_unlock(word) }
+    public func destroy() { if lc_load_relaxed_i32(word) == 0 { word.deallocate() } }
 }

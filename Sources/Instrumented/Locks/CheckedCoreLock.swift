@@ -1,0 +1,50 @@
+/// A lock type built on a ``_CheckedCore``: its operations, written once for
+/// every lock type of this module and inlined into the caller.
+///
+/// Public only so that the lock operations can be inlined into applications;
+/// not for use outside lockcheck. A lock type declares its core and how to
+/// make it; everything else comes from here.
+public protocol _CheckedCoreLock: CheckedExclusiveLock {
+    associatedtype _Primitive: _LockPrimitive
+    /// The lock's identity in the validator and its real lock.
+    var _core: _CheckedCore<_Primitive> { get }
+}
+
+extension _CheckedCoreLock {
+    /// The lock's identity in the validator; nil when it was created with
+    /// validation off (it then runs as a plain lock).
+    public var lockIdentity: LockIdentity? { _core.lockIdentity }
+
+    /// Validates the acquisition, then blocks until the lock is held.
+    /// - Complexity: With validation off, a branch and the real lock's call.
+    ///   Validated, one call into the validator: for a known chain a few
+    ///   thread-local reads and one probe of a per-thread memo.
+    @inlinable
+    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
+        _core.lock(subclass: subclass, nestLock: nestLock)
+    }
+
+    /// Takes the lock if it is free; a success is recorded as a `try` acquisition.
+    /// - Complexity: As ``lock(subclass:nestLock:)``, after the real trylock.
+    @inlinable
+    public func tryLock() -> Bool { _core.tryLock() }
+
+    /// Releases the lock, then records the release.
+    /// - Complexity: With validation off, a branch and the real unlock.
+    ///   Validated, one call into the validator (the top of the held stack).
+    @inlinable
+    public func unlock() { _core.unlock() }
+}
+
+extension _CheckedCoreLock where _Primitive: _SharedLockPrimitive {
+    /// Validates a shared acquisition, then blocks until the read side is held.
+    /// - Complexity: As ``lock(subclass:nestLock:)``.
+    @inlinable
+    public func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
+        _core.readLock(subclass: subclass, nestLock: nestLock)
+    }
+
+    /// Takes the read side if it is available now.
+    @inlinable
+    public func tryReadLock() -> Bool { _core.tryReadLock() }
+}
