@@ -238,12 +238,21 @@ final class DeferredFreeTests: InstrumentedTestCase {
 
     func test_seed_003_destroy_with_pending_free_fires_and_destroy_through_queue_is_silent() {
         let ledger = ObjectLedger()
-        let queue = makeQueue("dfq.seed003", ledger: ledger, drainDelay: 1_000_000_000)
+        let domain = GracePeriodDomain()
+        let queue = makeQueue("dfq.seed003", ledger: ledger, domain: domain)
+        // A reader inside the domain holds the grace period open: the free
+        // below stays pending until it leaves, however slow the machine.
+        let inside = DispatchSemaphore(value: 0), leave = DispatchSemaphore(value: 0)
+        let reader = TestThread("dfq-reader") { domain.read { inside.signal(); leave.wait() } }
+        inside.wait()
         let bad = LockCheck.Pool.create(name: "dfq.seed003.bad")
         let p = ledger.allocate(pool: bad)
         queue.deferFree(p, head: p + ObjectLedger.headOffset, pool: bad)
         bad.destroy()
+        XCTAssertFalse(ledger.wasReclaimed(p))
         XCTAssertEqual(collector.rules, ["destroy-with-pending-free"])
+        leave.signal()
+        reader.join()
         queue.barrier()   // the reclaim into the destroyed pool
         let good = LockCheck.Pool.create(name: "dfq.seed003.good")
         let q = ledger.allocate(pool: good)
