@@ -38,7 +38,7 @@ public final class LockIdentity: @unchecked Sendable {
     /// - Complexity: A validated chain: TLS, the engine's chain-cache probe,
     ///   no reference counting; plus one buffered line when recording.
     @usableFromInline
-    func acquire(_ mode: AcquireMode = .exclusive, isTry: Bool = false, subclass: UInt32 = 0, nest: LockIdentity? = nil) {
+    func acquire(_ mode: AcquireMode, isTry: Bool, subclass: UInt32, nest: LockIdentity?) {
         event({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
                            thread: $1, site: $2) },
               record: { recordAcquire($0, seq: $1, mode: mode, isTry: isTry, subclass: subclass, nest: nest) })

@@ -38,7 +38,7 @@ public struct _CheckedCore<Primitive: _LockPrimitive> {
     func destroy() {
         if let id = identity {
             id.takeUnretainedValue().free()
-            id.release()
+            id.release()  // the reference taken at init (not a lock release)
         }
         primitive.destroy()
     }
