@@ -48,8 +48,24 @@ public final class LockIdentity: @unchecked Sendable {
     /// blocking, subclass 0, no nest lock (the engine's fastest path), on a
     /// lock that marks its one holder itself with `instance.setExclusiveHolder`
     /// inside the critical section.
+    ///
+    /// An acquisition the thread's memo holds, while no trace is recorded,
+    /// is done here with no further call (see ``PerThread/withFastEvent(_:)``).
     @usableFromInline
     func acquireMarked() {
+        let done = PerThread.withFastEvent { pt in
+            pt.validatorRef._withUnsafeGuaranteedRef { validator in
+                pt.stateRef._withUnsafeGuaranteedRef { state in
+                    validator.acquireIfMemoized(instance, countsHolder: false, thread: state,
+                                                site: pt.site(lc_next_thread_seq()))
+                }
+            }
+        }
+        if !done { acquireMarkedFully() }
+    }
+
+    @inline(never)
+    private func acquireMarkedFully() {
         event({ $0.acquireExclusive(instance, countsHolder: false, thread: $1, site: $2) },
               record: { recordAcquire($0, seq: $1, mode: .exclusive, isTry: false, subclass: 0, nest: nil) })
     }
@@ -59,8 +75,21 @@ public final class LockIdentity: @unchecked Sendable {
     func release() { release(countsHolder: true) }
 
     /// ``release()`` of a lock that marks its holder itself (see ``acquireMarked()``).
+    ///
+    /// The release of the innermost lock, while no trace is recorded, is done
+    /// here with no further call.
     @usableFromInline
-    func releaseMarked() { release(countsHolder: false) }
+    func releaseMarked() {
+        let done = PerThread.withFastEvent { pt in
+            pt.validatorRef._withUnsafeGuaranteedRef { validator in
+                pt.stateRef._withUnsafeGuaranteedRef { validator.releaseIfInnermost(instance, countsHolder: false, thread: $0) }
+            }
+        }
+        if !done { releaseFully() }
+    }
+
+    @inline(never)
+    private func releaseFully() { release(countsHolder: false) }
 
     @inline(__always)
     private func release(countsHolder: Bool) {

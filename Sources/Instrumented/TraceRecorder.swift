@@ -79,8 +79,10 @@ final class TraceRecorder: @unchecked Sendable {
             out.process(id: 1, name: "\(processName()) (pid \(getpid()))")
             writeLocked()
             guard fd >= 0 else { return false }
-            lc_store_relaxed_i64(sessionWord, sessions)
+            // Shared `seq` first: it also turns off the locks' short way,
+            // which neither takes a shared `seq` nor records.
             lc_set_seq_shared(1)
+            lc_store_relaxed_i64(sessionWord, sessions)
             if !exitHookInstalled {
                 exitHookInstalled = true
                 atexit { Runtime.shared?.recorder.flushAll() }

@@ -100,6 +100,32 @@ final class TraceRecordingTests: InstrumentedTestCase {
         XCTAssertEqual(try analyzedRules(path).rules, [])
     }
 
+    /// Locks the memo serves, with nothing recorded, take the short way; once
+    /// a trace starts, every event of theirs is recorded, and the inversion
+    /// they make is found offline as it is live.
+    func test_memo_served_locks_are_recorded_once_a_trace_starts() throws {
+        let a = CheckedMutex(name: "memo.A")
+        let b = CheckedMutex(name: "memo.B")
+        for _ in 0..<3 { a.withLock { b.withLock {} } }  // checked once, then served by the memo
+        let path = temporaryPath("memo-then-trace")
+        defer { unlink(path) }
+        XCTAssertTrue(LockCheck.startRecording(path: path))
+        for _ in 0..<3 { a.withLock { b.withLock {} } }
+        b.withLock { a.withLock {} }
+        LockCheck.stopRecording()
+        for _ in 0..<3 { a.withLock { b.withLock {} } }  // the short way again: nothing more recorded
+
+        let reader = try TraceReader(path: path)
+        var ops: [String] = []
+        while let record = try reader.next() {
+            if case .event(let e) = record, e.op == .acquire || e.op == .release { ops.append(e.op.name) }
+        }
+        XCTAssertEqual(ops.count, 4 * 4, "two acquires and two releases per round, all recorded")
+        XCTAssertEqual(ops.filter { $0 == "acquire" }.count, 8)
+        XCTAssertEqual(collector.rules, ["lock-order-inversion"])
+        XCTAssertEqual(try analyzedRules(path).rules, ["lock-order-inversion"])
+    }
+
     func test_percent_p_in_the_path_becomes_the_process_id() throws {
         let template = NSTemporaryDirectory() + "lockcheck-pid-%p.log"
         let expected = NSTemporaryDirectory() + "lockcheck-pid-\(getpid()).log"

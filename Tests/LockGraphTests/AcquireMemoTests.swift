@@ -1,4 +1,4 @@
-import LockGraph
+@testable import LockGraph
 import XCTest
 
 /// The per-thread memo of clean acquisitions (`AcquireMemo`) must never hide
@@ -78,6 +78,32 @@ final class AcquireMemoTests: XCTestCase {
         warm(s) { s.lock("A"); s.unlock("A") }
         s.lock("A"); s.lock("A")
         s.expect(fires(.recursiveLock, "A"))
+    }
+
+    /// The memo's tag keeps 31 bits of the context epoch. When they wrap, a
+    /// tag of long ago comes back: the memo must be emptied, or an entry made
+    /// in another context would be served.
+    func test_contextEpochWrap_emptiesTheMemo() {
+        let s = Scenario()
+        s.declare(.mutex, "A")
+        warm(s) { s.lock("A"); s.unlock("A") }
+        let t = s.current, a = s.instance("A")
+        let site = EventSite(seq: 1_000)
+        XCTAssertTrue(s.validator.acquireIfMemoized(a, countsHolder: true, thread: t, site: site), "warm: served")
+        s.unlock("A")
+
+        let tagBefore = t.memoTag
+        t.contextEpoch = (t.contextEpoch & ~0x7FFF_FFFF) | 0x7FFF_FFFF
+        t.updateContext()  // the low 31 bits wrap to 0, which is skipped
+        XCTAssertEqual(t.memoTag, tagBefore, "the same tag as before the wrap")
+        XCTAssertNotEqual(t.memoTag, 0, "a tag is never 0")
+        XCTAssertFalse(s.validator.acquireIfMemoized(a, countsHolder: true, thread: t, site: site),
+                       "the entry made 2^31 epochs ago is gone")
+        XCTAssertEqual(t.heldCount, 0, "a miss pushes nothing")
+        s.lock("A"); s.unlock("A")
+        XCTAssertTrue(s.validator.acquireIfMemoized(a, countsHolder: true, thread: t, site: site), "checked again, then served")
+        s.unlock("A")
+        s.expectSilent("wrap")
     }
 
     func test_memoizedAcquisitions_unlockUnbalanced_fires() {

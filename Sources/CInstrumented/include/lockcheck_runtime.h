@@ -26,7 +26,8 @@ static inline void lc_thread_set(void *state) { lc_thread_slot = state; }
 // MARK: Event counter
 
 extern uint64_t lc_seq_counter;
-/// Non-zero while a trace is recorded: then `seq` must order every thread's events.
+/// Non-zero while a trace is recorded: then `seq` must order every thread's
+/// events, and lock events take the long way, which records them.
 extern int lc_seq_shared;
 /// The calling thread's own event counter, used while nothing is recorded.
 extern __thread uint64_t lc_seq_thread __attribute__((tls_model("initial-exec")));
@@ -42,6 +43,16 @@ static inline uint64_t lc_next_seq(void) {
     }
     return ++lc_seq_thread;
 }
+
+/// Whether `seq` is process-wide now, i.e. whether a trace is recorded: the
+/// lock hot path takes its short way only when it is not.
+static inline _Bool lc_seq_is_shared(void) {
+    return __atomic_load_n(&lc_seq_shared, __ATOMIC_RELAXED) != 0;
+}
+
+/// The next `seq` of the calling thread's own counter; only when
+/// `lc_seq_is_shared()` was false.
+static inline uint64_t lc_next_thread_seq(void) { return ++lc_seq_thread; }
 
 /// Switches `seq` to the process-wide counter (recording) or back.
 static inline void lc_set_seq_shared(int shared) {

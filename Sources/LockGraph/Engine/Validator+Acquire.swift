@@ -44,15 +44,31 @@ extension Validator {
     /// instrumented locks), with no call into the engine.
     @inlinable @inline(__always)
     public func acquireExclusive(_ lock: LockInstance, countsHolder: Bool = true, thread t: ThreadState, site: EventSite) {
-        if lock.kind != .recursiveMutex && !lock.isFreed && t.held.count < heldDepthLimit {
-            let key = t.memo.key(after: t.chainKey, taking: lock.lockClass, tag: t.memoTag)
-            if key != 0 {
-                push(lock, lockClass: lock.lockClass, mode: .exclusive, isTry: false, wait: effectiveWaitType(lock.kind),
-                     chainKey: key, site: site, nestLock: nil, countsHolder: countsHolder, thread: t)
-                return
-            }
+        if !acquireIfMemoized(lock, countsHolder: countsHolder, thread: t, site: site) {
+            acquireExclusiveChecked(lock, countsHolder: countsHolder, thread: t, site: site)
         }
-        acquireExclusiveChecked(lock, countsHolder: countsHolder, thread: t, site: site)
+    }
+
+    /// The hot half of ``acquireExclusive(_:countsHolder:thread:site:)``: when
+    /// the memo holds this acquisition, pushes it and returns true; otherwise
+    /// does nothing and returns false, and the caller must make the full
+    /// acquisition.
+    ///
+    /// For a caller that keeps the rare half out of line (the live runtime):
+    /// a hit then costs no call into the engine.
+    ///
+    /// Past the held-depth limit a hit is pushed too: the full path would
+    /// push without validating there, and the memo only holds chains taken
+    /// within the limit.
+    /// - Complexity: Loads of the thread's state and one memo entry; no
+    ///   shared memory is written.
+    @inlinable @inline(__always)
+    public func acquireIfMemoized(_ lock: LockInstance, countsHolder: Bool, thread t: ThreadState, site: EventSite) -> Bool {
+        guard lock.kind != .recursiveMutex, !lock.isFreed else { return false }
+        guard let key = t.memo.key(after: t.held.topChainKey, taking: lock.lockClass, tag: t.memoTag) else { return false }
+        push(lock, shape: lock.exclusiveShape, chainKey: key, site: site, nestLock: nil, countsHolder: countsHolder,
+             thread: t)
+        return true
     }
 
     /// ``acquireExclusive(_:countsHolder:thread:site:)`` when the memo has no answer.
@@ -118,8 +134,8 @@ extension Validator {
             warnOnce("held-depth", "thread '\(t.name)' holds more than \(heldDepthLimit) locks: deeper acquisitions are tracked but not validated")
         }
         let tag = t.memoTag
-        push(lock, lockClass: cls, mode: mode, isTry: isTry, wait: wait, chainKey: key, site: site, nestLock: nestLock,
-             countsHolder: countsHolder, thread: t)
+        push(lock, shape: HeldLock.shape(lockClass: cls, kind: kind, mode: mode, isTry: isTry, waitType: wait),
+             chainKey: key, site: site, nestLock: nestLock, countsHolder: countsHolder, thread: t)
         guard !isTry, t.held.count <= heldDepthLimit else { return }
         if !chains.contains(key) {
             validateChain(thread: t, key: key, chainHead: !inContext)
@@ -131,20 +147,20 @@ extension Validator {
 
     /// Records `lock` as held by `t` (lockdep's held_lock), with one atomic
     /// increment of its holder count unless the caller marks it.
+    /// - Parameter shape: The entry's ``HeldLock/shape`` (class, kind, mode, try, wait type).
     @inlinable @inline(__always)
-    func push(_ lock: LockInstance, lockClass cls: LockClassID, mode: AcquireMode, isTry: Bool, wait: WaitType,
-                      chainKey key: UInt64, site: EventSite, nestLock: LockInstance?, countsHolder: Bool,
-                      thread t: ThreadState) {
+    func push(_ lock: LockInstance, shape: UInt64, chainKey key: UInt64, site: EventSite, nestLock: LockInstance?,
+              countsHolder: Bool, thread t: ThreadState) {
         let kind = lock.kind
-        t.held.append(HeldLock(instance: ObjectIdentifier(lock), instanceID: lock.id, lockClass: cls, kind: kind,
-                               mode: mode, isTry: isTry, irqContext: t.irqContext, waitType: wait, recursion: 0,
-                               chainKey: key, site: site,
-                               nestInstance: nestLock.map(ObjectIdentifier.init)))
         if kind.spins {
-            t.spinningHeld += 1
-            if kind == .rawSpinlock { t.rawHeld += 1 }
+            t.spinningHeld &+= 1
+            if kind == .rawSpinlock { t.rawHeld &+= 1 }
+            t.spinningHeldChanged()
         }
         if countsHolder { lock.addHolder(1) }
+        t.held.append(HeldLock(instance: ObjectIdentifier(lock), instanceID: lock.id, shape: shape,
+                               irqContext: t.irqContext, chainKey: key, site: site,
+                               nestInstance: nestLock.map(ObjectIdentifier.init)))
     }
 
     /// The held-stack depth past which acquisitions are tracked but not validated.

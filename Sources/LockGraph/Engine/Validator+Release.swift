@@ -11,14 +11,24 @@ extension Validator {
     ///   mark itself (see ``acquireExclusive(_:countsHolder:thread:site:)``).
     @inlinable
     public func release(_ lock: LockInstance, countsHolder: Bool = true, thread t: ThreadState, site: EventSite) {
-        let top = t.held.count - 1
-        if top >= 0 && t.held[top].instance == ObjectIdentifier(lock) && t.held[top].recursion == 0 {
-            // The innermost lock, the usual case: pop it.
-            t.held.dropLast()
-            dropHolder(lock, countsHolder: countsHolder, thread: t)
-            return
+        if !releaseIfInnermost(lock, countsHolder: countsHolder, thread: t) {
+            releaseInner(lock, countsHolder: countsHolder, thread: t, site: site)
         }
-        releaseInner(lock, countsHolder: countsHolder, thread: t, site: site)
+    }
+
+    /// The hot half of ``release(_:countsHolder:thread:site:)``: when `lock`
+    /// is the innermost held lock (the usual case), pops it and returns true;
+    /// otherwise does nothing and returns false, and the caller must make
+    /// the full release. Needs no site: a pop is never reported.
+    @inlinable @inline(__always)
+    public func releaseIfInnermost(_ lock: LockInstance, countsHolder: Bool, thread t: ThreadState) -> Bool {
+        // On an empty stack `top` is the sentinel, whose identity is no lock's.
+        let top = t.held.count &- 1
+        let h = t.held.base + top
+        guard h.pointee.instance == ObjectIdentifier(lock) && h.pointee.recursion == 0 else { return false }
+        t.held.dropLast()
+        dropHolder(lock, countsHolder: countsHolder, thread: t)
+        return true
     }
 
     /// A release of a lock below the top of the held stack, of a recursive
@@ -42,8 +52,9 @@ extension Validator {
     func dropHolder(_ lock: LockInstance, countsHolder: Bool, thread t: ThreadState) {
         let kind = lock.kind
         if kind.spins {
-            t.spinningHeld -= 1
-            if kind == .rawSpinlock { t.rawHeld -= 1 }
+            t.spinningHeld &-= 1
+            if kind == .rawSpinlock { t.rawHeld &-= 1 }
+            t.spinningHeldChanged()
         }
         if countsHolder { lock.addHolder(-1) }
     }

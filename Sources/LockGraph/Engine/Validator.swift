@@ -99,7 +99,8 @@ public final class Validator: @unchecked Sendable {
 
     /// Creates a lock instance of `lockClass`.
     public func makeLock(_ lockClass: LockClassID, id: UInt64, source: SourceID = .live) -> LockInstance {
-        LockInstance(lockClass: lockClass, kind: classes[lockClass].kind, id: id, source: source)
+        let kind = classes[lockClass].kind
+        return LockInstance(lockClass: lockClass, kind: kind, waitType: effectiveWaitType(kind), id: id, source: source)
     }
 
     /// Creates an allocation pool (kmem_cache analogue).

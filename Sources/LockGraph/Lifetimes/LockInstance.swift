@@ -14,6 +14,12 @@ public final class LockInstance: @unchecked Sendable {
     public let id: UInt64
     /// The producer of the instance.
     public let source: SourceID
+    /// The kind's wait type under the creating validator's configuration
+    /// (raw nesting resolved), kept here so the hot path need not resolve it.
+    @usableFromInline let waitType: WaitType
+    /// The held-stack ``HeldLock/shape`` of an exclusive, blocking,
+    /// subclass-0 acquisition of this instance: the usual push.
+    @usableFromInline let exclusiveShape: UInt64
 
     /// Threads holding it now (atomic; one increment per acquire).
     @usableFromInline let holders: UnsafeMutablePointer<Int64>
@@ -25,9 +31,11 @@ public final class LockInstance: @unchecked Sendable {
 
     private struct Lifetime { var freedAt: EventSite? }
 
-    init(lockClass: LockClassID, kind: LockKind, id: UInt64, source: SourceID) {
+    init(lockClass: LockClassID, kind: LockKind, waitType: WaitType, id: UInt64, source: SourceID) {
         self.lockClass = lockClass
         self.kind = kind
+        self.waitType = waitType
+        exclusiveShape = HeldLock.shape(lockClass: lockClass, kind: kind, mode: .exclusive, isTry: false, waitType: waitType)
         self.id = id
         self.source = source
         // A cache line of its own: two threads on two locks must not share

@@ -18,15 +18,14 @@ struct AcquireMemo {
         @usableFromInline var prev: UInt64
         /// The chain key after the acquisition; 0: empty entry.
         @usableFromInline var key: UInt64
-        @usableFromInline var tag: UInt64
-        @usableFromInline var cls: UInt32
+        /// The class in the low 32 bits, the tag (see ``ThreadState/memoTag``) in the high ones.
+        @usableFromInline var classAndTag: UInt64
 
         @inlinable
-        init(prev: UInt64, key: UInt64, tag: UInt64, cls: UInt32) {
+        init(prev: UInt64, key: UInt64, classAndTag: UInt64) {
             self.prev = prev
             self.key = key
-            self.tag = tag
-            self.cls = cls
+            self.classAndTag = classAndTag
         }
     }
 
@@ -35,8 +34,11 @@ struct AcquireMemo {
 
     init() {
         entries = .allocate(capacity: Self.size)
-        entries.initialize(repeating: Entry(prev: 0, key: 0, tag: 0, cls: 0), count: Self.size)
+        entries.initialize(repeating: Entry(prev: 0, key: 0, classAndTag: 0), count: Self.size)
     }
+
+    /// Empties every entry.
+    func clear() { entries.update(repeating: Entry(prev: 0, key: 0, classAndTag: 0), count: Self.size) }
 
     /// Frees the entries; the owner calls it once, from its deinit.
     func deallocate() { entries.deallocate() }
@@ -47,15 +49,17 @@ struct AcquireMemo {
     }
 
     /// The chain key a clean acquisition of `cls` on top of `prev` produced
-    /// under `tag`, or 0 if there is none.
+    /// under `tag` (a ``ThreadState/memoTag``, never 0, so an empty entry
+    /// never matches), or nil if there is none.
     @inlinable
-    func key(after prev: UInt64, taking cls: LockClassID, tag: UInt64) -> UInt64 {
-        let e = entries[Self.slot(prev, cls)]
-        return e.prev == prev && e.cls == cls.rawValue && e.tag == tag ? e.key : 0
+    func key(after prev: UInt64, taking cls: LockClassID, tag: UInt64) -> UInt64? {
+        let e = entries + Self.slot(prev, cls)
+        guard e.pointee.prev == prev && e.pointee.classAndTag == UInt64(cls.rawValue) | tag else { return nil }
+        return e.pointee.key
     }
 
     /// Remembers a clean acquisition (replacing whatever shared its slot).
     func insert(prev: UInt64, cls: LockClassID, tag: UInt64, key: UInt64) {
-        entries[Self.slot(prev, cls)] = Entry(prev: prev, key: key, tag: tag, cls: cls.rawValue)
+        entries[Self.slot(prev, cls)] = Entry(prev: prev, key: key, classAndTag: UInt64(cls.rawValue) | tag)
     }
 }

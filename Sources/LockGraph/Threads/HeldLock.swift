@@ -1,21 +1,18 @@
 /// One entry of a thread's held stack (lockdep's `struct held_lock`).
+///
+/// The small fields are packed into two words, so a push is nine stores; a
+/// lock precomputes its ``LockInstance/exclusiveShape`` for the usual push.
 @usableFromInline
 struct HeldLock: Sendable {
     /// Identity of the lock instance.
     @usableFromInline var instance: ObjectIdentifier
     /// The instance's id, for reports.
     @usableFromInline var instanceID: UInt64
-    /// The class including subclass.
-    @usableFromInline var lockClass: LockClassID
-    @usableFromInline var kind: LockKind
-    @usableFromInline var mode: AcquireMode
-    @usableFromInline var isTry: Bool
-    /// ``IrqContext`` bits at acquisition; chains and dependencies stay within one.
-    @usableFromInline var irqContext: UInt8
-    /// The lock's effective wait type (after raw nesting).
-    @usableFromInline var waitType: WaitType
-    /// Re-acquisitions of a recursive mutex by its owner.
-    @usableFromInline var recursion: UInt32
+    /// The class (bits 0–31), kind (32–39), mode (40–47), isTry (48–55) and
+    /// wait type (56–63); see ``shape(lockClass:kind:mode:isTry:waitType:)``.
+    @usableFromInline var shape: UInt64
+    /// The irq context (bits 0–7) and the recursion count (32–63).
+    @usableFromInline var contextAndRecursion: UInt64
     /// The chain key including this entry.
     @usableFromInline var chainKey: UInt64
     @usableFromInline var site: EventSite
@@ -26,18 +23,45 @@ struct HeldLock: Sendable {
     init(instance: ObjectIdentifier, instanceID: UInt64, lockClass: LockClassID, kind: LockKind, mode: AcquireMode,
          isTry: Bool, irqContext: UInt8, waitType: WaitType, recursion: UInt32, chainKey: UInt64, site: EventSite,
          nestInstance: ObjectIdentifier?) {
+        self.init(instance: instance, instanceID: instanceID,
+                  shape: Self.shape(lockClass: lockClass, kind: kind, mode: mode, isTry: isTry, waitType: waitType),
+                  irqContext: irqContext, chainKey: chainKey, site: site, nestInstance: nestInstance)
+        self.recursion = recursion
+    }
+
+    /// An entry with recursion 0, of a precomputed `shape`.
+    @inlinable @inline(__always)
+    init(instance: ObjectIdentifier, instanceID: UInt64, shape: UInt64, irqContext: UInt8, chainKey: UInt64,
+         site: EventSite, nestInstance: ObjectIdentifier?) {
         self.instance = instance
         self.instanceID = instanceID
-        self.lockClass = lockClass
-        self.kind = kind
-        self.mode = mode
-        self.isTry = isTry
-        self.irqContext = irqContext
-        self.waitType = waitType
-        self.recursion = recursion
+        self.shape = shape
+        self.contextAndRecursion = UInt64(irqContext)
         self.chainKey = chainKey
         self.site = site
         self.nestInstance = nestInstance
+    }
+
+    /// The packed ``shape`` of these fields.
+    @inlinable
+    static func shape(lockClass: LockClassID, kind: LockKind, mode: AcquireMode, isTry: Bool, waitType: WaitType) -> UInt64 {
+        UInt64(lockClass.rawValue) | UInt64(unsafeBitCast(kind, to: UInt8.self)) << 32
+            | UInt64(mode.rawValue) << 40 | (isTry ? 1 << 48 : 0) | UInt64(waitType.rawValue) << 56
+    }
+
+    /// The class including subclass.
+    @inlinable var lockClass: LockClassID { LockClassID(rawValue: UInt32(truncatingIfNeeded: shape)) }
+    @inlinable var kind: LockKind { unsafeBitCast(UInt8(truncatingIfNeeded: shape >> 32), to: LockKind.self) }
+    @inlinable var mode: AcquireMode { AcquireMode(rawValue: UInt8(truncatingIfNeeded: shape >> 40)) ?? .exclusive }
+    @inlinable var isTry: Bool { shape >> 48 & 0xFF != 0 }
+    /// The lock's effective wait type (after raw nesting).
+    @inlinable var waitType: WaitType { WaitType(rawValue: UInt8(truncatingIfNeeded: shape >> 56)) ?? .sleep }
+    /// ``IrqContext`` bits at acquisition; chains and dependencies stay within one.
+    @inlinable var irqContext: UInt8 { UInt8(truncatingIfNeeded: contextAndRecursion) }
+    /// Re-acquisitions of a recursive mutex by its owner.
+    @inlinable var recursion: UInt32 {
+        get { UInt32(truncatingIfNeeded: contextAndRecursion >> 32) }
+        set { contextAndRecursion = contextAndRecursion & 0xFF | UInt64(newValue) << 32 }
     }
 }
 

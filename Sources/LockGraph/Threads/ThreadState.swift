@@ -60,15 +60,22 @@ public final class ThreadState: @unchecked Sendable {
     }
 
     /// The chain key of the current held stack.
-    @inlinable var chainKey: UInt64 { held.last?.chainKey ?? 0 }
+    @inlinable var chainKey: UInt64 { held.topChainKey }
 
     /// lockdep's irq_context of the thread now; recomputed by ``updateContext()``.
     @usableFromInline @exclusivity(unchecked) var irqContext: UInt8 = IrqContext.process
 
     /// What, besides the held chain and the class, decides whether an
-    /// acquisition is clean: the context epoch, and whether a spinning lock
-    /// is held (possibly from an outer context).
-    @inlinable var memoTag: UInt64 { contextEpoch << 1 | (spinningHeld > 0 ? 1 : 0) }
+    /// acquisition is clean, in the high 32 bits (the memo's class is in the
+    /// low ones): the context epoch (31 bits; the memo is emptied when they
+    /// wrap), and whether a spinning lock is held (possibly from an outer
+    /// context). Kept up to date by ``updateContext()`` and
+    /// ``spinningHeldChanged()``, so the hot path only loads it.
+    @usableFromInline @exclusivity(unchecked) private(set) var memoTag: UInt64 = 0
+
+    /// Recomputes ``memoTag`` after `spinningHeld` changed.
+    @inlinable @inline(__always)
+    func spinningHeldChanged() { memoTag = (contextEpoch & 0x7FFF_FFFF) << 33 | (spinningHeld > 0 ? 1 << 32 : 0) }
 
     /// Hardirqs are off: explicitly, or inside a hardirq handler. A `threaded`
     /// handler also runs with hardirqs off here: it is lockdep's
@@ -102,6 +109,13 @@ public final class ThreadState: @unchecked Sendable {
     /// Recomputes the cached context facts; call after every context change.
     func updateContext() {
         contextEpoch &+= 1
+        if contextEpoch & 0x7FFF_FFFF == 0 {
+            // The tag's epoch wrapped: old entries would match again. Epoch 0
+            // is skipped, so a tag is never 0 and never matches an empty entry.
+            memo.clear()
+            contextEpoch &+= 1
+        }
+        spinningHeldChanged()
         irqContext = (hardirqDepth > 0 ? IrqContext.hardirq : 0) | (softirqDepth > 0 ? IrqContext.softirq : 0)
         atomicContext = hardirqDepth > 0 || softirqDepth > 0 || irqsOff
             || softirqsOffCount > 0 || preemptCount > 0 || !rcuSections.isEmpty
