@@ -1,3 +1,4 @@
+import CInstrumented
 import LockGraph
 
 /// One instrumented lock's two halves, its identity in the validator and its
@@ -18,16 +19,19 @@ public struct _CheckedCore<Primitive: _LockPrimitive> {
     /// validation off: it is then the primitive behind one branch.
     @usableFromInline let identity: Unmanaged<LockIdentity>?
     @usableFromInline let primitive: Primitive
-    /// The lock admits one holder at a time (mutex, spinlock, raw spinlock):
-    /// `lock()`/`unlock()` mark the holder with a plain store inside the
-    /// critical section instead of an atomic count in the engine.
-    @usableFromInline let marksHolder: Bool
+    /// When the lock admits one holder at a time (mutex, spinlock, raw
+    /// spinlock) and is validated: its holder mark, which `lock()`/`unlock()`
+    /// set with a plain store inside the critical section instead of an
+    /// atomic count in the engine (see ``LockInstance/exclusiveHolderMark``).
+    @usableFromInline let holderMark: UnsafeMutablePointer<Int64>?
 
     /// - Parameter name: The lock class; nil: the initialisation site `fileID:line`.
     init(_ kind: LockKind, name: String?, fileID: StaticString, line: UInt, _ primitive: Primitive) {
-        identity = LockIdentity.make(kind: kind, name: name, fileID: fileID, line: line).map(Unmanaged.passRetained)
+        let id = LockIdentity.make(kind: kind, name: name, fileID: fileID, line: line)
+        identity = id.map(Unmanaged.passRetained)
         self.primitive = primitive
-        marksHolder = !kind.isReaderWriter && kind != .recursiveMutex
+        let marksHolder = !kind.isReaderWriter && kind != .recursiveMutex
+        holderMark = marksHolder ? id?.instance.exclusiveHolderMark : nil
     }
 
     /// The lock's identity in the validator (nil: validation off).
@@ -46,10 +50,10 @@ public struct _CheckedCore<Primitive: _LockPrimitive> {
     @inlinable @inline(__always)
     func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
         guard let id = identity else { return primitive.lock() }
-        if subclass == 0 && nestLock == nil && marksHolder {
+        if subclass == 0 && nestLock == nil, let mark = holderMark {
             id._withUnsafeGuaranteedRef { $0.acquireMarked() }
             primitive.lock()
-            id._withUnsafeGuaranteedRef { $0.instance.setExclusiveHolder(true) }
+            lc_store_relaxed_i64(mark, 1)
         } else {
             id._withUnsafeGuaranteedRef { $0.acquire(.exclusive, isTry: false, subclass: subclass, nest: nestLock?.lockIdentity) }
             primitive.lock()
@@ -68,8 +72,8 @@ public struct _CheckedCore<Primitive: _LockPrimitive> {
     @inlinable @inline(__always)
     func unlock() {
         guard let id = identity else { return primitive.unlock() }
-        if marksHolder {
-            id._withUnsafeGuaranteedRef { $0.instance.setExclusiveHolder(false) }
+        if let mark = holderMark {
+            lc_store_relaxed_i64(mark, 0)
             primitive.unlock()
             id._withUnsafeGuaranteedRef { $0.releaseMarked() }
         } else {

@@ -64,7 +64,7 @@ extension Validator {
     ///   shared memory is written.
     @inlinable @inline(__always)
     public func acquireIfMemoized(_ lock: LockInstance, countsHolder: Bool, thread t: ThreadState, site: EventSite) -> Bool {
-        guard lock.kind != .recursiveMutex, !lock.isFreed else { return false }
+        guard lock.memoMayServe else { return false }
         guard let key = t.memo.key(after: t.held.topChainKey, taking: lock.lockClass, tag: t.memoTag) else { return false }
         push(lock, shape: lock.exclusiveShape, chainKey: key, site: site, nestLock: nil, countsHolder: countsHolder,
              thread: t)

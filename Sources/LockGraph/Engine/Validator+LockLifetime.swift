@@ -9,7 +9,7 @@ extension Validator {
         if lock.holderCount > 0 { heldLockFreed(lock, reinitialised: true, thread: t, site: site) }
         lifetimeLock.withLock {
             lock.freedAt = nil
-            lg_store_relaxed_i64(lock.freedFlag, 0)
+            lock.setFreed(false)
         }
     }
 
@@ -20,7 +20,7 @@ extension Validator {
         if lock.holderCount > 0 { heldLockFreed(lock, reinitialised: false, thread: t, site: site) }
         lifetimeLock.withLock {
             lock.freedAt = site
-            lg_store_relaxed_i64(lock.freedFlag, 1)
+            lock.setFreed(true)
         }
     }
 }

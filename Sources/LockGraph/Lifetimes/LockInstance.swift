@@ -26,8 +26,13 @@ public final class LockInstance: @unchecked Sendable {
     /// Where it was freed (`lock-free`) and not re-initialised since.
     var freedAt: EventSite? { get { lifetime.freedAt } set { lifetime.freedAt = newValue } }
     private var lifetime = Lifetime()
-    /// Read lock-free on every acquire: non-zero while freed.
-    @usableFromInline let freedFlag: UnsafeMutablePointer<Int64>
+    /// Read lock-free on every acquire: ``freedBit`` while freed, and
+    /// ``unmemoizedBit`` always for a kind the memo never serves (a recursive
+    /// mutex, whose re-acquisition by its owner is counted), so one test
+    /// tells the hot path whether it may take its short way.
+    @usableFromInline let flags: UnsafeMutablePointer<Int64>
+    @usableFromInline static let freedBit: Int64 = 1
+    @usableFromInline static let unmemoizedBit: Int64 = 2
 
     private struct Lifetime { var freedAt: EventSite? }
 
@@ -43,7 +48,8 @@ public final class LockInstance: @unchecked Sendable {
         holders = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
             .bindMemory(to: Int64.self, capacity: 8)
         holders.initialize(repeating: 0, count: 8)
-        freedFlag = holders + 1
+        flags = holders + 1
+        if kind == .recursiveMutex { flags.pointee = Self.unmemoizedBit }
     }
 
     deinit { UnsafeMutableRawPointer(holders).deallocate() }
@@ -63,7 +69,19 @@ public final class LockInstance: @unchecked Sendable {
     @inlinable
     public func setExclusiveHolder(_ held: Bool) { lg_store_relaxed_i64(holders, held ? 1 : 0) }
 
-    @inlinable var isFreed: Bool { lg_load_relaxed_i64(freedFlag) != 0 }
+    /// The word ``setExclusiveHolder(_:)`` stores to (1: held, 0: not), for a
+    /// lock that keeps it at hand; store to it only with relaxed atomic stores.
+    /// Valid as long as the instance lives.
+    public var exclusiveHolderMark: UnsafeMutablePointer<Int64> { holders }
+
+    @inlinable var isFreed: Bool { lg_load_relaxed_i64(flags) & Self.freedBit != 0 }
+    /// Neither freed nor of a kind the memo never serves.
+    @inlinable var memoMayServe: Bool { lg_load_relaxed_i64(flags) == 0 }
+
+    /// Marks the instance freed or (re)initialised. Under the engine's lifetime lock.
+    func setFreed(_ freed: Bool) {
+        lg_store_relaxed_i64(flags, (freed ? Self.freedBit : 0) | (kind == .recursiveMutex ? Self.unmemoizedBit : 0))
+    }
     @inline(__always) var holderCount: Int64 { lg_load_relaxed_i64(holders) }
     @inlinable func addHolder(_ delta: Int64) { _ = lg_fetch_add_i64(holders, delta) }
 }
