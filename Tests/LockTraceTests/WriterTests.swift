@@ -42,6 +42,20 @@ import LockTrace
             """)
     }
 
+    /// Event lines of any length, extreme numbers included, are written whole.
+    @Test func longEventLinesAreWrittenWhole() {
+        for length in [0, 1, 180, 199, 200, 201, 255, 256, 1_000, 70_000] {
+            let reason = String(repeating: "w", count: length)
+            var writer = TraceWriter(buffer: Array("before\n".utf8))
+            writer.event(TraceEvent(seq: UInt64.max, thread: UInt64.max, op: .sleep, stack: UInt64.max), sleepReason: reason)
+            writer.event(TraceEvent(seq: 2, thread: 3, op: .release, id: 4))
+            let what = length == 0 ? "" : " what=\(reason)"
+            #expect(String(decoding: writer.buffer, as: UTF8.self)
+                    == "before\n18446744073709551615 18446744073709551615 sleep\(what) stack=18446744073709551615\n2 3 release 4\n",
+                    "reason of \(length) bytes")
+        }
+    }
+
     @Test func namesThatCannotBeWrittenAreReplaced() throws {
         var writer = TraceWriter()
         writer.header()
