@@ -37,8 +37,22 @@ public final class LockIdentity: @unchecked Sendable {
     /// after a successful trylock with `isTry`.
     /// - Complexity: A validated chain: TLS, the engine's chain-cache probe,
     ///   no reference counting; plus one buffered line when recording.
+    ///
+    /// A blocking acquisition with subclass 0 and no nest lock that the
+    /// thread's memo holds takes the short way (see ``acquireMarked()``).
     @usableFromInline
     func acquire(_ mode: AcquireMode, isTry: Bool, subclass: UInt32, nest: LockIdentity?) {
+        if !isTry && subclass == 0 && nest == nil {
+            let done = PerThread.withFastEvent { pt in
+                pt.validatorRef._withUnsafeGuaranteedRef { validator in
+                    pt.stateRef._withUnsafeGuaranteedRef { state in
+                        validator.acquireIfMemoized(instance, mode: mode, countsHolder: true, thread: state,
+                                                    site: pt.site(lc_next_thread_seq()))
+                    }
+                }
+            }
+            if done { return }
+        }
         event({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
                            thread: $1, site: $2) },
               record: { recordAcquire($0, seq: $1, mode: mode, isTry: isTry, subclass: subclass, nest: nest) })
@@ -70,9 +84,17 @@ public final class LockIdentity: @unchecked Sendable {
               record: { recordAcquire($0, seq: $1, mode: .exclusive, isTry: false, subclass: 0, nest: nil) })
     }
 
-    /// Records a release: call after unlocking.
+    /// Records a release: call after unlocking. The innermost lock's
+    /// release takes the short way (see ``releaseMarked()``).
     @usableFromInline
-    func release() { release(countsHolder: true) }
+    func release() {
+        let done = PerThread.withFastEvent { pt in
+            pt.validatorRef._withUnsafeGuaranteedRef { validator in
+                pt.stateRef._withUnsafeGuaranteedRef { validator.releaseIfInnermost(instance, countsHolder: true, thread: $0) }
+            }
+        }
+        if !done { release(countsHolder: true) }
+    }
 
     /// ``release()`` of a lock that marks its holder itself (see ``acquireMarked()``).
     ///

@@ -80,7 +80,7 @@ final class AcquireMemoTests: XCTestCase {
         s.expect(fires(.recursiveLock, "A"))
     }
 
-    /// The memo's tag keeps 31 bits of the context epoch. When they wrap, a
+    /// The memo's tag keeps 29 bits of the context epoch. When they wrap, a
     /// tag of long ago comes back: the memo must be emptied, or an entry made
     /// in another context would be served.
     func test_contextEpochWrap_emptiesTheMemo() {
@@ -93,17 +93,48 @@ final class AcquireMemoTests: XCTestCase {
         s.unlock("A")
 
         let tagBefore = t.memoTag
-        t.contextEpoch = (t.contextEpoch & ~0x7FFF_FFFF) | 0x7FFF_FFFF
-        t.updateContext()  // the low 31 bits wrap to 0, which is skipped
+        t.contextEpoch = (t.contextEpoch & ~ThreadState.memoEpochMask) | ThreadState.memoEpochMask
+        t.updateContext()  // the low 29 bits wrap to 0, which is skipped
         XCTAssertEqual(t.memoTag, tagBefore, "the same tag as before the wrap")
         XCTAssertNotEqual(t.memoTag, 0, "a tag is never 0")
         XCTAssertFalse(s.validator.acquireIfMemoized(a, countsHolder: true, thread: t, site: site),
-                       "the entry made 2^31 epochs ago is gone")
+                       "the entry made 2^29 epochs ago is gone")
         XCTAssertEqual(t.heldCount, 0, "a miss pushes nothing")
         s.lock("A"); s.unlock("A")
         XCTAssertTrue(s.validator.acquireIfMemoized(a, countsHolder: true, thread: t, site: site), "checked again, then served")
         s.unlock("A")
         s.expectSilent("wrap")
+    }
+
+    /// Readers are memoized by mode: a reader served by the memo is held as
+    /// a reader, and the writer's side of an inversion is still found.
+    func test_memoizedReader_thenWriterInversion_fires() {
+        let s = Scenario()
+        s.declare(flavor: .rsem, "A")
+        s.declare(.mutex, "B")
+        warm(s) { s.lock("A"); s.lock("B"); s.unlock("B"); s.unlock("A") }  // A (read) → B
+        s.lock("B"); s.wlock("A"); s.unlock("A"); s.unlock("B")              // B → A (write)
+        s.expect(fires(.lockOrderInversion, "A", "B"))
+    }
+
+    /// A plain (non-recursive) reader served by the memo, then taken again
+    /// by its holder: recursive locking, as lockdep reports for read == 1.
+    func test_memoizedReader_takenAgain_recursiveLockFires() {
+        let s = Scenario()
+        s.declare(flavor: .rsem, "A")
+        warm(s) { s.lock("A"); s.unlock("A") }
+        s.lock("A"); s.lock("A")
+        s.expect(fires(.recursiveLock, "A"))
+    }
+
+    /// The memo tells modes apart: recursive reads memoized on top of a
+    /// read do not serve a write on top of it (which deadlocks).
+    func test_memoizedRecursiveReader_doesNotServeTheWriter() {
+        let s = Scenario()
+        s.declare(flavor: .rlock, "R")
+        warm(s) { s.rlock("R"); s.rlock("R"); s.unlock("R"); s.unlock("R") }  // recursive reads: clean
+        s.rlock("R"); s.wlock("R")
+        s.expect(fires(.recursiveLock, "R"))
     }
 
     func test_memoizedAcquisitions_unlockUnbalanced_fires() {

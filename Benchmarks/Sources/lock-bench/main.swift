@@ -82,6 +82,36 @@ final class CheckedLocks: @unchecked Sendable {
     }
 }
 
+/// The read side of the nested workload: A, B, C read-locked in order.
+final class PlainRWLocks: @unchecked Sendable {
+    let m: [UnsafeMutablePointer<pthread_rwlock_t>]
+    init() {
+        m = (0..<3).map { _ in
+            let p = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64).bindMemory(to: pthread_rwlock_t.self, capacity: 1)
+            pthread_rwlock_init(p, nil)
+            return p
+        }
+    }
+    @inline(never) func run(_ n: Int) {
+        let a = m[0], b = m[1], c = m[2]
+        for _ in 0..<n {
+            pthread_rwlock_rdlock(a); pthread_rwlock_rdlock(b); pthread_rwlock_rdlock(c)
+            pthread_rwlock_unlock(c); pthread_rwlock_unlock(b); pthread_rwlock_unlock(a)
+        }
+    }
+}
+
+/// ``PlainRWLocks`` with `CheckedRWLock`s.
+final class CheckedRWLocks: @unchecked Sendable {
+    let a = CheckedRWLock(name: "bench.rw.A"), b = CheckedRWLock(name: "bench.rw.B"), c = CheckedRWLock(name: "bench.rw.C")
+    @inline(never) func run(_ n: Int) {
+        for _ in 0..<n {
+            a.readLock(); b.readLock(); c.readLock()
+            c.unlock(); b.unlock(); a.unlock()
+        }
+    }
+}
+
 /// The machine control: compute-bound work, no locks, no memory traffic
 /// (`machine_compute`). One "op" is one iteration of its loop.
 final class ComputeLoop: @unchecked Sendable {
@@ -435,6 +465,16 @@ if let i = args.firstIndex(of: "--worker"), i + 1 < args.count {
         emit("plain_ns", p); emit("checked_ns", c); emit("ratio", c / p)
         let compute = measureCompute()
         emit("compute_ns", compute.alone); emit("compute_busy_ns", compute.busy)
+    case "read":  // the read side of the nested workload, rwlocks
+        startAThread()
+        let plain = PlainRWLocks(), checked = CheckedRWLocks()
+        plain.run(iterations / 10); checked.run(iterations / 10)
+        var bp = Double.infinity, bc = Double.infinity
+        for _ in 0..<rounds {
+            bp = min(bp, time(iterations, plain.run))
+            bc = min(bc, time(iterations, checked.run))
+        }
+        emit("plain_rw_ns", bp); emit("checked_rw_ns", bc); emit("ratio", bc / bp)
     default: fatalError("unknown worker \(worker)")
     }
 } else {

@@ -21,8 +21,8 @@ extension Validator {
     public func acquire(_ lock: LockInstance, mode: AcquireMode = .exclusive, isTry: Bool = false,
                         subclass: UInt32 = 0, nestLock: LockInstance? = nil,
                         thread t: ThreadState, site: EventSite) {
-        if mode == .exclusive && !isTry && subclass == 0 && nestLock == nil {
-            acquireExclusive(lock, thread: t, site: site)
+        if !isTry && subclass == 0 && nestLock == nil
+            && acquireIfMemoized(lock, mode: mode, countsHolder: true, thread: t, site: site) {
             return
         }
         guard let freed = begin(lock, thread: t, site: site) else { return }
@@ -49,10 +49,10 @@ extension Validator {
         }
     }
 
-    /// The hot half of ``acquireExclusive(_:countsHolder:thread:site:)``: when
-    /// the memo holds this acquisition, pushes it and returns true; otherwise
-    /// does nothing and returns false, and the caller must make the full
-    /// acquisition.
+    /// The hot half of a blocking acquisition with subclass 0 and no nest
+    /// lock, in any mode: when the memo holds this acquisition, pushes it and
+    /// returns true; otherwise does nothing and returns false, and the caller
+    /// must make the full acquisition.
     ///
     /// For a caller that keeps the rare half out of line (the live runtime):
     /// a hit then costs no call into the engine.
@@ -62,13 +62,29 @@ extension Validator {
     /// within the limit.
     /// - Complexity: Loads of the thread's state and one memo entry; no
     ///   shared memory is written.
+    /// - Parameter mode: As asked for; resolved as the full path resolves it
+    ///   (exclusive for a kind that is not reader/writer, recursive for a
+    ///   queued rwlock's reader in interrupt context).
     @inlinable @inline(__always)
-    public func acquireIfMemoized(_ lock: LockInstance, countsHolder: Bool, thread t: ThreadState, site: EventSite) -> Bool {
+    public func acquireIfMemoized(_ lock: LockInstance, mode asked: AcquireMode = .exclusive, countsHolder: Bool,
+                                  thread t: ThreadState, site: EventSite) -> Bool {
         guard lock.memoMayServe else { return false }
-        guard let key = t.memo.key(after: t.held.topChainKey, taking: lock.lockClass, tag: t.memoTag) else { return false }
-        push(lock, shape: lock.exclusiveShape, chainKey: key, site: site, nestLock: nil, countsHolder: countsHolder,
-             thread: t)
+        let mode = asked == .exclusive ? .exclusive : effectiveMode(asked, of: lock.kind, irqContext: t.irqContext)
+        guard let key = t.memo.key(after: t.held.topChainKey, taking: lock.lockClass, mode: mode, tag: t.memoTag)
+        else { return false }
+        push(lock, shape: lock.exclusiveShape | HeldLock.shape(mode: mode), chainKey: key, site: site, nestLock: nil,
+             countsHolder: countsHolder, thread: t)
         return true
+    }
+
+    /// The mode an acquisition asking for `mode` takes on a lock of `kind`
+    /// in `irqContext`: exclusive unless the kind is reader/writer, and a
+    /// queued rwlock's reader in interrupt context recurses (lockdep's
+    /// lock_acquire_shared_recursive when in_interrupt()).
+    @inlinable
+    func effectiveMode(_ mode: AcquireMode, of kind: LockKind, irqContext ctx: UInt8) -> AcquireMode {
+        guard kind.isReaderWriter else { return .exclusive }
+        return mode == .shared && kind == .rwlock && ctx != 0 /* IrqContext.process */ ? .recursiveShared : mode
     }
 
     /// ``acquireExclusive(_:countsHolder:thread:site:)`` when the memo has no answer.
@@ -101,10 +117,7 @@ extension Validator {
                                 site: EventSite) {
         let kind = lock.kind
         let ctx = t.irqContext
-        var mode = kind.isReaderWriter ? mode : .exclusive
-        // Queued rwlocks let readers in interrupt context recurse (lockdep's
-        // lock_acquire_shared_recursive when in_interrupt()).
-        if mode == .shared, kind == .rwlock, ctx != IrqContext.process { mode = .recursiveShared }
+        let mode = effectiveMode(mode, of: kind, irqContext: ctx)
         let cls = classes.subclass(subclass, of: lock.lockClass)
         let wait = effectiveWaitType(kind)
 
@@ -139,9 +152,9 @@ extension Validator {
         guard !isTry, t.held.count <= heldDepthLimit else { return }
         if !chains.contains(key) {
             validateChain(thread: t, key: key, chainHead: !inContext)
-        } else if clean && mode == .exclusive && subclass == 0 && nestLock == nil {
+        } else if clean && subclass == 0 && nestLock == nil {
             // Taken again here, this acquisition would only be pushed: remember that.
-            t.memo.insert(prev: prev, cls: cls, tag: tag, key: key)
+            t.memo.insert(prev: prev, cls: cls, mode: mode, tag: tag, key: key)
         }
     }
 

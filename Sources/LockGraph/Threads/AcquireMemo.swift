@@ -1,5 +1,5 @@
 /// A thread's memo of clean acquisitions: "in this context, on top of the
-/// chain `prev`, taking a lock of class `cls` (exclusively, blocking,
+/// chain `prev`, taking a lock of class `cls` in this mode (blocking,
 /// subclass 0, no nest lock) was checked and found clean; its chain key is
 /// `key`".
 ///
@@ -18,7 +18,8 @@ struct AcquireMemo {
         @usableFromInline var prev: UInt64
         /// The chain key after the acquisition; 0: empty entry.
         @usableFromInline var key: UInt64
-        /// The class in the low 32 bits, the tag (see ``ThreadState/memoTag``) in the high ones.
+        /// The class in the low 32 bits, the mode in bits 33–34, the tag
+        /// (see ``ThreadState/memoTag``) in bit 32 and bits 35–63.
         @usableFromInline var classAndTag: UInt64
 
         @inlinable
@@ -52,14 +53,19 @@ struct AcquireMemo {
     /// under `tag` (a ``ThreadState/memoTag``, never 0, so an empty entry
     /// never matches), or nil if there is none.
     @inlinable
-    func key(after prev: UInt64, taking cls: LockClassID, tag: UInt64) -> UInt64? {
+    func key(after prev: UInt64, taking cls: LockClassID, mode: AcquireMode, tag: UInt64) -> UInt64? {
         let e = entries + Self.slot(prev, cls)
-        guard e.pointee.prev == prev && e.pointee.classAndTag == UInt64(cls.rawValue) | tag else { return nil }
+        guard e.pointee.prev == prev && e.pointee.classAndTag == Self.classAndTag(cls, mode, tag) else { return nil }
         return e.pointee.key
     }
 
     /// Remembers a clean acquisition (replacing whatever shared its slot).
-    func insert(prev: UInt64, cls: LockClassID, tag: UInt64, key: UInt64) {
-        entries[Self.slot(prev, cls)] = Entry(prev: prev, key: key, classAndTag: UInt64(cls.rawValue) | tag)
+    func insert(prev: UInt64, cls: LockClassID, mode: AcquireMode, tag: UInt64, key: UInt64) {
+        entries[Self.slot(prev, cls)] = Entry(prev: prev, key: key, classAndTag: Self.classAndTag(cls, mode, tag))
+    }
+
+    @inlinable @inline(__always)
+    static func classAndTag(_ cls: LockClassID, _ mode: AcquireMode, _ tag: UInt64) -> UInt64 {
+        UInt64(cls.rawValue) | UInt64(mode.rawValue) << 33 | tag
     }
 }

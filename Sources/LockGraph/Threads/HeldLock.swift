@@ -46,8 +46,12 @@ struct HeldLock: Sendable {
     @inlinable
     static func shape(lockClass: LockClassID, kind: LockKind, mode: AcquireMode, isTry: Bool, waitType: WaitType) -> UInt64 {
         UInt64(lockClass.rawValue) | UInt64(unsafeBitCast(kind, to: UInt8.self)) << 32
-            | UInt64(mode.rawValue) << 40 | (isTry ? 1 << 48 : 0) | UInt64(waitType.rawValue) << 56
+            | shape(mode: mode) | (isTry ? 1 << 48 : 0) | UInt64(waitType.rawValue) << 56
     }
+
+    /// The ``shape`` bits of `mode` alone.
+    @inlinable @inline(__always)
+    static func shape(mode: AcquireMode) -> UInt64 { UInt64(mode.rawValue) << 40 }
 
     /// The class including subclass.
     @inlinable var lockClass: LockClassID { LockClassID(rawValue: UInt32(truncatingIfNeeded: shape)) }

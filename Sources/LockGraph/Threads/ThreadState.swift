@@ -65,17 +65,21 @@ public final class ThreadState: @unchecked Sendable {
     /// lockdep's irq_context of the thread now; recomputed by ``updateContext()``.
     @usableFromInline @exclusivity(unchecked) var irqContext: UInt8 = IrqContext.process
 
-    /// What, besides the held chain and the class, decides whether an
-    /// acquisition is clean, in the high 32 bits (the memo's class is in the
-    /// low ones): the context epoch (31 bits; the memo is emptied when they
-    /// wrap), and whether a spinning lock is held (possibly from an outer
-    /// context). Kept up to date by ``updateContext()`` and
-    /// ``spinningHeldChanged()``, so the hot path only loads it.
+    /// What, besides the held chain, the class and the mode, decides whether
+    /// an acquisition is clean, in bit 32 and bits 35–63 (the memo keeps the
+    /// class in the low 32 bits and the mode in bits 33–34): whether a
+    /// spinning lock is held (possibly from an outer context), and the
+    /// context epoch (29 bits; the memo is emptied when they wrap). Kept up
+    /// to date by ``updateContext()`` and ``spinningHeldChanged()``, so the
+    /// hot path only loads it.
     @usableFromInline @exclusivity(unchecked) private(set) var memoTag: UInt64 = 0
+
+    /// The epoch bits the tag keeps.
+    static let memoEpochMask: UInt64 = 0x1FFF_FFFF
 
     /// Recomputes ``memoTag`` after `spinningHeld` changed.
     @inlinable @inline(__always)
-    func spinningHeldChanged() { memoTag = (contextEpoch & 0x7FFF_FFFF) << 33 | (spinningHeld > 0 ? 1 << 32 : 0) }
+    func spinningHeldChanged() { memoTag = contextEpoch << 35 | (spinningHeld > 0 ? 1 << 32 : 0) }
 
     /// Hardirqs are off: explicitly, or inside a hardirq handler. A `threaded`
     /// handler also runs with hardirqs off here: it is lockdep's
@@ -109,7 +113,7 @@ public final class ThreadState: @unchecked Sendable {
     /// Recomputes the cached context facts; call after every context change.
     func updateContext() {
         contextEpoch &+= 1
-        if contextEpoch & 0x7FFF_FFFF == 0 {
+        if contextEpoch & Self.memoEpochMask == 0 {
             // The tag's epoch wrapped: old entries would match again. Epoch 0
             // is skipped, so a tag is never 0 and never matches an empty entry.
             memo.clear()
