@@ -198,6 +198,18 @@ func measureNested(checked: CheckedLocks) -> (plain: Double, checked: Double) {
     return (bp, bc)
 }
 
+/// Row 2c: `CheckedRWLock` read sides against pthread rwlocks (best of R each).
+func measureRead() -> (plain: Double, checked: Double) {
+    let plain = PlainRWLocks(), checked = CheckedRWLocks()
+    plain.run(iterations / 10); checked.run(iterations / 10)
+    var bp = Double.infinity, bc = Double.infinity
+    for _ in 0..<rounds {
+        bp = min(bp, time(iterations, plain.run))
+        bc = min(bc, time(iterations, checked.run))
+    }
+    return (bp, bc)
+}
+
 /// 1 thread vs 2 threads, each on its own locks; throughput ratio (best of R).
 func measureScaling(prefix: (Int) -> String?) -> (one: Double, two: Double) {
     measureScaling((0..<2).map { i in
@@ -309,6 +321,8 @@ func workerValidated(stacks: Bool) {
     emit("plain_ns", p); emit("checked_ns", c)
     let busy = withBusySibling { measureNested(checked: nested) }
     emit("busy_plain_ns", busy.plain); emit("busy_checked_ns", busy.checked)
+    let read = measureRead()
+    emit("plain_rw_ns", read.plain); emit("checked_rw_ns", read.checked)
     emitMachineControl()
     let same = measureScaling { _ in "scale.same" }            // same classes, disjoint locks
     emit("same_1t_ns", same.one); emit("same_2t_ns", same.two)
@@ -413,6 +427,8 @@ func orchestrate() {
     print("| 2 | `CheckedMutex`, validation on (`LOCKCHECK=report`), steady state | \(f(v["checked_ns"]!)) | \(x(r2)) of plain | ≤ 2× \(r2 <= 2 ? "met" : "missed") |")
     let r2b = v["busy_checked_ns"]! / v["busy_plain_ns"]!
     print("| 2b | the same with the other CPU busy (a spinning thread; plain then: \(f(v["busy_plain_ns"]!)) ns) | \(f(v["busy_checked_ns"]!)) | \(x(r2b)) of plain | |")
+    let r2c = v["checked_rw_ns"]! / v["plain_rw_ns"]!
+    print("| 2c | `CheckedRWLock` read side, nested A→B→C, against pthread rwlocks read-locked (plain: \(f(v["plain_rw_ns"]!)) ns) | \(f(v["checked_rw_ns"]!)) | \(x(r2c)) of plain | |")
     let r3 = off["checked_ns"]! / off["plain_ns"]!
     print("| 3 | `CheckedMutex`, validation off (`LOCKCHECK=off`; plain in that process: \(f(off["plain_ns"]!)) ns) | \(f(off["checked_ns"]!)) | \(x(r3)) of plain | ≤ 1.05× \(r3 <= 1.05 ? "met" : "missed") |")
     let s = v["same_1t_ns"]! / v["same_2t_ns"]!
@@ -465,16 +481,10 @@ if let i = args.firstIndex(of: "--worker"), i + 1 < args.count {
         emit("plain_ns", p); emit("checked_ns", c); emit("ratio", c / p)
         let compute = measureCompute()
         emit("compute_ns", compute.alone); emit("compute_busy_ns", compute.busy)
-    case "read":  // the read side of the nested workload, rwlocks
+    case "read":  // the read side of the nested workload, rwlocks (row 2c)
         startAThread()
-        let plain = PlainRWLocks(), checked = CheckedRWLocks()
-        plain.run(iterations / 10); checked.run(iterations / 10)
-        var bp = Double.infinity, bc = Double.infinity
-        for _ in 0..<rounds {
-            bp = min(bp, time(iterations, plain.run))
-            bc = min(bc, time(iterations, checked.run))
-        }
-        emit("plain_rw_ns", bp); emit("checked_rw_ns", bc); emit("ratio", bc / bp)
+        let (p, c) = measureRead()
+        emit("plain_rw_ns", p); emit("checked_rw_ns", c); emit("ratio", c / p)
     default: fatalError("unknown worker \(worker)")
     }
 } else {
