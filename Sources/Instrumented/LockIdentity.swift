@@ -134,12 +134,17 @@ public final class LockIdentity: @unchecked Sendable {
 
     @inline(never)
     private func recordRelease(_ pt: PerThread, seq: UInt64) {
-        pt.recorder.record(TraceEvent(seq: seq, thread: 0, op: .release, id: traceID), thread: pt, lock: self)
+        pt.recorder.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive)
     }
 
     @inline(never)
     private func recordAcquire(_ pt: PerThread, seq: UInt64, mode: AcquireMode, isTry: Bool, subclass: UInt32,
                                nest: LockIdentity?) {
+        let traceMode = TraceMode(rawValue: mode.rawValue) ?? .exclusive
+        if !isTry && subclass == 0 && nest == nil {
+            pt.recorder.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: traceMode)
+            return
+        }
         pt.recorder.record(
             TraceEvent(seq: seq, thread: 0, op: .acquire, id: traceID, nest: nest?.traceID, subclass: subclass,
                        mode: TraceMode(rawValue: mode.rawValue) ?? .exclusive, isTry: isTry),

@@ -147,6 +147,25 @@ final class TraceRecorder: @unchecked Sendable {
         if e.seq & 4095 == 0 { flushAll() }
     }
 
+    /// ``record(_:thread:lock:nest:pool:queue:sleepReason:)`` of a lock's
+    /// `acquire` (blocking, subclass 0, no nest lock) or `release`, the
+    /// commonest events: once the thread and lock are declared and no stack
+    /// was captured, the line is written straight from its fields
+    /// (``TraceWriter/lockEvent(seq:thread:op:id:mode:)``).
+    @inline(__always)
+    func recordLock(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity, mode: TraceMode) {
+        let session = lc_load_relaxed_i64(sessionWord)
+        guard session != 0 else { return }
+        guard pt.traceSession == session, pt.capturedStack == nil, lc_load_relaxed_i64(l.declaredSession) == session else {
+            record(TraceEvent(seq: seq, thread: 0, op: op, id: l.traceID, mode: mode), thread: pt, lock: l)
+            return
+        }
+        lc_spin_lock(pt.bufferLock)
+        pt.writer.lockEvent(seq: seq, thread: pt.traceTID, op: op, id: l.traceID, mode: mode)
+        lc_spin_unlock(pt.bufferLock)
+        if seq & 4095 == 0 { flushAll() }
+    }
+
     /// Declares what `record` needs. Returns nil if the session ended, else
     /// the id of the stack captured during the event (0: none).
     @inline(never)

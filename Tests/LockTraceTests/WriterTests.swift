@@ -42,6 +42,27 @@ import LockTrace
             """)
     }
 
+    /// The recorder's short way writes the same bytes as `event`, for every
+    /// number of digits, both ops and every mode.
+    @Test func lockEventWritesWhatEventWrites() {
+        var numbers: [UInt64] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1_000, 65_535, UInt64(UInt32.max), UInt64.max, UInt64.max - 1]
+        var power: UInt64 = 1
+        for _ in 0..<19 { power *= 10; numbers += [power - 1, power, power + 1] }
+        var rng = SplitMix64(seed: 41)
+        for _ in 0..<500 { numbers.append(rng.next() >> (rng.next() % 64)) }
+        for (i, n) in numbers.enumerated() {
+            let other = numbers[(i * 7 + 3) % numbers.count]
+            for op in [TraceOp.acquire, .release, .sleep] {
+                for mode in TraceMode.allCases where op == .acquire || mode == .exclusive {
+                    var short = TraceWriter(), long = TraceWriter()
+                    short.lockEvent(seq: n, thread: other, op: op, id: n ^ other, mode: mode)
+                    long.event(TraceEvent(seq: n, thread: other, op: op, id: n ^ other, mode: mode))
+                    #expect(short.buffer == long.buffer, "\(op) \(mode) \(n) \(other)")
+                }
+            }
+        }
+    }
+
     /// Event lines of any length, extreme numbers included, are written whole.
     @Test func longEventLinesAreWrittenWhole() {
         for length in [0, 1, 180, 199, 200, 201, 255, 256, 1_000, 70_000] {
