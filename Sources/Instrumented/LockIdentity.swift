@@ -42,17 +42,7 @@ public final class LockIdentity: @unchecked Sendable {
     /// thread's memo holds takes the short way (see ``acquireMarked()``).
     @usableFromInline
     func acquire(_ mode: AcquireMode, isTry: Bool, subclass: UInt32, nest: LockIdentity?) {
-        if !isTry && subclass == 0 && nest == nil {
-            let done = PerThread.withFastEvent { pt in
-                pt.validatorRef._withUnsafeGuaranteedRef { validator in
-                    pt.stateRef._withUnsafeGuaranteedRef { state in
-                        validator.acquireIfMemoized(instance, mode: mode, countsHolder: true, thread: state,
-                                                    site: pt.site(lc_next_thread_seq()))
-                    }
-                }
-            }
-            if done { return }
-        }
+        if !isTry && subclass == 0 && nest == nil && acquireShort(mode, countsHolder: true) { return }
         event({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
                            thread: $1, site: $2) },
               record: { recordAcquire($0, seq: $1, mode: mode, isTry: isTry, subclass: subclass, nest: nest) })
@@ -67,15 +57,7 @@ public final class LockIdentity: @unchecked Sendable {
     /// is done here with no further call (see ``PerThread/withFastEvent(_:)``).
     @usableFromInline
     func acquireMarked() {
-        let done = PerThread.withFastEvent { pt in
-            pt.validatorRef._withUnsafeGuaranteedRef { validator in
-                pt.stateRef._withUnsafeGuaranteedRef { state in
-                    validator.acquireIfMemoized(instance, countsHolder: false, thread: state,
-                                                site: pt.site(lc_next_thread_seq()))
-                }
-            }
-        }
-        if !done { acquireMarkedFully() }
+        if !acquireShort(.exclusive, countsHolder: false) { acquireMarkedFully() }
     }
 
     @inline(never)
@@ -88,12 +70,7 @@ public final class LockIdentity: @unchecked Sendable {
     /// release takes the short way (see ``releaseMarked()``).
     @usableFromInline
     func release() {
-        let done = PerThread.withFastEvent { pt in
-            pt.validatorRef._withUnsafeGuaranteedRef { validator in
-                pt.stateRef._withUnsafeGuaranteedRef { validator.releaseIfInnermost(instance, countsHolder: true, thread: $0) }
-            }
-        }
-        if !done { release(countsHolder: true) }
+        if !releaseShort(countsHolder: true) { release(countsHolder: true) }
     }
 
     /// ``release()`` of a lock that marks its holder itself (see ``acquireMarked()``).
@@ -102,16 +79,38 @@ public final class LockIdentity: @unchecked Sendable {
     /// here with no further call.
     @usableFromInline
     func releaseMarked() {
-        let done = PerThread.withFastEvent { pt in
-            pt.validatorRef._withUnsafeGuaranteedRef { validator in
-                pt.stateRef._withUnsafeGuaranteedRef { validator.releaseIfInnermost(instance, countsHolder: false, thread: $0) }
-            }
-        }
-        if !done { releaseFully() }
+        if !releaseShort(countsHolder: false) { releaseFully() }
     }
 
     @inline(never)
     private func releaseFully() { release(countsHolder: false) }
+
+    /// The short way of an acquisition (``PerThread/withFastEvent(_:)``):
+    /// a memo hit, pushed. Returns false when the event must go the long way.
+    @inline(__always)
+    private func acquireShort(_ mode: AcquireMode, countsHolder: Bool) -> Bool {
+        PerThread.withFastEvent { pt in
+            pt.validatorRef._withUnsafeGuaranteedRef { validator in
+                pt.stateRef._withUnsafeGuaranteedRef { state in
+                    validator.acquireIfMemoized(instance, mode: mode, countsHolder: countsHolder, thread: state,
+                                                site: pt.site(lc_next_thread_seq()))
+                }
+            }
+        }
+    }
+
+    /// The short way of a release: the innermost lock, popped. Returns false
+    /// when the event must go the long way.
+    @inline(__always)
+    private func releaseShort(countsHolder: Bool) -> Bool {
+        PerThread.withFastEvent { pt in
+            pt.validatorRef._withUnsafeGuaranteedRef { validator in
+                pt.stateRef._withUnsafeGuaranteedRef {
+                    validator.releaseIfInnermost(instance, countsHolder: countsHolder, thread: $0)
+                }
+            }
+        }
+    }
 
     @inline(__always)
     private func release(countsHolder: Bool) {
@@ -147,7 +146,7 @@ public final class LockIdentity: @unchecked Sendable {
         }
         pt.recorder.record(
             TraceEvent(seq: seq, thread: 0, op: .acquire, id: traceID, nest: nest?.traceID, subclass: subclass,
-                       mode: TraceMode(rawValue: mode.rawValue) ?? .exclusive, isTry: isTry),
+                       mode: traceMode, isTry: isTry),
             thread: pt, lock: self, nest: nest)
     }
 
