@@ -46,17 +46,19 @@ let iterations = argument("--iterations", 1_000_000)
 
 // MARK: - The workloads
 
-final class PlainLocks: @unchecked Sendable {
-    let m: [UnsafeMutablePointer<pthread_mutex_t>]
-    init() {
-        // Each on a cache line of its own, as the instrumented locks' words
-        // are: two threads' plain locks must not share a line either.
-        m = (0..<3).map { _ in
-            let p = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64).bindMemory(to: pthread_mutex_t.self, capacity: 1)
-            pthread_mutex_init(p, nil)
-            return p
-        }
+/// Three plain locks of type `T`, initialised by `initialise`, each on a
+/// cache line of its own, as the instrumented locks' words are: two threads'
+/// plain locks must not share a line either.
+func threeAlignedLocks<T>(_ initialise: (UnsafeMutablePointer<T>) -> Void) -> [UnsafeMutablePointer<T>] {
+    (0..<3).map { _ in
+        let p = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64).bindMemory(to: T.self, capacity: 1)
+        initialise(p)
+        return p
     }
+}
+
+final class PlainLocks: @unchecked Sendable {
+    let m: [UnsafeMutablePointer<pthread_mutex_t>] = threeAlignedLocks { pthread_mutex_init($0, nil) }
     @inline(never) func run(_ n: Int) {
         let a = m[0], b = m[1], c = m[2]
         for _ in 0..<n {
@@ -84,14 +86,7 @@ final class CheckedLocks: @unchecked Sendable {
 
 /// The read side of the nested workload: A, B, C read-locked in order.
 final class PlainRWLocks: @unchecked Sendable {
-    let m: [UnsafeMutablePointer<pthread_rwlock_t>]
-    init() {
-        m = (0..<3).map { _ in
-            let p = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64).bindMemory(to: pthread_rwlock_t.self, capacity: 1)
-            pthread_rwlock_init(p, nil)
-            return p
-        }
-    }
+    let m: [UnsafeMutablePointer<pthread_rwlock_t>] = threeAlignedLocks { pthread_rwlock_init($0, nil) }
     @inline(never) func run(_ n: Int) {
         let a = m[0], b = m[1], c = m[2]
         for _ in 0..<n {
