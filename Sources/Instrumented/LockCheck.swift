@@ -130,6 +130,10 @@ public enum LockCheck {
 
     /// Starts recording a v1 trace to `path` (replacing the file), from now
     /// on, for every thread. `LOCKCHECK_TRACE` does this at start-up.
+    ///
+    /// Start it while no lock is held: a lock taken before and released
+    /// after has its release in the trace but not its acquisition, which
+    /// `lockcheck analyze` reports as `unlock-unheld`.
     /// - Returns: false when validation is off or the file cannot be opened
     ///   (with one warning on stderr).
     /// - Complexity: One lock and an open(2).
