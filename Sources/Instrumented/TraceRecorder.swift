@@ -141,10 +141,17 @@ final class TraceRecorder: @unchecked Sendable {
             if stack != 0 { e.stack = stack }
         }
         e.thread = pt.traceTID
+        append(seq: e.seq, thread: pt) { $0.event(e, sleepReason: sleepReason) }
+    }
+
+    /// Writes one line into `pt`'s buffer under its lock; every 4,096
+    /// events of the process, flushes every thread's buffer.
+    @inline(__always)
+    private func append(seq: UInt64, thread pt: PerThread, _ write: (inout TraceWriter) -> Void) {
         lc_spin_lock(pt.bufferLock)
-        pt.writer.event(e, sleepReason: sleepReason)
+        write(&pt.writer)
         lc_spin_unlock(pt.bufferLock)
-        if e.seq & 4095 == 0 { flushAll() }
+        if seq & 4095 == 0 { flushAll() }
     }
 
     /// ``record(_:thread:lock:nest:pool:queue:sleepReason:)`` of a lock's
@@ -160,10 +167,7 @@ final class TraceRecorder: @unchecked Sendable {
             record(TraceEvent(seq: seq, thread: 0, op: op, id: l.traceID, mode: mode), thread: pt, lock: l)
             return
         }
-        lc_spin_lock(pt.bufferLock)
-        pt.writer.lockEvent(seq: seq, thread: pt.traceTID, op: op, id: l.traceID, mode: mode)
-        lc_spin_unlock(pt.bufferLock)
-        if seq & 4095 == 0 { flushAll() }
+        append(seq: seq, thread: pt) { $0.lockEvent(seq: seq, thread: pt.traceTID, op: op, id: l.traceID, mode: mode) }
     }
 
     /// Declares what `record` needs. Returns nil if the session ended, else

@@ -16,14 +16,8 @@ extension TraceWriter {
             return
         }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var v = value
-            var i = 20
-            repeat {
-                i -= 1
-                digits[i] = ASCII.zero &+ UInt8(truncatingIfNeeded: v % 10)
-                v /= 10
-            } while v != 0
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i..<20]))
+            let length = Self.putDecimal(value, at: digits.baseAddress!)
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[..<length]))
         }
     }
 

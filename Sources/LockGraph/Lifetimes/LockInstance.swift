@@ -14,11 +14,9 @@ public final class LockInstance: @unchecked Sendable {
     public let id: UInt64
     /// The producer of the instance.
     public let source: SourceID
-    /// The kind's wait type under the creating validator's configuration
-    /// (raw nesting resolved), kept here so the hot path need not resolve it.
-    @usableFromInline let waitType: WaitType
     /// The held-stack ``HeldLock/shape`` of an exclusive, blocking,
-    /// subclass-0 acquisition of this instance: the usual push.
+    /// subclass-0 acquisition of this instance (its wait type resolved under
+    /// the creating validator's configuration): the usual push.
     @usableFromInline let exclusiveShape: UInt64
 
     /// Threads holding it now (atomic; one increment per acquire).
@@ -39,7 +37,6 @@ public final class LockInstance: @unchecked Sendable {
     init(lockClass: LockClassID, kind: LockKind, waitType: WaitType, id: UInt64, source: SourceID) {
         self.lockClass = lockClass
         self.kind = kind
-        self.waitType = waitType
         exclusiveShape = HeldLock.shape(lockClass: lockClass, kind: kind, mode: .exclusive, isTry: false, waitType: waitType)
         self.id = id
         self.source = source
@@ -49,7 +46,7 @@ public final class LockInstance: @unchecked Sendable {
             .bindMemory(to: Int64.self, capacity: 8)
         holders.initialize(repeating: 0, count: 8)
         flags = holders + 1
-        if kind == .recursiveMutex { flags.pointee = Self.unmemoizedBit }
+        setFreed(false)
     }
 
     deinit { UnsafeMutableRawPointer(holders).deallocate() }
