@@ -142,3 +142,10 @@ final class ClassTable: @unchecked Sendable {
     /// Number of registered classes. Takes the lock.
     var registeredCount: Int { lock.withLock { count } }
 }
+
+extension ClassTable {
+    /// Takes the store's lock for a `fork()`; see ``Validator/lockForFork()``.
+    func lockForFork() { lock.lockForFork() }
+    /// Releases what ``lockForFork()`` took.
+    func unlockAfterFork() { lock.unlockAfterFork() }
+}

@@ -19,29 +19,32 @@ struct HeldLock: Sendable {
     @usableFromInline var contextAndRecursion: UInt64
     /// The chain key including this entry.
     @usableFromInline var chainKey: UInt64
+    /// The chain's second, independent hash (see ``ChainCache``).
+    @usableFromInline var chainCheck: UInt64
     @usableFromInline var site: EventSite
     /// The nest lock this sibling was taken under, if any.
     @usableFromInline var nestInstance: ObjectIdentifier?
 
     @inlinable
     init(instance: ObjectIdentifier, instanceID: UInt64, lockClass: LockClassID, kind: LockKind, mode: AcquireMode,
-         isTry: Bool, irqContext: UInt8, waitType: WaitType, recursion: UInt32, chainKey: UInt64, site: EventSite,
-         nestInstance: ObjectIdentifier?) {
+         isTry: Bool, irqContext: UInt8, waitType: WaitType, recursion: UInt32, chainKey: UInt64, chainCheck: UInt64 = 0,
+         site: EventSite, nestInstance: ObjectIdentifier?) {
         self.init(instance: instance, instanceID: instanceID,
                   shape: Self.shape(lockClass: lockClass, kind: kind, mode: mode, isTry: isTry, waitType: waitType),
-                  irqContext: irqContext, chainKey: chainKey, site: site, nestInstance: nestInstance)
+                  irqContext: irqContext, chainKey: chainKey, chainCheck: chainCheck, site: site, nestInstance: nestInstance)
         self.recursion = recursion
     }
 
     /// An entry with recursion 0, of a precomputed `shape`.
     @inlinable @inline(__always)
     init(instance: ObjectIdentifier, instanceID: UInt64, shape: UInt64, irqContext: UInt8, chainKey: UInt64,
-         site: EventSite, nestInstance: ObjectIdentifier?) {
+         chainCheck: UInt64, site: EventSite, nestInstance: ObjectIdentifier?) {
         self.instance = instance
         self.instanceID = instanceID
         self.shape = shape
         self.contextAndRecursion = UInt64(irqContext)
         self.chainKey = chainKey
+        self.chainCheck = chainCheck
         self.site = site
         self.nestInstance = nestInstance
     }
