@@ -5,6 +5,7 @@ import Musl
 #endif
 import CInstrumented
 import LockGraph
+import LockTextReport
 import LockTrace
 
 /// The process-wide live validator: the engine, its stacks, the trace
