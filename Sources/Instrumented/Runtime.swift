@@ -22,7 +22,7 @@ final class Runtime: @unchecked Sendable {
     let threadKey: pthread_key_t
     /// Source of lock, pool and trace ids.
     private let idCounter: UnsafeMutablePointer<Int64>
-    private let handlerLock = PlainLock()
+    let handlerLock = PlainLock()
     private var handler: (@Sendable (Violation) -> Void)?
     private let colorReports: Bool
 
@@ -64,6 +64,7 @@ final class Runtime: @unchecked Sendable {
         let runtime = Runtime(options: options)
         TaskStatusLock.install()
         if let path = options.tracePath { _ = runtime.recorder.start(path: path) }
+        runtime.installForkHandlers()
         return runtime
     }
 
