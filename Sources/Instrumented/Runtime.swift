@@ -63,6 +63,7 @@ final class Runtime: @unchecked Sendable {
         for w in warnings { writeStderr(w + "\n") }
         guard options.mode != .off else { return nil }
         let runtime = Runtime(options: options)
+        TaskStatusLock.install()
         if let path = options.tracePath { _ = runtime.recorder.start(path: path) }
         runtime.installForkHandlers()
         return runtime
