@@ -37,6 +37,10 @@ let package = Package(
         .executableTarget(name: "seed-003-destroy-with-pending-free", dependencies: ["Instrumented"], path: "Examples/seed-003-destroy-with-pending-free"),
         .executableTarget(name: "seed-004-use-after-destroy", dependencies: ["Instrumented"], path: "Examples/seed-004-use-after-destroy"),
         .executableTarget(name: "sleep-under-spinlock", dependencies: ["Instrumented"], path: "Examples/sleep-under-spinlock"),
+        // Examples: live hangs (a deadlock of two, of three threads; a long wait), each with a --fixed twin.
+        .executableTarget(name: "deadlock-abba", dependencies: ["Instrumented"], path: "Examples/deadlock-abba"),
+        .executableTarget(name: "deadlock-ring", dependencies: ["Instrumented"], path: "Examples/deadlock-ring"),
+        .executableTarget(name: "lock-wait-timeout", dependencies: ["Instrumented"], path: "Examples/lock-wait-timeout"),
         .executableTarget(
             name: "lockcheck",
             dependencies: [
