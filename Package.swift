@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "LockTrace", targets: ["LockTrace"]),
         .library(name: "TraceAnalysis", targets: ["TraceAnalysis"]),
         .library(name: "Instrumented", targets: ["Instrumented"]),
+        .library(name: "LockCheckTesting", targets: ["LockCheckTesting"]),
         .executable(name: "lockcheck", targets: ["lockcheck"]),
     ],
     dependencies: [
@@ -24,6 +25,9 @@ let package = Package(
         .target(name: "TraceAnalysis", dependencies: ["LockGraph", "LockTrace"]),
         // What applications link: instrumented locks, contexts, allocation entry points.
         .target(name: "Instrumented", dependencies: ["LockGraph", "LockTrace", "CInstrumented", "CLibunwind"]),
+        // For test targets only: a violation fails the test that raised it (a Swift Testing trait,
+        // an XCTest base class). Its own target, so that applications never link a test framework.
+        .target(name: "LockCheckTesting", dependencies: ["Instrumented", "LockGraph"]),
         // The Instrumented runtime's C half: the per-thread slot (a `__thread` pointer), the
         // global seq counter, and the spinning locks' atomics. `static inline`, ~free from Swift.
         .target(name: "CInstrumented"),
