@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "LockTrace", targets: ["LockTrace"]),
         .library(name: "TraceAnalysis", targets: ["TraceAnalysis"]),
         .library(name: "Instrumented", targets: ["Instrumented"]),
+        .library(name: "LockCheckTesting", targets: ["LockCheckTesting"]),
         .executable(name: "lockcheck", targets: ["lockcheck"]),
     ],
     dependencies: [
@@ -40,6 +41,9 @@ let package = Package(
         // Live reports are text only: no JSON, SARIF, JUnit, DOT or baseline code in an application.
         .target(name: "Instrumented", dependencies: ["LockVocabulary", "LockGraph", "LockTextReport", "LockTrace",
                                                      "CInstrumented", "CLibunwind"]),
+        // For test targets only: a violation fails the test that raised it (a Swift Testing trait,
+        // an XCTest base class). Its own target, so that applications never link a test framework.
+        .target(name: "LockCheckTesting", dependencies: ["Instrumented", "LockGraph", "LockTextReport", "LockVocabulary"]),
         // The Instrumented runtime's C half: the per-thread slot (a `__thread` pointer), the
         // global seq counter, and the spinning locks' atomics. `static inline`, ~free from Swift.
         .target(name: "CInstrumented"),
@@ -53,6 +57,10 @@ let package = Package(
         .executableTarget(name: "seed-003-destroy-with-pending-free", dependencies: ["Instrumented"], path: "Examples/seed-003-destroy-with-pending-free"),
         .executableTarget(name: "seed-004-use-after-destroy", dependencies: ["Instrumented"], path: "Examples/seed-004-use-after-destroy"),
         .executableTarget(name: "sleep-under-spinlock", dependencies: ["Instrumented"], path: "Examples/sleep-under-spinlock"),
+        // Examples: live hangs (a deadlock of two, of three threads; a long wait), each with a --fixed twin.
+        .executableTarget(name: "deadlock-abba", dependencies: ["Instrumented"], path: "Examples/deadlock-abba"),
+        .executableTarget(name: "deadlock-ring", dependencies: ["Instrumented"], path: "Examples/deadlock-ring"),
+        .executableTarget(name: "lock-wait-timeout", dependencies: ["Instrumented"], path: "Examples/lock-wait-timeout"),
         .executableTarget(
             name: "lockcheck",
             dependencies: [
