@@ -28,8 +28,10 @@ let package = Package(
         // RCU flavours, irq states, each one type with its trace spelling. Every module uses it.
         .target(name: "LockVocabulary"),
         // The engine: lock classes, held stacks, the dependency graph, every rule, the violation value.
-        // It renders nothing: the report modules above it do.
-        .target(name: "LockGraph", dependencies: ["LockVocabulary", "CLockGraphAtomics"]),
+        // It renders nothing: the report modules above it do. Debug builds check the graph's and the
+        // held stacks' invariants wherever a test calls `_checkInvariants()` (the randomised tests do).
+        .target(name: "LockGraph", dependencies: ["LockVocabulary", "CLockGraphAtomics"],
+                swiftSettings: [.define("LOCKGRAPH_CHECK_INVARIANTS", .when(configuration: .debug))]),
         // A violation as text, in lockdep's layout: the one renderer a live program links (Instrumented).
         .target(name: "LockTextReport", dependencies: ["LockGraph"]),
         // Every other report and what CI keeps: the one JSON schema of a violation and its parser,
