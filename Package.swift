@@ -61,6 +61,7 @@ let package = Package(
         .testTarget(name: "LockTraceTests", dependencies: ["LockTrace"]),
         .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "LockGraph", "LockTrace"]),
         .testTarget(name: "InstrumentedTests", dependencies: ["Instrumented", "LockGraph", "LockTrace", "TraceAnalysis"]),
+        .testTarget(name: "LockCheckTestingTests", dependencies: ["LockCheckTesting"]),
         .testTarget(name: "lockcheckTests", dependencies: ["lockcheck"], exclude: ["Fixtures"]),
     ]
 )
