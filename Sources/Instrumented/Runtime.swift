@@ -5,6 +5,7 @@ import Musl
 #endif
 import CInstrumented
 import LockGraph
+import LockTextReport
 import LockTrace
 
 /// The process-wide live validator: the engine, its stacks, the trace
@@ -64,6 +65,7 @@ final class Runtime: @unchecked Sendable {
         for w in warnings { writeStderr(w + "\n") }
         guard options.mode != .off else { return nil }
         let runtime = Runtime(options: options)
+        TaskStatusLock.install()
         if let path = options.tracePath { _ = runtime.recorder.start(path: path) }
         runtime.installForkHandlers()
         return runtime

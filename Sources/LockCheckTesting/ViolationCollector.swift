@@ -5,6 +5,7 @@ import Musl
 #endif
 import Instrumented
 import LockGraph
+import LockTextReport
 
 /// Where violations go while tests run: the one violation handler of the
 /// process (``LockCheck/setViolationHandler(_:)``), installed by the first

@@ -1,4 +1,5 @@
 import LockGraph
+import LockReports
 import XCTest
 
 /// The pieces behind CI output: fingerprints, baselines, suppressions, the

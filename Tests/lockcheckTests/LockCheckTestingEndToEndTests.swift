@@ -12,7 +12,14 @@ final class LockCheckTestingEndToEndTests: XCTestCase {
         let swift = Tool.find("swift") ?? "/opt/swift/usr/bin/swift"
         var env = ProcessInfo.processInfo.environment
         for key in env.keys where key.hasPrefix("LOCKCHECK") { env[key] = nil }
-        let r = try Tool.run(swift, ["test", "--package-path", Lockcheck.path("Examples/lockchecked-tests")], environment: env)
+        let fixture = Lockcheck.path("Examples/lockchecked-tests")
+        // A fixture built before lockcheck's sources moved keeps a build plan
+        // naming the old files ("missing inputs"): make SwiftPM plan again.
+        let build = URL(fileURLWithPath: fixture).appendingPathComponent(".build")
+        for triple in (try? FileManager.default.contentsOfDirectory(atPath: build.path)) ?? [] {
+            try? FileManager.default.removeItem(at: build.appendingPathComponent("\(triple)/debug/description.json"))
+        }
+        let r = try Tool.run(swift, ["test", "--package-path", fixture], environment: env)
         let output = r.stdout + "\n" + r.stderr
         XCTAssertNotEqual(r.status, 0, "the run fails:\n\(output)")
         XCTAssertFalse(output.contains("error: compile") || output.contains("error: fatalError"), output)
