@@ -14,10 +14,14 @@ final class LockCheckTestingEndToEndTests: XCTestCase {
         for key in env.keys where key.hasPrefix("LOCKCHECK") { env[key] = nil }
         let fixture = Lockcheck.path("Examples/lockchecked-tests")
         // A fixture built before lockcheck's sources moved keeps a build plan
-        // naming the old files ("missing inputs"): make SwiftPM plan again.
+        // naming the old files ("missing inputs"), and a clang module cache
+        // that misses a header added to an umbrella directory: make SwiftPM
+        // plan again and clang rebuild its modules (Swift objects are kept).
         let build = URL(fileURLWithPath: fixture).appendingPathComponent(".build")
         for triple in (try? FileManager.default.contentsOfDirectory(atPath: build.path)) ?? [] {
-            try? FileManager.default.removeItem(at: build.appendingPathComponent("\(triple)/debug/description.json"))
+            for stale in ["description.json", "ModuleCache"] {
+                try? FileManager.default.removeItem(at: build.appendingPathComponent("\(triple)/debug/\(stale)"))
+            }
         }
         let r = try Tool.run(swift, ["test", "--package-path", fixture], environment: env)
         let output = r.stdout + "\n" + r.stderr
