@@ -94,6 +94,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DropInTests", dependencies: ["DropInFixture", "Instrumented", "LockGraph"]),
+        .testTarget(name: "LockCheckTestingTests", dependencies: ["LockCheckTesting"]),
         .testTarget(name: "lockcheckTests", dependencies: ["lockcheck"], exclude: ["Fixtures"]),
     ]
 )
