@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "TraceAnalysis", targets: ["TraceAnalysis"]),
         .library(name: "Instrumented", targets: ["Instrumented"]),
         .executable(name: "lockcheck", targets: ["lockcheck"]),
+        // `lockcheck run`'s LD_PRELOAD library: the pthread lock functions, validated.
+        .library(name: "lockcheck-preload", type: .dynamic, targets: ["CLockcheckPreload", "Instrumented"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,6 +29,9 @@ let package = Package(
         // The Instrumented runtime's C half: the per-thread slot (a `__thread` pointer), the
         // global seq counter, and the spinning locks' atomics. `static inline`, ~free from Swift.
         .target(name: "CInstrumented"),
+        // The preload library's C half: pthread_mutex/rwlock/spin/cond definitions that forward
+        // to the real ones (dlsym RTLD_NEXT) and call the Instrumented runtime (Preload/).
+        .target(name: "CLockcheckPreload", linkerSettings: [.linkedLibrary("dl")]),
         // libunwind (`libunwind-dev`, installed by scripts/setup): stack capture for live reports.
         .systemLibrary(name: "CLibunwind", pkgConfig: "libunwind", providers: [.apt(["libunwind-dev"])]),
         // Example: an ABBA between two bank transfers that never overlap (one lock-order-inversion).
