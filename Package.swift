@@ -4,6 +4,7 @@ import PackageDescription
 let package = Package(
     name: "lockcheck",
     products: [
+        .library(name: "LockVocabulary", targets: ["LockVocabulary"]),
         .library(name: "LockGraph", targets: ["LockGraph"]),
         .library(name: "LockTrace", targets: ["LockTrace"]),
         .library(name: "TraceAnalysis", targets: ["TraceAnalysis"]),
@@ -18,14 +19,17 @@ let package = Package(
     targets: [
         // Atomic loads and stores on raw memory, for the engine's lock-free chain cache.
         .target(name: "CLockGraphAtomics"),
+        // The shared vocabulary, a leaf: lock kinds, wait types, acquire modes, allocation flags,
+        // RCU flavours, irq states, each one type with its trace spelling. Every module uses it.
+        .target(name: "LockVocabulary"),
         // The engine: lock classes, held stacks, the dependency graph, every rule, reports.
-        .target(name: "LockGraph", dependencies: ["CLockGraphAtomics"]),
+        .target(name: "LockGraph", dependencies: ["LockVocabulary", "CLockGraphAtomics"]),
         // Trace format version 1: a strict streaming reader and a writer. No engine dependency.
-        .target(name: "LockTrace"),
+        .target(name: "LockTrace", dependencies: ["LockVocabulary"]),
         // Replays traces into the engine: per-file id spaces, seq ordering, class matching across files.
-        .target(name: "TraceAnalysis", dependencies: ["LockGraph", "LockTrace"]),
+        .target(name: "TraceAnalysis", dependencies: ["LockVocabulary", "LockGraph", "LockTrace"]),
         // What applications link: instrumented locks, contexts, allocation entry points.
-        .target(name: "Instrumented", dependencies: ["LockGraph", "LockTrace", "CInstrumented", "CLibunwind"]),
+        .target(name: "Instrumented", dependencies: ["LockVocabulary", "LockGraph", "LockTrace", "CInstrumented", "CLibunwind"]),
         // The Instrumented runtime's C half: the per-thread slot (a `__thread` pointer), the
         // global seq counter, and the spinning locks' atomics. `static inline`, ~free from Swift.
         .target(name: "CInstrumented"),
@@ -49,6 +53,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "LockVocabularyTests", dependencies: ["LockVocabulary"]),
         .testTarget(name: "LockGraphTests", dependencies: ["LockGraph"]),
         .testTarget(name: "LockTraceTests", dependencies: ["LockTrace"]),
         .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "LockGraph", "LockTrace"]),

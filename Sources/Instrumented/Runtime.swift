@@ -22,7 +22,7 @@ final class Runtime: @unchecked Sendable {
     let threadKey: pthread_key_t
     /// Source of lock, pool and trace ids.
     private let idCounter: UnsafeMutablePointer<Int64>
-    private let handlerLock = PlainLock()
+    let handlerLock = PlainLock()
     private var handler: (@Sendable (Violation) -> Void)?
     private let colorReports: Bool
 
@@ -63,6 +63,7 @@ final class Runtime: @unchecked Sendable {
         guard options.mode != .off else { return nil }
         let runtime = Runtime(options: options)
         if let path = options.tracePath { _ = runtime.recorder.start(path: path) }
+        runtime.installForkHandlers()
         return runtime
     }
 

@@ -85,7 +85,7 @@ public struct GraphFile: Sendable {
         }
         func site(_ s: Site) -> String { "\(s.seq):\(s.line):\(clean(s.file))" }
         for (i, c) in classes.enumerated() {
-            out += "class\t\(i)\t\(c.kind.rawValue)\t\(c.subclass)\t\(clean(c.name))\n"
+            out += "class\t\(i)\t\(c.kind.spelling)\t\(c.subclass)\t\(clean(c.name))\n"
         }
         for u in usages {
             out += (["usage", "\(u.lockClass)", "\(u.bit)", clean(u.thread), site(u.site)] + u.stack.map(clean)).joined(separator: "\t") + "\n"
@@ -190,7 +190,7 @@ public struct GraphFile: Sendable {
             case "class":
                 let n = try int(1, "class index")
                 guard n == classes.count else { throw FormatError(line: lineNumber, message: "class indices must count up from 0") }
-                guard f.count == 5, let kind = LockKind(rawValue: f[2]), let sub = UInt32(f[3]), !f[4].isEmpty else {
+                guard f.count == 5, let kind = LockKind(spelling: f[2]), let sub = UInt32(f[3]), !f[4].isEmpty else {
                     throw FormatError(line: lineNumber, message: "bad class line (expected class, index, kind, subclass, name)")
                 }
                 classes.append(Class(kind: kind, subclass: sub, name: f[4]))

@@ -43,8 +43,8 @@ public struct DOTReport: Sendable {
         var nodeSet = Set<Node>()
         var index: [String: [Int]] = [:]  // "from\u{0}to" display names -> edge indices
         for d in dependencies {
-            let e = Edge(from: Node(name: d.from.displayName, kind: d.from.kind.rawValue),
-                         to: Node(name: d.to.displayName, kind: d.to.kind.rawValue),
+            let e = Edge(from: Node(name: d.from.displayName, kind: d.from.kind.spelling),
+                         to: Node(name: d.to.displayName, kind: d.to.kind.spelling),
                          types: Self.shortTypes(d.types))
             nodeSet.insert(e.from)
             nodeSet.insert(e.to)
@@ -114,7 +114,7 @@ public struct DOTReport: Sendable {
 
     /// Shape and fill per kind: raw / spinning / sleeping.
     static func style(kind: String) -> String {
-        switch LockKind(rawValue: kind)?.waitType {
+        switch LockKind(spelling: kind)?.waitType {
         case .spin?: return "shape=box, style=\"filled,bold\", peripheries=2, fillcolor=\"#ffd8a8\""
         case .config?: return "shape=box, style=\"filled,rounded\", fillcolor=\"#fff3bf\""
         case .sleep?, .any?: return "shape=ellipse, style=filled, fillcolor=\"#d0ebff\""
