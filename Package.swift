@@ -46,6 +46,8 @@ let package = Package(
         .executableTarget(name: "seed-003-destroy-with-pending-free", dependencies: ["Instrumented"], path: "Examples/seed-003-destroy-with-pending-free"),
         .executableTarget(name: "seed-004-use-after-destroy", dependencies: ["Instrumented"], path: "Examples/seed-004-use-after-destroy"),
         .executableTarget(name: "sleep-under-spinlock", dependencies: ["Instrumented"], path: "Examples/sleep-under-spinlock"),
+        // Example: an unmodified Foundation program (NSLock ABBA) for `lockcheck run`; no lockcheck dependency.
+        .executableTarget(name: "preload-nslock-abba", path: "Examples/preload-nslock-abba"),
         .executableTarget(
             name: "lockcheck",
             dependencies: [

@@ -10,7 +10,10 @@
 // 1. A per-thread re-entry guard (`in_lockcheck`, initial-exec TLS, no
 //    allocation): while the Swift half runs, every pthread call on the
 //    thread (the engine's own locks, the Swift runtime's, libunwind's, the
-//    symbolizer's) goes straight to the real function, unvalidated.
+//    symbolizer's) goes straight to the real function, unvalidated. A lock
+//    initialised under the guard is marked never to be validated, and
+//    lockcheck's own threads (the trace flusher) and exit hook raise the
+//    guard through `lockcheck_preload_set_guard`.
 // 2. Nothing is validated before the constructor resolved the real
 //    functions and started the validator (`ready`); until then, and when
 //    LOCKCHECK=off, the library forwards only. The mutex and rwlock
@@ -135,6 +138,12 @@ static void lockcheck_preload_init(void) {
 }
 
 int lockcheck_preload_active(void) { return atomic_load_explicit(&ready, memory_order_acquire); }
+
+int lockcheck_preload_set_guard(int on) {
+    int old = in_lockcheck;
+    in_lockcheck = on;
+    return old;
+}
 
 // MARK: The side table
 
@@ -278,6 +287,15 @@ static void initialised(const void *address, int kind) {
     in_lockcheck = 0;
 }
 
+/// A lock lockcheck itself creates (the guard is up): never validated, even
+/// when a thread of lockcheck's later takes it outside the guard.
+static void internal_lock(const void *address) {
+    struct lock_slot *s = find_slot(address, 1);
+    if (!s) return;
+    void *old = atomic_exchange(&s->value, LCP_IGNORED);
+    if (old != LCP_UNKNOWN && old != LCP_IGNORED) lockcheck_preload_free(old);
+}
+
 static void destroyed(const void *address) {
     in_lockcheck = 1;
     forget(address);
@@ -288,7 +306,9 @@ static void destroyed(const void *address) {
 
 int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr) {
     int rc = real_mutex_init(m, attr);
-    if (rc == 0 && validating()) {
+    if (rc == 0 && in_lockcheck) {
+        internal_lock(m);
+    } else if (rc == 0 && validating()) {
         int type = PTHREAD_MUTEX_DEFAULT;
         if (attr) pthread_mutexattr_gettype(attr, &type);
         initialised(m, type == PTHREAD_MUTEX_RECURSIVE ? LCP_RECURSIVE_MUTEX : LCP_MUTEX);
@@ -347,7 +367,8 @@ int pthread_mutex_unlock(pthread_mutex_t *m) {
 
 int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *attr) {
     int rc = real_rwlock_init(l, attr);
-    if (rc == 0 && validating()) initialised(l, LCP_RWLOCK);
+    if (rc == 0 && in_lockcheck) internal_lock(l);
+    else if (rc == 0 && validating()) initialised(l, LCP_RWLOCK);
     return rc;
 }
 
@@ -410,7 +431,8 @@ int pthread_rwlock_unlock(pthread_rwlock_t *l) {
 int pthread_spin_init(pthread_spinlock_t *l, int pshared) {
     if (!real_spin_init) return ENOSYS;
     int rc = real_spin_init(l, pshared);
-    if (rc == 0 && validating()) initialised((const void *)l, LCP_SPINLOCK);
+    if (rc == 0 && in_lockcheck) internal_lock((const void *)l);
+    else if (rc == 0 && validating()) initialised((const void *)l, LCP_SPINLOCK);
     return rc;
 }
 

@@ -39,4 +39,8 @@ int lockcheck_preload_start(void);
 int lockcheck_preload_active(void);
 
 
+/// Raises (1) or lowers (0) the calling thread's re-entry guard; returns the
+/// previous state. Found with dlsym by the Instrumented runtime (`lc_preload_set_guard`).
+int lockcheck_preload_set_guard(int on);
+
 #endif

@@ -46,7 +46,7 @@ enum CreationSite: Equatable {
         }
         for address in addresses {
             let entry = symbolizer.entry(address)
-            switch frameRule(object: entry.object, symbol: entry.symbol) {
+            switch frameRule(object: entry.object.isEmpty ? objectPath(address) : entry.object, symbol: entry.symbol) {
             case .skip: continue
             case .ignore: return .ignored
             case .name: return .named(className(symbolizer.symbolize(address)))
@@ -139,6 +139,17 @@ enum CreationSite: Equatable {
         var module = path.split(separator: "/").last.map(String.init) ?? path
         if module.isEmpty { module = processName() }
         return "\(demangle(String(cString: symbol))) (\(module))"
+    }
+
+    /// The path of the object `address` is in (dladdr), "" when unknown.
+    static func objectPath(_ address: UInt) -> String {
+        var object: UnsafePointer<CChar>?
+        var base: UInt = 0
+        var symbol: UnsafePointer<CChar>?
+        var symbolAddress: UInt = 0
+        guard lc_symbol_info(UnsafeRawPointer(bitPattern: address > 0 ? address - 1 : address), &object, &base, &symbol,
+                             &symbolAddress) != 0, let object else { return "" }
+        return String(cString: object)
     }
 
     /// The path of the object this code is in (the preload library, or the
