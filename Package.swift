@@ -41,6 +41,9 @@ let package = Package(
         .executableTarget(name: "seed-003-destroy-with-pending-free", dependencies: ["Instrumented"], path: "Examples/seed-003-destroy-with-pending-free"),
         .executableTarget(name: "seed-004-use-after-destroy", dependencies: ["Instrumented"], path: "Examples/seed-004-use-after-destroy"),
         .executableTarget(name: "sleep-under-spinlock", dependencies: ["Instrumented"], path: "Examples/sleep-under-spinlock"),
+        // Examples: Swift concurrency meeting locks (issue 14; each header says what is reported, and --fixed).
+        .executableTarget(name: "resume-under-lock", dependencies: ["Instrumented"], path: "Examples/resume-under-lock"),
+        .executableTarget(name: "semaphore-wait-in-task", dependencies: ["Instrumented"], path: "Examples/semaphore-wait-in-task"),
         .executableTarget(
             name: "lockcheck",
             dependencies: [

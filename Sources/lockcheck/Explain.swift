@@ -7,7 +7,8 @@ struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Explain a rule (or list every rule).",
         discussion: """
-            'lockcheck explain' lists the rules; 'lockcheck explain RULE' explains one.
+            'lockcheck explain' lists the rules; 'lockcheck explain RULE' explains one;
+            'lockcheck explain swift-task-status' explains the Swift runtime's task lock class.
             'lockcheck explain --example RULE | lockcheck analyze -' runs its example.
             """
     )
@@ -19,13 +20,18 @@ struct Explain: ParsableCommand {
     var example = false
 
     func validate() throws {
-        if let rule, RuleID(rawValue: rule) == nil {
-            throw ValidationError("Unknown rule '\(rule)'. Rules: \(RuleID.allCases.map(\.rawValue).joined(separator: ", ")).")
+        if let rule, RuleID(rawValue: rule) == nil, rule != SwiftTaskStatusClass.name {
+            throw ValidationError("Unknown rule '\(rule)'. Rules: \(RuleID.allCases.map(\.rawValue).joined(separator: ", ")); lock class: \(SwiftTaskStatusClass.name).")
         }
-        if example && rule == nil { throw ValidationError("--example needs a rule id.") }
+        if example && RuleID(rawValue: rule ?? "") == nil { throw ValidationError("--example needs a rule id.") }
     }
 
     func run() throws {
+        if rule == SwiftTaskStatusClass.name {
+            Terminal.out("\(SwiftTaskStatusClass.name): the Swift runtime's task status lock (a lock class)\n\n"
+                         + SwiftTaskStatusClass.explanation.map { Self.wrap($0) }.joined(separator: "\n"), terminator: "")
+            return
+        }
         guard let rule = rule.flatMap(RuleID.init(rawValue:)) else {
             let width = RuleID.allCases.map(\.rawValue.count).max() ?? 0
             Terminal.out("lockcheck rules (lockcheck explain RULE for one):\n")

@@ -14,6 +14,7 @@ public enum RuleID: String, Sendable, CaseIterable, Hashable, Comparable {
     case doubleDeferredFree = "double-deferred-free"
     case destroyWithPendingFree = "destroy-with-pending-free"
     case useAfterDestroy = "use-after-destroy"
+    case blockingInAsyncContext = "blocking-in-async-context"
 
     public static func < (a: Self, b: Self) -> Bool { a.order < b.order }
     private var order: Int { Self.allCases.firstIndex(of: self)! }
@@ -34,6 +35,7 @@ public enum RuleID: String, Sendable, CaseIterable, Hashable, Comparable {
         case .doubleDeferredFree: return "object queued for deferred free twice"
         case .destroyWithPendingFree: return "pool destroyed with deferred frees pending"
         case .useAfterDestroy: return "use after destroy"
+        case .blockingInAsyncContext: return "blocking call in an async context"
         }
     }
 }
