@@ -14,26 +14,30 @@ struct Explain: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("A rule id, e.g. lock-order-inversion.", valueName: "rule"))
-    var rule: String?
+    @Argument(help: ArgumentHelp("A rule id, e.g. lock-order-inversion, or the lock class swift-task-status.", valueName: "rule"),
+              completion: .list(RuleID.allValueStrings + [SwiftTaskStatusClass.name]), transform: ExplainTopic.parse)
+    var topic: ExplainTopic?
+
+    /// The rule asked about, if the topic is a rule.
+    private var rule: RuleID? {
+        if case .rule(let r) = topic { return r }
+        return nil
+    }
 
     @Flag(help: "Print only the rule's example trace (to pipe into 'lockcheck analyze -').")
     var example = false
 
     func validate() throws {
-        if let rule, RuleID(rawValue: rule) == nil, rule != SwiftTaskStatusClass.name {
-            throw ValidationError("Unknown rule '\(rule)'. Rules: \(RuleID.allCases.map(\.rawValue).joined(separator: ", ")); lock class: \(SwiftTaskStatusClass.name).")
-        }
-        if example && RuleID(rawValue: rule ?? "") == nil { throw ValidationError("--example needs a rule id.") }
+        if example && rule == nil { throw ValidationError("--example needs a rule id.") }
     }
 
     func run() throws {
-        if rule == SwiftTaskStatusClass.name {
+        if case .taskStatusClass = topic {
             Terminal.out("\(SwiftTaskStatusClass.name): the Swift runtime's task status lock (a lock class)\n\n"
                          + SwiftTaskStatusClass.explanation.map { Self.wrap($0) }.joined(separator: "\n"), terminator: "")
             return
         }
-        guard let rule = rule.flatMap(RuleID.init(rawValue:)) else {
+        guard let rule else {
             let width = RuleID.allCases.map(\.rawValue.count).max() ?? 0
             Terminal.out("lockcheck rules (lockcheck explain RULE for one):\n")
             for r in RuleID.allCases {
@@ -73,5 +77,16 @@ struct Explain: ParsableCommand {
         }
         if !line.isEmpty { out += "  " + line + "\n" }
         return out
+    }
+}
+
+/// What `lockcheck explain` explains: a rule, or the `swift-task-status` lock class.
+enum ExplainTopic {
+    case rule(RuleID)
+    case taskStatusClass
+
+    /// The topic `argument` names; an unknown name is a validation error listing the rules.
+    static func parse(_ argument: String) throws -> ExplainTopic {
+        argument == SwiftTaskStatusClass.name ? .taskStatusClass : .rule(try RuleID.parse(argument))
     }
 }
