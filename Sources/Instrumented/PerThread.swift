@@ -35,6 +35,8 @@ final class PerThread {
     @exclusivity(unchecked) var trapRule = ""
     /// Interrupts disabled by a scope of ``LockCheck`` (irqs-off does not nest).
     @exclusivity(unchecked) var irqsDisabled = false
+    /// Declared non-blocking (``LockCheck/setThreadNonBlocking(_:)``): blocking waits are reported.
+    @exclusivity(unchecked) var nonblocking = false
     /// The stack the engine captured during the current event, for the trace.
     @exclusivity(unchecked) var capturedStack: [StackFrame]?
 
