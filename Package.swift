@@ -12,6 +12,10 @@ let package = Package(
         .library(name: "TraceAnalysis", targets: ["TraceAnalysis"]),
         .library(name: "Instrumented", targets: ["Instrumented"]),
         .library(name: "LockCheckTesting", targets: ["LockCheckTesting"]),
+        // Drop-in modules: the original type names, so the swap is one import line.
+        .library(name: "LockCheckNIO", targets: ["LockCheckNIO"]),
+        .library(name: "LockCheckSynchronization", targets: ["LockCheckSynchronization"]),
+        .library(name: "LockCheckFoundation", targets: ["LockCheckFoundation"]),
         .executable(name: "lockcheck", targets: ["lockcheck"]),
     ],
     dependencies: [
@@ -42,6 +46,11 @@ let package = Package(
         // For test targets only: a violation fails the test that raised it (a Swift Testing trait,
         // an XCTest base class). Its own target, so that applications never link a test framework.
         .target(name: "LockCheckTesting", dependencies: ["Instrumented", "LockGraph", "LockTextReport", "LockVocabulary"]),
+        // Drop-in modules: NIOLock, NIOLockedValueBox, ConditionLock (LockCheckNIO); Mutex
+        // (LockCheckSynchronization); NSLock, NSRecursiveLock (LockCheckFoundation).
+        .target(name: "LockCheckNIO", dependencies: ["Instrumented"]),
+        .target(name: "LockCheckSynchronization", dependencies: ["Instrumented"]),
+        .target(name: "LockCheckFoundation", dependencies: ["Instrumented"]),
         // The Instrumented runtime's C half: the per-thread slot (a `__thread` pointer), the
         // global seq counter, and the spinning locks' atomics. `static inline`, ~free from Swift.
         .target(name: "CInstrumented"),
@@ -72,6 +81,18 @@ let package = Package(
         .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "LockGraph", "LockTextReport", "LockReports", "LockTrace"]),
         .testTarget(name: "InstrumentedTests", dependencies: ["Instrumented", "LockGraph", "LockTextReport", "LockReports", "LockTrace", "TraceAnalysis"]),
         .testTarget(name: "LockCheckTestingTests", dependencies: ["LockCheckTesting"]),
+        // Files written against the original lock APIs, unchanged but for the swap's import
+        // line, built with MemberImportVisibility and InternalImportsByDefault (and @inlinable code).
+        .target(
+            name: "DropInFixture",
+            dependencies: ["LockCheckNIO", "LockCheckSynchronization", "LockCheckFoundation"],
+            path: "Tests/DropInFixture",
+            swiftSettings: [
+                .enableUpcomingFeature("MemberImportVisibility"),
+                .enableUpcomingFeature("InternalImportsByDefault"),
+            ]
+        ),
+        .testTarget(name: "DropInTests", dependencies: ["DropInFixture", "Instrumented", "LockGraph"]),
         .testTarget(name: "lockcheckTests", dependencies: ["lockcheck"], exclude: ["Fixtures"]),
     ]
 )
