@@ -12,6 +12,10 @@ let package = Package(
         .library(name: "TraceAnalysis", targets: ["TraceAnalysis"]),
         .library(name: "Instrumented", targets: ["Instrumented"]),
         .library(name: "LockCheckTesting", targets: ["LockCheckTesting"]),
+        // Drop-in modules: the original type names, so the swap is one import line.
+        .library(name: "LockCheckNIO", targets: ["LockCheckNIO"]),
+        .library(name: "LockCheckSynchronization", targets: ["LockCheckSynchronization"]),
+        .library(name: "LockCheckFoundation", targets: ["LockCheckFoundation"]),
         .executable(name: "lockcheck", targets: ["lockcheck"]),
         // `lockcheck run`'s LD_PRELOAD library: the pthread lock functions, validated.
         .library(name: "lockcheck-preload", type: .dynamic, targets: ["CLockcheckPreload", "Instrumented"]),
@@ -26,8 +30,10 @@ let package = Package(
         // RCU flavours, irq states, each one type with its trace spelling. Every module uses it.
         .target(name: "LockVocabulary"),
         // The engine: lock classes, held stacks, the dependency graph, every rule, the violation value.
-        // It renders nothing: the report modules above it do.
-        .target(name: "LockGraph", dependencies: ["LockVocabulary", "CLockGraphAtomics"]),
+        // It renders nothing: the report modules above it do. Debug builds check the graph's and the
+        // held stacks' invariants wherever a test calls `_checkInvariants()` (the randomised tests do).
+        .target(name: "LockGraph", dependencies: ["LockVocabulary", "CLockGraphAtomics"],
+                swiftSettings: [.define("LOCKGRAPH_CHECK_INVARIANTS", .when(configuration: .debug))]),
         // A violation as text, in lockdep's layout: the one renderer a live program links (Instrumented).
         .target(name: "LockTextReport", dependencies: ["LockGraph"]),
         // Every other report and what CI keeps: the one JSON schema of a violation and its parser,
@@ -44,6 +50,11 @@ let package = Package(
         // For test targets only: a violation fails the test that raised it (a Swift Testing trait,
         // an XCTest base class). Its own target, so that applications never link a test framework.
         .target(name: "LockCheckTesting", dependencies: ["Instrumented", "LockGraph", "LockTextReport", "LockVocabulary"]),
+        // Drop-in modules: NIOLock, NIOLockedValueBox, ConditionLock (LockCheckNIO); Mutex
+        // (LockCheckSynchronization); NSLock, NSRecursiveLock (LockCheckFoundation).
+        .target(name: "LockCheckNIO", dependencies: ["Instrumented"]),
+        .target(name: "LockCheckSynchronization", dependencies: ["Instrumented"]),
+        .target(name: "LockCheckFoundation", dependencies: ["Instrumented"]),
         // The Instrumented runtime's C half: the per-thread slot (a `__thread` pointer), the
         // global seq counter, and the spinning locks' atomics. `static inline`, ~free from Swift.
         .target(name: "CInstrumented"),
@@ -78,6 +89,19 @@ let package = Package(
         .testTarget(name: "LockTraceTests", dependencies: ["LockTrace"]),
         .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "LockGraph", "LockTextReport", "LockReports", "LockTrace"]),
         .testTarget(name: "InstrumentedTests", dependencies: ["Instrumented", "LockGraph", "LockTextReport", "LockReports", "LockTrace", "TraceAnalysis"]),
+        // Files written against the original lock APIs, unchanged but for the swap's import
+        // line, built with MemberImportVisibility and InternalImportsByDefault (and @inlinable code).
+        .target(
+            name: "DropInFixture",
+            dependencies: ["LockCheckNIO", "LockCheckSynchronization", "LockCheckFoundation"],
+            path: "Tests/DropInFixture",
+            swiftSettings: [
+                .enableUpcomingFeature("MemberImportVisibility"),
+                .enableUpcomingFeature("InternalImportsByDefault"),
+            ]
+        ),
+        .testTarget(name: "DropInTests", dependencies: ["DropInFixture", "Instrumented", "LockGraph"]),
+        .testTarget(name: "LockCheckTestingTests", dependencies: ["LockCheckTesting"]),
         .testTarget(name: "lockcheckTests", dependencies: ["lockcheck"], exclude: ["Fixtures"]),
     ]
 )
