@@ -163,7 +163,7 @@ final class TraceRecorder: @unchecked Sendable {
     /// was captured, the line is written straight from its fields
     /// (``TraceWriter/lockEvent(seq:thread:op:id:mode:)``).
     @inline(__always)
-    func recordLock(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity, mode: TraceMode) {
+    func recordLock(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity, mode: AcquireMode) {
         let session = lc_load_relaxed_i64(sessionWord)
         guard session != 0 else { return }
         guard pt.traceSession == session, pt.capturedStack == nil, lc_load_relaxed_i64(l.declaredSession) == session else {
@@ -223,7 +223,7 @@ final class TraceRecorder: @unchecked Sendable {
         let base = l.classID.rawValue
         if declaredClasses.insert(base).inserted {
             let info = validator.classInfo(l.classID)
-            out.lockClass(id: UInt64(base), kind: TraceLockKind(rawValue: info.kind.rawValue) ?? .mutex, name: info.name)
+            out.lockClass(id: UInt64(base), kind: info.kind, name: info.name)
         }
         out.lock(id: l.traceID, classID: UInt64(base))
         lc_store_relaxed_i64(l.declaredSession, session)

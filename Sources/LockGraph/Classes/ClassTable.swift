@@ -130,7 +130,7 @@ final class ClassTable: @unchecked Sendable {
         if !overflowedKinds.contains(kind) {
             overflowed = true
             overflowedKinds.insert(kind)
-            (records + i).initialize(to: LockClass(name: "<\(kind.rawValue) classes past the limit>", kind: kind, subclass: 0, base: id))
+            (records + i).initialize(to: LockClass(name: "<\(kind.spelling) classes past the limit>", kind: kind, subclass: 0, base: id))
         }
         return id
     }
