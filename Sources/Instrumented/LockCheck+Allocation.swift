@@ -6,23 +6,15 @@ import Musl
 import CInstrumented
 import LockGraph
 import LockTrace
+import LockVocabulary
 
 /// Allocation entry points on real memory (malloc), validated like the
 /// kernel's GFP flags, and pools (the kmem_cache analogue).
 extension LockCheck {
-    /// How an allocation may behave (the kernel's GFP flags).
-    public enum AllocationFlags: UInt8, Sendable {
-        /// May sleep to reclaim memory (GFP_KERNEL): a sleep point.
-        case mayBlock
-        /// Never sleeps but takes the allocator's own spinlock (GFP_ATOMIC):
-        /// reported under a raw spinlock or in a hardirq handler.
-        case atomic
-        /// As `atomic` (GFP_NOWAIT).
-        case nowait
-        /// Only the calling thread's lock-free cache: never takes a lock,
-        /// may fail (`__GFP_NO_LOCKS`). Never reported.
-        case noLocks
-    }
+    /// How an allocation may behave (the kernel's GFP flags):
+    /// ``LockVocabulary/AllocFlags``, the one type the engine and the trace
+    /// format use too.
+    public typealias AllocationFlags = LockVocabulary.AllocFlags
 
     /// Allocates `byteCount` bytes with `flags`, optionally accounted to `pool`.
     ///
@@ -40,12 +32,12 @@ extension LockCheck {
         let seq = lc_next_seq()
         let runtime = pt.runtime
         let p = UInt64(UInt(bitPattern: pointer))
-        runtime.validator.allocate(flags: AllocFlags(rawValue: flags.rawValue) ?? .mayBlock, bytes: UInt64(bytes),
+        runtime.validator.allocate(flags: flags, bytes: UInt64(bytes),
                                    pointer: p, pool: pool?.instance, thread: pt.state, site: pt.site(seq))
         if runtime.recorder.isRecording {
             runtime.recorder.record(
                 TraceEvent(seq: seq, thread: 0, op: .alloc, pointer: p, bytes: UInt64(bytes), pool: pool?.traceID,
-                           allocFlags: TraceAllocFlags(rawValue: flags.rawValue) ?? .mayBlock),
+                           allocFlags: flags),
                 thread: pt, pool: pool)
         }
         pt.leave()

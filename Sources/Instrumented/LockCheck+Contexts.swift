@@ -1,5 +1,6 @@
 import LockGraph
 import LockTrace
+import LockVocabulary
 
 /// Interrupt-like contexts, preemption and RCU read sections: the kernel
 /// contexts lockdep reasons about, as scopes around application code.
@@ -7,15 +8,9 @@ import LockTrace
 /// Each scope costs two events (entry and exit): O(1) each, except that
 /// enabling interrupts with locks held marks those locks' usage.
 extension LockCheck {
-    /// The flavour of an RCU-style read-side section.
-    public enum RCUFlavor: UInt8, Sendable {
-        /// rcu_read_lock: config-level locks (spinlocks) allowed inside.
-        case plain
-        /// rcu_read_lock_bh: also disables softirqs.
-        case bh
-        /// rcu_read_lock_sched: also disables preemption; only raw spinlocks inside.
-        case sched
-    }
+    /// The flavour of an RCU-style read-side section: ``LockVocabulary/RCUFlavor``,
+    /// the one type the engine and the trace format use too.
+    public typealias RCUFlavor = LockVocabulary.RCUFlavor
 
     /// Runs `body` as a hard-interrupt-like handler: a signal handler or a
     /// real-time callback. Interrupts are disabled around it, as the kernel's
@@ -68,10 +63,8 @@ extension LockCheck {
     /// Runs `body` in an RCU-style read-side section of `flavor`. Nothing may
     /// sleep inside; a `sched` section allows only raw spinlocks.
     public static func rcuRead<T>(_ flavor: RCUFlavor = .plain, _ body: () throws -> T) rethrows -> T {
-        let f = LockGraph.RCUFlavor(rawValue: flavor.rawValue) ?? .plain
-        let t = TraceRCUFlavorMapping.flavor(flavor)
-        emit(.rcuLock, rcu: t) { v, th, s, _ in v.rcuReadLock(f, thread: th, site: s); return true }
-        defer { emit(.rcuUnlock, rcu: t) { v, th, s, _ in v.rcuReadUnlock(f, thread: th, site: s); return true } }
+        emit(.rcuLock, rcu: flavor) { v, th, s, _ in v.rcuReadLock(flavor, thread: th, site: s); return true }
+        defer { emit(.rcuUnlock, rcu: flavor) { v, th, s, _ in v.rcuReadUnlock(flavor, thread: th, site: s); return true } }
         return try body()
     }
 
@@ -94,16 +87,6 @@ extension LockCheck {
             pt.irqsDisabled = false
             v.irqsOn(thread: t, site: s)
             return true
-        }
-    }
-}
-
-enum TraceRCUFlavorMapping {
-    static func flavor(_ f: LockCheck.RCUFlavor) -> TraceRCUFlavor {
-        switch f {
-        case .plain: return .plain
-        case .bh: return .bh
-        case .sched: return .sched
         }
     }
 }

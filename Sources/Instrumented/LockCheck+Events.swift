@@ -6,7 +6,7 @@ extension LockCheck {
     /// Runs one lock-less event through the engine and the recorder: the
     /// re-entry guard, a `seq`, the engine call, the trace line.
     @inline(__always)
-    static func emit(_ op: TraceOp, threaded: Bool = false, rcu: TraceRCUFlavor = .plain, sleepReason: String? = nil,
+    static func emit(_ op: TraceOp, threaded: Bool = false, rcu: RCUFlavor = .plain, sleepReason: String? = nil,
                      _ validate: (Validator, ThreadState, EventSite, PerThread) -> Bool) {
         guard let pt = PerThread.enter() else { return }
         let seq = lc_next_seq()

@@ -139,14 +139,13 @@ public final class LockIdentity: @unchecked Sendable {
     @inline(never)
     private func recordAcquire(_ pt: PerThread, seq: UInt64, mode: AcquireMode, isTry: Bool, subclass: UInt32,
                                nest: LockIdentity?) {
-        let traceMode = TraceMode(rawValue: mode.rawValue) ?? .exclusive
         if !isTry && subclass == 0 && nest == nil {
-            pt.recorder.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: traceMode)
+            pt.recorder.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode)
             return
         }
         pt.recorder.record(
             TraceEvent(seq: seq, thread: 0, op: .acquire, id: traceID, nest: nest?.traceID, subclass: subclass,
-                       mode: traceMode, isTry: isTry),
+                       mode: mode, isTry: isTry),
             thread: pt, lock: self, nest: nest)
     }
 

@@ -29,6 +29,8 @@ final class TraceRecorder: @unchecked Sendable {
     private var sessions: Int64 = 0
     private var fd: Int32 = -1
     private var path = ""
+    /// The path as given, `%p` unexpanded (a forked child expands it again).
+    private var template = ""
     private var out = TraceWriter()
     private var threads: [ObjectIdentifier: PerThread] = [:]
     private var declaredClasses: Set<UInt32> = []
@@ -68,6 +70,7 @@ final class TraceRecorder: @unchecked Sendable {
             }
             fd = newFD
             self.path = path
+            self.template = template
             sessions += 1
             declaredClasses = []
             threads = [:]
@@ -160,7 +163,7 @@ final class TraceRecorder: @unchecked Sendable {
     /// was captured, the line is written straight from its fields
     /// (``TraceWriter/lockEvent(seq:thread:op:id:mode:)``).
     @inline(__always)
-    func recordLock(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity, mode: TraceMode) {
+    func recordLock(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity, mode: AcquireMode) {
         let session = lc_load_relaxed_i64(sessionWord)
         guard session != 0 else { return }
         guard pt.traceSession == session, pt.capturedStack == nil, lc_load_relaxed_i64(l.declaredSession) == session else {
@@ -218,7 +221,7 @@ final class TraceRecorder: @unchecked Sendable {
         let base = l.classID.rawValue
         if declaredClasses.insert(base).inserted {
             let info = validator.classInfo(l.classID)
-            out.lockClass(id: UInt64(base), kind: TraceLockKind(rawValue: info.kind.rawValue) ?? .mutex, name: info.name)
+            out.lockClass(id: UInt64(base), kind: info.kind, name: info.name)
         }
         out.lock(id: l.traceID, classID: UInt64(base))
         lc_store_relaxed_i64(l.declaredSession, session)
@@ -231,6 +234,48 @@ final class TraceRecorder: @unchecked Sendable {
             guard threads.removeValue(forKey: ObjectIdentifier(pt)) != nil else { return }
             drain(pt)
         }
+    }
+
+    // MARK: fork()
+
+    /// Takes the recorder's lock for a `fork()` (no flush or declaration is
+    /// then half-done in the child).
+    func lockForFork() { lock.lockForFork() }
+
+    /// Releases what ``lockForFork()`` took, in the parent.
+    func unlockAfterForkInParent() { lock.unlockAfterFork() }
+
+    /// In the child, after the fork: releases the lock, forgets the parent's
+    /// threads and buffered lines (the parent writes them), and, when
+    /// recording, moves to a trace of the child's own: `template` expanded
+    /// with the child's pid when it has `%p`; otherwise the child stops
+    /// recording (both would write one file) with one warning.
+    /// - Parameter current: The forking thread's state, the child's only thread.
+    func resetInChild(current: PerThread?) {
+        let restart: String? = {
+            defer { lock.unlockAfterFork() }
+            let wasRecording = fd >= 0
+            if fd >= 0 { close(fd) }    // the child's copy only
+            fd = -1
+            lc_store_relaxed_i64(sessionWord, 0)
+            lc_set_seq_shared(0)
+            threads = [:]
+            out.buffer.removeAll(keepingCapacity: true)
+            // The flusher thread was not copied, and the child starts none: a
+            // thread created in the child of a multithreaded process is what
+            // POSIX and the sanitizers forbid. The child flushes every 4,096
+            // events, on violations, thread exits, exit and flushTrace().
+            flusherStarted = true
+            if let current {
+                lc_store_relaxed_i32(current.bufferLock, 0)
+                current.writer.buffer.removeAll(keepingCapacity: true)
+            }
+            guard wasRecording else { return nil }
+            if template.contains("%p") { return template }
+            writeStderr("lockcheck: warning: process \(getpid()) was forked while recording to '\(path)', which has no %p: the child does not record\n")
+            return nil
+        }()
+        if let restart { _ = start(path: restart) }
     }
 
     // MARK: Flushing

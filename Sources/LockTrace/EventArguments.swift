@@ -89,7 +89,7 @@ enum EventFlag: UInt32 {
     }
 }
 
-extension TraceAllocFlags {
+extension AllocFlags {
     /// The flags word of `length` bytes starting with the SWAR words
     /// `first` and `second`, or nil.
     @inline(__always)

@@ -21,10 +21,10 @@ enum EventProblem {
     case subclassOutOfRange(UInt64)
     /// A bare token the op does not list.
     case unknownFlag(Token, TraceOp)
-    case twoModes(TraceMode, EventFlag)
-    case twoFlavours(TraceRCUFlavor, EventFlag)
+    case twoModes(AcquireMode, EventFlag)
+    case twoFlavours(RCUFlavor, EventFlag)
     case flagTwice(EventFlag)
-    case sharedModeOnExclusiveLock(TraceMode, lock: UInt64)
+    case sharedModeOnExclusiveLock(AcquireMode, lock: UInt64)
     case emptySleepReason
     /// An ignored token that is not text (the line check words it).
     case notText
@@ -64,13 +64,13 @@ enum EventProblem {
             }
             return "unknown flag \(shown) for `\(op.name)` (unknown key=value tokens are ignored, unknown bare flags are not)"
         case .twoModes(let first, let second):
-            return "two mode flags, `\(first.flag)` and `\(second.spelling)`: an acquire takes at most one of w, r, rr"
+            return "two mode flags, `\(first.spelling)` and `\(second.spelling)`: an acquire takes at most one of w, r, rr"
         case .twoFlavours(let first, let second):
-            return "two RCU flavours, `\(first.flag ?? "")` and `\(second.spelling)`"
+            return "two RCU flavours, `\(first.spelling ?? "")` and `\(second.spelling)`"
         case .flagTwice(let flag):
             return "flag `\(flag.spelling)` given twice"
         case .sharedModeOnExclusiveLock(let mode, let lock):
-            return "mode `\(mode.flag)` on lock \(lock): `r` and `rr` are valid only on rwlock and rwsem classes"
+            return "mode `\(mode.spelling)` on lock \(lock): `r` and `rr` are valid only on rwlock and rwsem classes"
         case .emptySleepReason:
             return "empty what=: expected what=<token>"
         case .notText:

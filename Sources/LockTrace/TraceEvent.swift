@@ -24,7 +24,7 @@ public struct TraceEvent: Sendable, Equatable {
     /// What happened.
     public var op: TraceOp
     /// `w` (default), `r` or `rr` of `acquire`.
-    public var mode: TraceMode
+    public var mode: AcquireMode
     /// `try` of `acquire`: a successful trylock.
     public var isTry: Bool
     /// `headless` of `defer-free`.
@@ -32,9 +32,9 @@ public struct TraceEvent: Sendable, Equatable {
     /// `threaded` of `hardirq-enter`.
     public var threaded: Bool
     /// `<flags>` of `alloc`; `mayBlock` otherwise.
-    public var allocFlags: TraceAllocFlags
+    public var allocFlags: AllocFlags
     /// `bh` / `sched` of `rcu-lock` and `rcu-unlock`; `plain` otherwise.
-    public var rcuFlavor: TraceRCUFlavor
+    public var rcuFlavor: RCUFlavor
     /// `stack=<sid>`: a declared stack.
     public var stack: UInt64?
     /// The 1-based line of the event in its file (saturates at `UInt32.max`).
@@ -54,9 +54,9 @@ public struct TraceEvent: Sendable, Equatable {
         seq: UInt64, thread: UInt64, op: TraceOp, line: UInt32 = 0,
         id: UInt64 = 0, pointer: UInt64 = 0, bytes: UInt64 = 0,
         pool: UInt64? = nil, stack: UInt64? = nil, nest: UInt64? = nil,
-        subclass: UInt32 = 0, mode: TraceMode = .exclusive,
+        subclass: UInt32 = 0, mode: AcquireMode = .exclusive,
         isTry: Bool = false, headless: Bool = false, threaded: Bool = false,
-        allocFlags: TraceAllocFlags = .mayBlock, rcuFlavor: TraceRCUFlavor = .plain,
+        allocFlags: AllocFlags = .mayBlock, rcuFlavor: RCUFlavor = .plain,
         what: UInt32 = 0
     ) {
         self.seq = seq

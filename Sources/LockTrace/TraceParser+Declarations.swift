@@ -70,10 +70,10 @@ extension TraceParser {
         guard !kindToken.isEmpty else {
             throw error("class \(id) has no kind: expected `class <cid> <kind> <name…>`")
         }
-        guard let lockKind = TraceLockKind(rawValue: string(p, kindToken)),
-              let kindIndex = TraceLockKind.allCases.firstIndex(of: lockKind)
+        guard let lockKind = LockKind(spelling: string(p, kindToken)),
+              let kindIndex = LockKind.allCases.firstIndex(of: lockKind)
         else {
-            let known = TraceLockKind.allCases.map(\.rawValue).joined(separator: ", ")
+            let known = LockKind.allCases.map(\.spelling).joined(separator: ", ")
             throw error("unknown lock kind \(Quoting.quote(p, kindToken)): expected one of \(known)")
         }
         let nameToken = cursor.rest()
@@ -109,7 +109,7 @@ extension TraceParser {
         case .conflicting(let firstLine):
             throw redeclared(.lock, id, firstLine: firstLine)
         case .new:
-            lockIsReaderWriter.append(TraceLockKind.allCases[kindIndex].isReaderWriter)
+            lockIsReaderWriter.append(LockKind.allCases[kindIndex].isReaderWriter)
             return .lock(id: id, classID: classID)
         }
     }

@@ -87,7 +87,7 @@ extension TraceParser {
         case .alloc:
             let flagsEnd = SWAR.tokenEnd(p, from: pos, end: end)
             let length = flagsEnd - pos
-            guard let flags = TraceAllocFlags(
+            guard let flags = AllocFlags(
                 length: length, first: SWAR.word(p + pos, count: length),
                 second: length > 8 ? SWAR.word(p + pos + 8, count: length - 8) : 0)
             else {

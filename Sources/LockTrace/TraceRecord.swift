@@ -10,7 +10,7 @@ public enum TraceRecord: Sendable, Equatable {
     /// `thread <tid> <name…>`.
     case thread(id: UInt64, name: String)
     /// `class <cid> <kind> <name…>`.
-    case lockClass(id: UInt64, kind: TraceLockKind, name: String)
+    case lockClass(id: UInt64, kind: LockKind, name: String)
     /// `lock <lid> <cid>`; the class was declared before.
     case lock(id: UInt64, classID: UInt64)
     /// `pool <pid> <name…>`.

@@ -20,7 +20,7 @@ extension TraceWriter {
             appendDecimal(event.id)
         case .alloc:
             space()
-            buffer.append(contentsOf: event.allocFlags.word.utf8)
+            buffer.append(contentsOf: event.allocFlags.spelling.utf8)
             space()
             appendDecimal(event.bytes)
         case .free:

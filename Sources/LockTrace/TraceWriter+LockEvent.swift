@@ -6,7 +6,7 @@ extension TraceWriter {
     ///
     /// Any other `op` is written by ``event(_:sleepReason:)``.
     /// - Complexity: O(1): one append to the buffer.
-    public mutating func lockEvent(seq: UInt64, thread: UInt64, op: TraceOp, id: UInt64, mode: TraceMode = .exclusive) {
+    public mutating func lockEvent(seq: UInt64, thread: UInt64, op: TraceOp, id: UInt64, mode: AcquireMode = .exclusive) {
         guard op == .acquire || op == .release else {
             event(TraceEvent(seq: seq, thread: thread, op: op, id: id, mode: mode))
             return

@@ -92,11 +92,11 @@ public struct TraceWriter: Sendable {
     /// Writes `class <cid> <kind> <name…>`.
     ///
     /// - Complexity: O(name length) amortized.
-    public mutating func lockClass(id: UInt64, kind: TraceLockKind, name: String) {
+    public mutating func lockClass(id: UInt64, kind: LockKind, name: String) {
         append("class ")
         appendDecimal(id)
         space()
-        buffer.append(contentsOf: kind.rawValue.utf8)
+        buffer.append(contentsOf: kind.spelling.utf8)
         space()
         appendName(name)
         newline()

@@ -235,7 +235,7 @@ public final class TraceAnalyzer {
             file.owned.append(t)
             file.threads[id] = Unmanaged.passUnretained(t)
         case .lockClass(let id, let kind, let name):
-            file.classes[id] = v.lockClass(kind: LockKind(rawValue: kind.rawValue) ?? .mutex, name: name)
+            file.classes[id] = v.lockClass(kind: kind, name: name)
         case .lock(let id, let classID):
             if let cls = file.classes[classID] {
                 let lock = v.makeLock(cls, id: id, source: source)
@@ -269,7 +269,7 @@ public final class TraceAnalyzer {
                     if e.op == .release {
                         v.release(lock, thread: t, site: site)
                     } else {
-                        v.acquire(lock, mode: AcquireMode(rawValue: e.mode.rawValue) ?? .exclusive, isTry: e.isTry,
+                        v.acquire(lock, mode: e.mode, isTry: e.isTry,
                                   subclass: e.subclass, nestLock: e.nest.flatMap { file.locks[$0]?.takeUnretainedValue() },
                                   thread: t, site: site)
                     }
@@ -304,10 +304,10 @@ public final class TraceAnalyzer {
         case .softirqsOn: v.softirqsOn(thread: t, site: site)
         case .preemptOff: v.preemptOff(thread: t, site: site)
         case .preemptOn: v.preemptOn(thread: t, site: site)
-        case .rcuLock: v.rcuReadLock(RCUFlavor(rawValue: e.rcuFlavor.rawValue) ?? .plain, thread: t, site: site)
-        case .rcuUnlock: v.rcuReadUnlock(RCUFlavor(rawValue: e.rcuFlavor.rawValue) ?? .plain, thread: t, site: site)
+        case .rcuLock: v.rcuReadLock(e.rcuFlavor, thread: t, site: site)
+        case .rcuUnlock: v.rcuReadUnlock(e.rcuFlavor, thread: t, site: site)
         case .alloc:
-            v.allocate(flags: AllocFlags(rawValue: e.allocFlags.rawValue) ?? .mayBlock, bytes: e.bytes, pointer: e.pointer,
+            v.allocate(flags: e.allocFlags, bytes: e.bytes, pointer: e.pointer,
                        pool: e.pool.flatMap { file.pools[$0] }, thread: t, site: site)
         case .free:
             v.free(pointer: e.pointer, pool: e.pool.flatMap { file.pools[$0] }, thread: t, site: site)

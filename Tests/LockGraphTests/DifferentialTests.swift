@@ -249,7 +249,7 @@ final class DifferentialTests: XCTestCase {
                     }
                     reference.types[p][c].insert(dep)
                 }
-                history.append("\(step): t\(t) \(isTry ? "trylock" : "lock") L\(c) \(mode.token) (#\(i))")
+                history.append("\(step): t\(t) \(isTry ? "trylock" : "lock") L\(c) \(mode.spelling) (#\(i))")
                 v.acquire(instances[i], mode: mode, isTry: isTry, thread: threads[t], site: EventSite(seq: seq))
                 held[t].append((i, mode, isTry))
                 instanceOwner[i] = t

@@ -280,6 +280,25 @@ final class LifetimeTests: XCTestCase {
         s.expect(fires(.destroyWithPendingFree, "batadv_tt_cache"))
     }
 
+    /// Live, `seq` is per thread while no trace is recorded: the report
+    /// names the free queued first, not the one with the smaller `seq`.
+    func test_seed_003_destroyWithPendingFree_perThreadSeq_namesTheFirstQueued() {
+        for firstQueuer in ["t1", "t2"] {
+            let s = Scenario()
+            let threads = ["t1": s.thread(named: "t1"), "t2": s.thread(named: "t2")]
+            let seqs: [String: UInt64] = ["t1": 9, "t2": 2]   // per-thread counters
+            let order = firstQueuer == "t1" ? ["t1", "t2"] : ["t2", "t1"]
+            for (i, name) in order.enumerated() {
+                s.validator.deferFree(queue: s.queue("kfree_rcu"), pointer: 0xc0de0 + UInt64(i) * 8,
+                                      pool: s.pool("batadv_tt_cache"), thread: threads[name]!,
+                                      site: EventSite(seq: seqs[name]!))
+            }
+            s.destroyPool("batadv_tt_cache")
+            s.expect(fires(.destroyWithPendingFree, "batadv_tt_cache"))
+            XCTAssertEqual(s.violations.first?.related.first?.thread, firstQueuer)
+        }
+    }
+
     // MARK: use-after-destroy (seed 004)
 
     func test_seed_004_allocFromDestroyedPool_fires() {

@@ -123,8 +123,8 @@ import LockTrace
 
     @Test func everyLockKindIsKnown() throws {
         var text = "lockcheck-trace 1\n"
-        for (i, kind) in TraceLockKind.allCases.enumerated() { text += "class \(i) \(kind.rawValue) c\(i)\n" }
+        for (i, kind) in LockKind.allCases.enumerated() { text += "class \(i) \(kind.spelling) c\(i)\n" }
         let (records, _) = try read(text)
-        #expect(records == TraceLockKind.allCases.enumerated().map { .lockClass(id: UInt64($0), kind: $1, name: "c\($0)") })
+        #expect(records == LockKind.allCases.enumerated().map { .lockClass(id: UInt64($0), kind: $1, name: "c\($0)") })
     }
 }

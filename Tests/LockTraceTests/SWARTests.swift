@@ -21,8 +21,8 @@ import Testing
             let length = op.name.utf8.count
             #expect(TraceOp(length: length, first: word(op.name), second: word(op.name, 1)) == op, "\(op.name)")
         }
-        for flags in TraceAllocFlags.allCases {
-            #expect(TraceAllocFlags(length: flags.word.utf8.count, first: word(flags.word), second: word(flags.word, 1)) == flags)
+        for flags in AllocFlags.allCases {
+            #expect(AllocFlags(length: flags.spelling.utf8.count, first: word(flags.spelling), second: word(flags.spelling, 1)) == flags)
         }
         let keys: [(String, EventKey)] = [("sub", .sub), ("nest", .nest), ("stack", .stack), ("what", .what), ("ptr", .ptr), ("pool", .pool)]
         for (name, key) in keys { #expect(EventKey(length: name.utf8.count, word: word(name)) == key, "\(name)") }

@@ -53,7 +53,7 @@ import LockTrace
         for (i, n) in numbers.enumerated() {
             let other = numbers[(i * 7 + 3) % numbers.count]
             for op in [TraceOp.acquire, .release, .sleep] {
-                for mode in TraceMode.allCases where op == .acquire || mode == .exclusive {
+                for mode in AcquireMode.allCases where op == .acquire || mode == .exclusive {
                     var short = TraceWriter(), long = TraceWriter()
                     short.lockEvent(seq: n, thread: other, op: op, id: n ^ other, mode: mode)
                     long.event(TraceEvent(seq: n, thread: other, op: op, id: n ^ other, mode: mode))
@@ -156,7 +156,7 @@ import LockTrace
             case .acquire:
                 let lock = locks[Int(rng.next() % UInt64(locks.count))]
                 e.id = lock.id
-                if lock.rw { e.mode = TraceMode(rawValue: UInt8(rng.next() % 3)) ?? .exclusive }
+                if lock.rw { e.mode = AcquireMode.allCases[Int(rng.next() % 3)] }
                 e.isTry = rng.next() % 2 == 0
                 e.subclass = UInt32(rng.next() % 4)
                 e.nest = maybe(locks[Int(rng.next() % UInt64(locks.count))].id)
@@ -175,9 +175,9 @@ import LockTrace
             case .hardirqEnter:
                 e.threaded = rng.next() % 2 == 0
             case .rcuLock, .rcuUnlock:
-                e.rcuFlavor = TraceRCUFlavor(rawValue: UInt8(rng.next() % 3)) ?? .plain
+                e.rcuFlavor = RCUFlavor.allCases[Int(rng.next() % 3)]
             case .alloc:
-                e.allocFlags = TraceAllocFlags(rawValue: UInt8(rng.next() % 4)) ?? .mayBlock
+                e.allocFlags = AllocFlags.allCases[Int(rng.next() % 4)]
                 e.bytes = rng.next() >> (rng.next() % 64)
                 e.pointer = rng.next() % 2 == 0 ? 0 : rng.next()
                 e.pool = maybe(5)

@@ -56,6 +56,21 @@ final class Symbolizer: StackSymbolizing, @unchecked Sendable {
         }
     }
 
+    /// Takes the symbolizer's lock for a `fork()`.
+    func lockForFork() { lock.lockForFork() }
+
+    /// Releases what ``lockForFork()`` took; in the child, first forgets the
+    /// parent's `llvm-symbolizer` process (its pipes are the parent's: the
+    /// child starts a tool of its own on first need). The parent's object is
+    /// kept alive, never destroyed, so its deinit never touches the parent's tool.
+    func unlockAfterFork(inChild: Bool) {
+        if inChild, case .some(.some(let parentTool)) = sourceLines {
+            _ = Unmanaged.passRetained(parentTool)
+            sourceLines = nil
+        }
+        lock.unlockAfterFork()
+    }
+
     private func lines() -> SourceLines? {
         if sourceLines == nil { sourceLines = .some(SourceLines()) }
         return sourceLines ?? nil

@@ -113,7 +113,7 @@ final class ClassTable: @unchecked Sendable {
         if !overflowedKinds.contains(kind) {
             overflowed = true
             overflowedKinds.insert(kind)
-            (records + i).initialize(to: LockClass(name: "<\(kind.rawValue) classes past the limit>", kind: kind, subclass: 0, base: id))
+            (records + i).initialize(to: LockClass(name: "<\(kind.spelling) classes past the limit>", kind: kind, subclass: 0, base: id))
         }
         return id
     }
@@ -141,4 +141,11 @@ final class ClassTable: @unchecked Sendable {
 
     /// Number of registered classes. Takes the lock.
     var registeredCount: Int { lock.withLock { count } }
+}
+
+extension ClassTable {
+    /// Takes the store's lock for a `fork()`; see ``Validator/lockForFork()``.
+    func lockForFork() { lock.lockForFork() }
+    /// Releases what ``lockForFork()`` took.
+    func unlockAfterFork() { lock.unlockAfterFork() }
 }

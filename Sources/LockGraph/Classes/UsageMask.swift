@@ -61,12 +61,3 @@ public struct UsageMask: OptionSet, Sendable, Hashable {
         return out
     }
 }
-
-/// The interrupt-like states lockdep tracks usage for.
-public enum IrqState: UInt8, Sendable, CaseIterable {
-    case hardirq = 0
-    case softirq = 1
-
-    /// "HARDIRQ" / "SOFTIRQ".
-    public var name: String { self == .hardirq ? "HARDIRQ" : "SOFTIRQ" }
-}

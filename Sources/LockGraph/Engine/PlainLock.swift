@@ -32,4 +32,12 @@ public final class PlainLock: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
+
+    /// Takes the mutex for a `fork()` (a `pthread_atfork` prepare handler);
+    /// pair with ``unlockAfterFork()`` in both the parent and the child.
+    public func lockForFork() { pthread_mutex_lock(mutex) }
+
+    /// Releases the mutex taken by ``lockForFork()``. In the child the
+    /// forking thread is the only thread and the owner of the copy.
+    public func unlockAfterFork() { pthread_mutex_unlock(mutex) }
 }

@@ -70,10 +70,11 @@ extension Validator {
                                   thread t: ThreadState, site: EventSite) -> Bool {
         guard lock.memoMayServe else { return false }
         let mode = asked == .exclusive ? .exclusive : effectiveMode(asked, of: lock.kind, irqContext: t.irqContext)
-        guard let key = t.memo.key(after: t.held.topChainKey, taking: lock.lockClass, mode: mode, tag: t.memoTag)
+        guard let chain = t.memo.key(after: t.held.topChainKey, check: t.held.topChainCheck, taking: lock.lockClass,
+                                     mode: mode, tag: t.memoTag)
         else { return false }
-        push(lock, shape: lock.exclusiveShape | HeldLock.shape(mode: mode), chainKey: key, site: site, nestLock: nil,
-             countsHolder: countsHolder, thread: t)
+        push(lock, shape: lock.exclusiveShape | HeldLock.shape(mode: mode), chainKey: chain.key, chainCheck: chain.check,
+             site: site, nestLock: nil, countsHolder: countsHolder, thread: t)
         return true
     }
 
@@ -141,20 +142,22 @@ extension Validator {
 
         let inContext = t.held.last.map { $0.irqContext == ctx } ?? false
         let prev = t.chainKey
-        let before = inContext ? prev : UInt64(ctx) &+ 1
-        let key = ChainCache.extend(before, with: UInt64(cls.rawValue) | UInt64(mode.rawValue) << 32)
+        let prevCheck = t.held.topChainCheck
+        let link = UInt64(cls.rawValue) | UInt64(mode.rawValue) << 32
+        let key = chainKey(inContext ? prev : UInt64(ctx) &+ 1, with: link)
+        let check = ChainCache.extendCheck(inContext ? prevCheck : UInt64(ctx) &+ 1, with: link)
         if t.held.count >= heldDepthLimit {
             warnOnce("held-depth", "thread '\(t.name)' holds more than \(heldDepthLimit) locks: deeper acquisitions are tracked but not validated")
         }
         let tag = t.memoTag
         push(lock, shape: HeldLock.shape(lockClass: cls, kind: kind, mode: mode, isTry: isTry, waitType: wait),
-             chainKey: key, site: site, nestLock: nestLock, countsHolder: countsHolder, thread: t)
+             chainKey: key, chainCheck: check, site: site, nestLock: nestLock, countsHolder: countsHolder, thread: t)
         guard !isTry, t.held.count <= heldDepthLimit else { return }
-        if !chains.contains(key) {
-            validateChain(thread: t, key: key, chainHead: !inContext)
+        if !chains.contains(key, check: check) {
+            validateChain(thread: t, key: key, check: check, chainHead: !inContext)
         } else if clean && subclass == 0 && nestLock == nil {
             // Taken again here, this acquisition would only be pushed: remember that.
-            t.memo.insert(prev: prev, cls: cls, mode: mode, tag: tag, key: key)
+            t.memo.insert(prev: prev, prevCheck: prevCheck, cls: cls, mode: mode, tag: tag, key: key, check: check)
         }
     }
 
@@ -162,8 +165,8 @@ extension Validator {
     /// increment of its holder count unless the caller marks it.
     /// - Parameter shape: The entry's ``HeldLock/shape`` (class, kind, mode, try, wait type).
     @inlinable @inline(__always)
-    func push(_ lock: LockInstance, shape: UInt64, chainKey key: UInt64, site: EventSite, nestLock: LockInstance?,
-              countsHolder: Bool, thread t: ThreadState) {
+    func push(_ lock: LockInstance, shape: UInt64, chainKey key: UInt64, chainCheck check: UInt64, site: EventSite,
+              nestLock: LockInstance?, countsHolder: Bool, thread t: ThreadState) {
         let kind = lock.kind
         if kind.spins {
             t.spinningHeld &+= 1
@@ -172,8 +175,16 @@ extension Validator {
         }
         if countsHolder { lock.addHolder(1) }
         t.held.append(HeldLock(instance: ObjectIdentifier(lock), instanceID: lock.id, shape: shape,
-                               irqContext: t.irqContext, chainKey: key, site: site,
+                               irqContext: t.irqContext, chainKey: key, chainCheck: check, site: site,
                                nestInstance: nestLock.map(ObjectIdentifier.init)))
+    }
+
+    /// The chain key of `before` extended by `link` (``ChainCache/extend(_:with:)``),
+    /// narrowed to ``chainKeyMask``: a test narrows it to force collisions.
+    @inline(__always)
+    func chainKey(_ before: UInt64, with link: UInt64) -> UInt64 {
+        let k = ChainCache.extend(before, with: link) & chainKeyMask
+        return k == 0 ? 1 : k
     }
 
     /// The held-stack depth past which acquisitions are tracked but not validated.
@@ -188,11 +199,11 @@ extension Validator {
 
     /// Checks a held-class chain seen for the first time (lockdep's
     /// validate_chain), then records it as validated.
-    func validateChain(thread t: ThreadState, key: UInt64, chainHead: Bool) {
+    func validateChain(thread t: ThreadState, key: UInt64, check: UInt64, chainHead: Bool) {
         var found: [Violation] = []
         graphLock.withLock {
-            guard !chains.contains(key) else { return }
-            defer { chains.insert(key) }
+            guard !chains.contains(key, check: check) else { return }
+            defer { chains.insert(key, check: check) }
             guard checkRecursiveLock(thread: t, into: &found) else { return }
             if !chainHead { addDependencies(thread: t, into: &found) }
         }

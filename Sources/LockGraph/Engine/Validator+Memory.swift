@@ -26,7 +26,8 @@ extension Validator {
         let key = PointerKey(source: queue.source, pointer: pointer)
         let earlier: PendingFree? = lifetimeLock.withLock {
             if let e = pending[key] { return e }
-            pending[key] = PendingFree(queue: queue, pool: pool, site: site, thread: t.name)
+            pendingOrder &+= 1
+            pending[key] = PendingFree(queue: queue, pool: pool, site: site, thread: t.name, order: pendingOrder)
             queue.pending.insert(pointer)
             return nil
         }

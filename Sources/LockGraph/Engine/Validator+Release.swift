@@ -45,7 +45,7 @@ extension Validator {
         }
         _ = t.held.remove(at: i)
         dropHolder(lock, countsHolder: countsHolder, thread: t)
-        if i < t.held.count { t.rebuildChainKeys(from: i) }
+        if i < t.held.count { rebuildChainKeys(of: t, from: i) }
     }
 
     @inlinable
@@ -60,13 +60,16 @@ extension Validator {
     }
 }
 
-extension ThreadState {
-    /// Recomputes chain keys from held index `start` up.
-    func rebuildChainKeys(from start: Int) {
+extension Validator {
+    /// Recomputes the chain keys and checks of `t`'s held stack from index `start` up.
+    func rebuildChainKeys(of t: ThreadState, from start: Int) {
+        let held = t.held
         for j in start..<held.count {
             let sameContext = j > 0 && held[j - 1].irqContext == held[j].irqContext
-            let before = sameContext ? held[j - 1].chainKey : UInt64(held[j].irqContext) &+ 1
-            held[j].chainKey = ChainCache.extend(before, with: UInt64(held[j].lockClass.rawValue) | UInt64(held[j].mode.rawValue) << 32)
+            let link = UInt64(held[j].lockClass.rawValue) | UInt64(held[j].mode.rawValue) << 32
+            let context = UInt64(held[j].irqContext) &+ 1
+            held[j].chainKey = chainKey(sameContext ? held[j - 1].chainKey : context, with: link)
+            held[j].chainCheck = ChainCache.extendCheck(sameContext ? held[j - 1].chainCheck : context, with: link)
         }
     }
 }

@@ -19,6 +19,9 @@ public final class Validator: @unchecked Sendable {
     public let stacks: StackStore
     let classes: ClassTable
     let chains = ChainCache()
+    /// The bits of a chain key kept: all but in the collision tests, which
+    /// narrow it so that different chains share keys (their checks still differ).
+    @exclusivity(unchecked) var chainKeyMask: UInt64 = ~0
     let graph = DependencyGraph()
     let search = GraphSearch()
     /// Serializes graph changes, usage marking and the graph searches.
@@ -38,6 +41,8 @@ public final class Validator: @unchecked Sendable {
 
     let lifetimeLock = PlainLock()
     @exclusivity(unchecked) var pending: [PointerKey: PendingFree] = [:]
+    /// The ``PendingFree/order`` of the last queued free; under `lifetimeLock`.
+    @exclusivity(unchecked) var pendingOrder: UInt64 = 0
 
     /// Effective wait type of `config` kinds: spin without raw nesting.
     @usableFromInline let configWait: WaitType

@@ -31,7 +31,7 @@ struct CanonicalGraph {
         let ids = (0..<n).map { LockClassID(rawValue: UInt32($0)) }.filter { !classes.isOverflow($0) }
         let ranked = ids.sorted {
             let a = classes[$0], b = classes[$1]
-            return (a.displayName, a.kind.rawValue) < (b.displayName, b.kind.rawValue)
+            return (a.displayName, a.kind.spelling) < (b.displayName, b.kind.spelling)
         }
         var rank = [Int32](repeating: -1, count: n)
         for (r, id) in ranked.enumerated() { rank[id.index] = Int32(r) }

@@ -42,4 +42,8 @@ struct PendingFree {
     let pool: Pool?
     let site: EventSite
     let thread: String
+    /// When it was queued, in the order the engine saw the queuing (under
+    /// the lifetime lock): one order across threads, live or offline, unlike
+    /// a live `seq`, which is per thread while no trace is recorded.
+    let order: UInt64
 }

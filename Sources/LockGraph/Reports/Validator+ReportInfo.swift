@@ -15,18 +15,18 @@ extension Validator {
 
     func classDescription(_ id: LockClassID) -> Violation.ClassInfo {
         let c = classes[id]
-        return Violation.ClassInfo(name: c.displayName, kind: c.kind.rawValue)
+        return Violation.ClassInfo(name: c.displayName, kind: c.kind.spelling)
     }
 
     func name(_ id: LockClassID) -> String { classes[id].displayName }
 
     func lockInfo(_ h: HeldLock) -> Violation.LockInfo {
-        Violation.LockInfo(className: name(h.lockClass), kind: h.kind.rawValue, mode: h.mode.token,
+        Violation.LockInfo(className: name(h.lockClass), kind: h.kind.spelling, mode: h.mode.spelling,
                            instance: h.instanceID, isTry: h.isTry, site: siteInfo(h.site))
     }
 
     func lockInfo(_ lock: LockInstance, lockClass: LockClassID, mode: AcquireMode, site: EventSite) -> Violation.LockInfo {
-        Violation.LockInfo(className: name(lockClass), kind: lock.kind.rawValue, mode: mode.token,
+        Violation.LockInfo(className: name(lockClass), kind: lock.kind.spelling, mode: mode.spelling,
                            instance: lock.id, isTry: false, site: siteInfo(site))
     }
 
@@ -61,7 +61,7 @@ extension Validator {
             // Its stack is printed with the held locks already.
             var site = siteInfo(h.site)
             site.stack = []
-            out.append(Violation.ContextInfo(name: "holding \(name(h.lockClass)) (\(h.kind.rawValue))", site: site))
+            out.append(Violation.ContextInfo(name: "holding \(name(h.lockClass)) (\(h.kind.spelling))", site: site))
         }
         return out
     }

@@ -6,28 +6,6 @@
 // kernel's zone->lock), a sleeping lock on PREEMPT_RT, nested under a raw
 // lock. `no-locks` allocations (lockless per-thread cache only) never fire.
 
-/// How an allocation may behave: the trace's alloc flags.
-public enum AllocFlags: UInt8, Sendable {
-    /// May sleep to reclaim (GFP_KERNEL): a sleep point.
-    case mayBlock
-    /// Never sleeps, but takes the allocator's spinlock (GFP_ATOMIC).
-    case atomic
-    /// Never sleeps, but takes the allocator's spinlock (GFP_NOWAIT).
-    case nowait
-    /// Lockless cache only; may fail (__GFP_NO_LOCKS).
-    case noLocks
-
-    /// The trace spelling.
-    public var token: String {
-        switch self {
-        case .mayBlock: return "may-block"
-        case .atomic: return "atomic"
-        case .nowait: return "nowait"
-        case .noLocks: return "no-locks"
-        }
-    }
-}
-
 extension Validator {
     func checkAllocUnderRawLock(flags: AllocFlags, bytes: UInt64, thread t: ThreadState, site: EventSite) {
         guard configuration.rawNesting, flags == .atomic || flags == .nowait else { return }
@@ -40,10 +18,10 @@ extension Validator {
         let holder = raw.last.map { "raw lock '\(name($0))' is held" } ?? "in a hardirq handler"
         var v = Violation(
             rule: .allocUnderRawLock,
-            message: "\(flags.token) allocation of \(bytes) bytes while \(holder): the allocator's spinlock would nest under a raw lock",
-            explanation: "A '\(flags.token)' allocation never sleeps but may take the allocator's own spinlock, which sleeps on PREEMPT_RT; here it would run while \(holder).",
+            message: "\(flags.spelling) allocation of \(bytes) bytes while \(holder): the allocator's spinlock would nest under a raw lock",
+            explanation: "A '\(flags.spelling)' allocation never sleeps but may take the allocator's own spinlock, which sleeps on PREEMPT_RT; here it would run while \(holder).",
             classes: classList(raw),
-            event: eventInfo(t, site, what: "alloc \(flags.token) \(bytes)"),
+            event: eventInfo(t, site, what: "alloc \(flags.spelling) \(bytes)"),
             trying: nil,
             held: heldInfo(t),
             hint: "Allocate before taking the raw lock, or use a `no-locks` allocation (lockless cache only) and handle its failure — the __GFP_NO_LOCKS fix of seed 002.",

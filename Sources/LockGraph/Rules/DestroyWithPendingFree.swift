@@ -8,7 +8,9 @@ extension Validator {
     func destroyWithPendingFree(_ pool: Pool, pending waiting: [PendingFree], thread t: ThreadState, site: EventSite) {
         let key = violationKey(.destroyWithPendingFree, [pool.name])
         if alreadyReported(key) { return }
-        let first = waiting.min { $0.site.seq < $1.site.seq }!
+        // The first queued, in the engine's own order: a live `seq` orders
+        // only its thread's events unless a trace is recorded.
+        let first = waiting.min { $0.order < $1.order }!
         var v = Violation(
             rule: .destroyWithPendingFree,
             message: "pool '\(pool.name)' is destroyed while \(waiting.count) deferred free\(waiting.count == 1 ? "" : "s") of its objects \(waiting.count == 1 ? "is" : "are") pending on '\(first.queue.name)'",

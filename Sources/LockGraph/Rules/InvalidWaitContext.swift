@@ -23,11 +23,11 @@ extension Validator {
         if alreadyReported(key) { return }
         let wait = effectiveWaitType(lock.kind)
         let rtNote = configuration.preemptRT ? " (a sleeping lock on PREEMPT_RT)" : ""
-        let holder = limiting.first.map { "'\(name($0))' (\(classes[$0].kind.rawValue))" } ?? context
+        let holder = limiting.first.map { "'\(name($0))' (\(classes[$0].kind.spelling))" } ?? context
         var v = Violation(
             rule: .invalidWaitContext,
             message: "thread '\(t.name)' is trying to acquire \(n) {\(wait.name)}\(rtNote) in a context that allows only {\(bound.name)}",
-            explanation: "'\(n)' is a \(lock.kind.rawValue)\(rtNote), taken while \(holder) allows only \(bound.name)-level locks inside; on PREEMPT_RT that lock can sleep where sleeping is forbidden.",
+            explanation: "'\(n)' is a \(lock.kind.spelling)\(rtNote), taken while \(holder) allows only \(bound.name)-level locks inside; on PREEMPT_RT that lock can sleep where sleeping is forbidden.",
             classes: classList(ids),
             event: eventInfo(t, site, what: "acquire \(n)"),
             trying: lockInfo(lock, lockClass: lockClass, mode: mode, site: site),

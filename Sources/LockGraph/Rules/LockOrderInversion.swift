@@ -103,7 +103,7 @@ extension Validator {
         var closing = dependencyInfo(e)
         closing.isNew = true
         let prevMode: AcquireMode = edge.types.isDisjoint(with: [.en, .er]) ? .shared : .exclusive
-        let held = Violation.LockInfo(className: p, kind: classes[edge.from].kind.rawValue, mode: prevMode.token,
+        let held = Violation.LockInfo(className: p, kind: classes[edge.from].kind.spelling, mode: prevMode.spelling,
                                       instance: 0, isTry: false, site: siteInfo(edge.fromSite))
         return lockOrderInversion(
             from: edge.from, to: edge.to, closing: closing, path: path,

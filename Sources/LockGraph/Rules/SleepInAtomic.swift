@@ -21,7 +21,7 @@ extension Validator {
 
     func sleepInAtomic(acquiring lock: LockInstance, lockClass: LockClassID, mode: AcquireMode,
                        thread t: ThreadState, site: EventSite) {
-        sleepInAtomic(what: "acquire \(name(lockClass)) (\(lock.kind.rawValue))", involved: [lockClass], thread: t, site: site,
+        sleepInAtomic(what: "acquire \(name(lockClass)) (\(lock.kind.spelling))", involved: [lockClass], thread: t, site: site,
                       trying: lockInfo(lock, lockClass: lockClass, mode: mode, site: site))
     }
 

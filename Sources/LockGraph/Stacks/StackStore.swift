@@ -73,3 +73,10 @@ public final class StackStore: @unchecked Sendable {
     /// Number of stacks kept.
     public var count: Int { lock.withLock { stacks.count - 1 } }
 }
+
+extension StackStore {
+    /// Takes the store's lock for a `fork()`; see ``Validator/lockForFork()``.
+    public func lockForFork() { lock.lockForFork() }
+    /// Releases what ``lockForFork()`` took.
+    public func unlockAfterFork() { lock.unlockAfterFork() }
+}

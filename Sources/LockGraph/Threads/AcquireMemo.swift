@@ -3,6 +3,10 @@
 /// subclass 0, no nest lock) was checked and found clean; its chain key is
 /// `key`".
 ///
+/// A chain is named here as in ``ChainCache``, by its key and its check (two
+/// independent hashes): an entry serves only when both of `prev`'s match, so
+/// a chain whose key collides with another's is not taken for it.
+///
 /// A hit lets ``Validator/acquire(_:mode:isTry:subclass:nestLock:thread:site:)``
 /// skip the usage, sleep and wait-context checks and the chain-cache probe.
 /// Each of them depends only on what the memo's key and tag hold — the
@@ -16,16 +20,20 @@ struct AcquireMemo {
     @usableFromInline
     struct Entry {
         @usableFromInline var prev: UInt64
+        @usableFromInline var prevCheck: UInt64
         /// The chain key after the acquisition; 0: empty entry.
         @usableFromInline var key: UInt64
+        @usableFromInline var check: UInt64
         /// The class in the low 32 bits, the mode in bits 33–34, the tag
         /// (see ``ThreadState/memoTag``) in bit 32 and bits 35–63.
         @usableFromInline var classAndTag: UInt64
 
         @inlinable
-        init(prev: UInt64, key: UInt64, classAndTag: UInt64) {
+        init(prev: UInt64, prevCheck: UInt64, key: UInt64, check: UInt64, classAndTag: UInt64) {
             self.prev = prev
+            self.prevCheck = prevCheck
             self.key = key
+            self.check = check
             self.classAndTag = classAndTag
         }
     }
@@ -35,11 +43,11 @@ struct AcquireMemo {
 
     init() {
         entries = .allocate(capacity: Self.size)
-        entries.initialize(repeating: Entry(prev: 0, key: 0, classAndTag: 0), count: Self.size)
+        entries.initialize(repeating: Entry(prev: 0, prevCheck: 0, key: 0, check: 0, classAndTag: 0), count: Self.size)
     }
 
     /// Empties every entry.
-    func clear() { entries.update(repeating: Entry(prev: 0, key: 0, classAndTag: 0), count: Self.size) }
+    func clear() { entries.update(repeating: Entry(prev: 0, prevCheck: 0, key: 0, check: 0, classAndTag: 0), count: Self.size) }
 
     /// Frees the entries; the owner calls it once, from its deinit.
     func deallocate() { entries.deallocate() }
@@ -49,19 +57,24 @@ struct AcquireMemo {
         Int(truncatingIfNeeded: (prev ^ UInt64(cls.rawValue) &* 0x9E37_79B9_7F4A_7C15) >> 58)
     }
 
-    /// The chain key a clean acquisition of `cls` on top of `prev` produced
-    /// under `tag` (a ``ThreadState/memoTag``, never 0, so an empty entry
-    /// never matches), or nil if there is none.
+    /// The chain key and check a clean acquisition of `cls` on top of the
+    /// chain `prev` (with its `prevCheck`) produced under `tag` (a
+    /// ``ThreadState/memoTag``, never 0, so an empty entry never matches), or
+    /// nil if there is none.
     @inlinable
-    func key(after prev: UInt64, taking cls: LockClassID, mode: AcquireMode, tag: UInt64) -> UInt64? {
+    func key(after prev: UInt64, check prevCheck: UInt64, taking cls: LockClassID, mode: AcquireMode,
+             tag: UInt64) -> (key: UInt64, check: UInt64)? {
         let e = entries + Self.slot(prev, cls)
-        guard e.pointee.prev == prev && e.pointee.classAndTag == Self.classAndTag(cls, mode, tag) else { return nil }
-        return e.pointee.key
+        guard e.pointee.prev == prev && e.pointee.classAndTag == Self.classAndTag(cls, mode, tag)
+                && e.pointee.prevCheck == prevCheck else { return nil }
+        return (e.pointee.key, e.pointee.check)
     }
 
     /// Remembers a clean acquisition (replacing whatever shared its slot).
-    func insert(prev: UInt64, cls: LockClassID, mode: AcquireMode, tag: UInt64, key: UInt64) {
-        entries[Self.slot(prev, cls)] = Entry(prev: prev, key: key, classAndTag: Self.classAndTag(cls, mode, tag))
+    func insert(prev: UInt64, prevCheck: UInt64, cls: LockClassID, mode: AcquireMode, tag: UInt64, key: UInt64,
+                check: UInt64) {
+        entries[Self.slot(prev, cls)] = Entry(prev: prev, prevCheck: prevCheck, key: key, check: check,
+                                              classAndTag: Self.classAndTag(cls, mode, tag))
     }
 
     @inlinable @inline(__always)

@@ -22,7 +22,7 @@ struct HeldStack: RandomAccessCollection {
     private static func allocate(capacity: Int) -> UnsafeMutablePointer<HeldLock> {
         let raw = UnsafeMutablePointer<HeldLock>.allocate(capacity: capacity + 1)
         raw.initialize(to: HeldLock(instance: ObjectIdentifier(HeldStackSentinel.self), instanceID: 0, shape: 0,
-                                    irqContext: 0, chainKey: 0, site: EventSite(seq: 0), nestInstance: nil))
+                                    irqContext: 0, chainKey: 0, chainCheck: 0, site: EventSite(seq: 0), nestInstance: nil))
         return raw + 1
     }
 
@@ -59,6 +59,10 @@ struct HeldStack: RandomAccessCollection {
     /// The chain key of the top entry, or 0 when the stack is empty (the sentinel's).
     @inlinable
     var topChainKey: UInt64 { base[count &- 1].chainKey }
+
+    /// The chain check of the top entry, or 0 when the stack is empty.
+    @inlinable
+    var topChainCheck: UInt64 { base[count &- 1].chainCheck }
 
     mutating func remove(at i: Int) -> HeldLock {
         let h = (base + i).move()

@@ -141,22 +141,3 @@ public final class ThreadState: @unchecked Sendable {
     /// Number of locks held (recursive re-acquisitions count once).
     public var heldCount: Int { held.count }
 }
-
-/// The flavour of an RCU-style read-side section.
-public enum RCUFlavor: UInt8, Sendable {
-    /// rcu_read_lock: config-level locks allowed inside.
-    case plain
-    /// rcu_read_lock_bh: also disables softirqs.
-    case bh
-    /// rcu_read_lock_sched: also disables preemption; spin-level locks only.
-    case sched
-
-    /// The section's name as lockdep prints it.
-    public var name: String {
-        switch self {
-        case .plain: return "rcu_read_lock"
-        case .bh: return "rcu_read_lock_bh"
-        case .sched: return "rcu_read_lock_sched"
-        }
-    }
-}
