@@ -55,6 +55,68 @@ enum SystemLock {
         if rc != 0 && rc != EPERM { fail(rc, "pthread_mutex_unlock") }
     }
 
+    /// Waits for the mutex until `deadline` (CLOCK_REALTIME); false when
+    /// the deadline passed first.
+    static func timedLock(_ m: UnsafeMutablePointer<pthread_mutex_t>, until deadline: timespec) -> Bool {
+        var deadline = deadline
+        let rc = pthread_mutex_timedlock(m, &deadline)
+        if rc == 0 { return true }
+        if rc != ETIMEDOUT { fail(rc, "pthread_mutex_timedlock") }
+        return false
+    }
+
+    /// A condition variable (CLOCK_REALTIME deadlines), allocated.
+    static func makeCondition() -> UnsafeMutablePointer<pthread_cond_t> {
+        let c = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+        check(pthread_cond_init(c, nil), "pthread_cond_init")
+        return c
+    }
+
+    static func wait(_ c: UnsafeMutablePointer<pthread_cond_t>, _ m: UnsafeMutablePointer<pthread_mutex_t>) {
+        check(pthread_cond_wait(c, m), "pthread_cond_wait")
+    }
+
+    /// Waits until signalled or `deadline`; false when the deadline passed.
+    static func timedWait(_ c: UnsafeMutablePointer<pthread_cond_t>, _ m: UnsafeMutablePointer<pthread_mutex_t>,
+                          until deadline: timespec) -> Bool {
+        var deadline = deadline
+        let rc = pthread_cond_timedwait(c, m, &deadline)
+        if rc == 0 { return true }
+        if rc != ETIMEDOUT { fail(rc, "pthread_cond_timedwait") }
+        return false
+    }
+
+    static func broadcast(_ c: UnsafeMutablePointer<pthread_cond_t>) {
+        check(pthread_cond_broadcast(c), "pthread_cond_broadcast")
+    }
+
+    static func destroy(_ c: UnsafeMutablePointer<pthread_cond_t>) {
+        check(pthread_cond_destroy(c), "pthread_cond_destroy")
+        c.deallocate()
+    }
+
+    /// The CLOCK_REALTIME time `seconds` from now (negative: now).
+    static func deadline(secondsFromNow seconds: Double) -> timespec {
+        deadline(secondsSince1970: 0, plus: seconds)
+    }
+
+    /// A CLOCK_REALTIME deadline: `secondsSince1970`, or when that is 0,
+    /// now plus `plus` seconds. Out-of-range values are clamped.
+    static func deadline(secondsSince1970: Double, plus: Double = 0) -> timespec {
+        var t: Double
+        if secondsSince1970 != 0 {
+            t = secondsSince1970
+        } else {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            t = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + (plus.isNaN ? 0 : max(plus, 0))
+        }
+        if !t.isFinite || t > 1e15 { t = 1e15 }
+        if t < 0 { t = 0 }
+        let sec = t.rounded(.down)
+        return timespec(tv_sec: Int(sec), tv_nsec: min(Int((t - sec) * 1e9), 999_999_999))
+    }
+
     /// Destroys and frees the mutex. A mutex still locked (freed while held,
     /// already reported by the validator) is left allocated rather than destroyed.
     static func destroy(_ m: UnsafeMutablePointer<pthread_mutex_t>) {

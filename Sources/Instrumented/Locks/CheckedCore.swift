@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import CInstrumented
 import LockGraph
 
@@ -114,6 +119,16 @@ extension _CheckedCore where Primitive: _SharedLockPrimitive {
     func tryReadLock() -> Bool {
         guard primitive.tryReadLock() else { return false }
         if let id = identity { id._withUnsafeGuaranteedRef { $0.acquire(.shared, isTry: true, subclass: 0, nest: nil) } }
+        return true
+    }
+}
+
+extension _CheckedCore where Primitive == _PthreadMutex {
+    /// Waits for the lock until `deadline` (CLOCK_REALTIME). A success is
+    /// recorded as a `try` acquisition: a wait that gives up cannot deadlock.
+    func lock(until deadline: timespec) -> Bool {
+        guard SystemLock.timedLock(primitive.mutex, until: deadline) else { return false }
+        if let id = identity { id._withUnsafeGuaranteedRef { $0.acquire(.exclusive, isTry: true, subclass: 0, nest: nil) } }
         return true
     }
 }

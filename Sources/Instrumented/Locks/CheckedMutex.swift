@@ -21,7 +21,21 @@ public final class CheckedMutex: _CheckedCoreLock {
     /// - Parameter name: The lock class; default: the initialisation site.
     /// - Complexity: One class-table lookup.
     public init(name: String? = nil, fileID: StaticString = #fileID, line: UInt = #line) {
+        self.name = name
         _core = _CheckedCore(.mutex, name: name, fileID: fileID, line: line, _PthreadMutex(recursive: false))
+    }
+
+    /// NSLock's `name`: a label for debugging. Set at init from `name`;
+    /// setting it later does not change the lock's class (fixed at init).
+    public var name: String?
+
+    /// NSLock's `lock(before:)`: waits for the lock until `deadline`
+    /// (seconds since 1970, the wall clock); false when it passed first.
+    /// A success is validated as a `try` acquisition (a wait that gives up
+    /// cannot deadlock).
+    /// - Complexity: As ``tryLock()`` once the lock is taken.
+    public func lock(untilSecondsSince1970 deadline: Double) -> Bool {
+        _core.lock(until: SystemLock.deadline(secondsSince1970: deadline == 0 ? 1e-9 : deadline))
     }
 
     deinit { _core.destroy() }
@@ -36,7 +50,21 @@ public final class CheckedRecursiveMutex: _CheckedCoreLock {
     /// - Parameter name: The lock class; default: the initialisation site.
     /// - Complexity: One class-table lookup.
     public init(name: String? = nil, fileID: StaticString = #fileID, line: UInt = #line) {
+        self.name = name
         _core = _CheckedCore(.recursiveMutex, name: name, fileID: fileID, line: line, _PthreadMutex(recursive: true))
+    }
+
+    /// NSLock's `name`: a label for debugging. Set at init from `name`;
+    /// setting it later does not change the lock's class (fixed at init).
+    public var name: String?
+
+    /// NSLock's `lock(before:)`: waits for the lock until `deadline`
+    /// (seconds since 1970, the wall clock); false when it passed first.
+    /// A success is validated as a `try` acquisition (a wait that gives up
+    /// cannot deadlock).
+    /// - Complexity: As ``tryLock()`` once the lock is taken.
+    public func lock(untilSecondsSince1970 deadline: Double) -> Bool {
+        _core.lock(until: SystemLock.deadline(secondsSince1970: deadline == 0 ? 1e-9 : deadline))
     }
 
     deinit { _core.destroy() }

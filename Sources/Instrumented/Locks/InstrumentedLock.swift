@@ -43,17 +43,19 @@ extension CheckedExclusiveLock {
     /// ```
     /// - Warning: Taking the same lock again inside `body` deadlocks (and is
     ///   reported as `recursive-lock` first), except on a recursive mutex.
+    /// - Complexity: As ``lock(subclass:nestLock:)`` plus ``unlock()``.
     @inlinable
-    public func withLock<T>(subclass: UInt32 = 0, nestLock: (any InstrumentedLock)? = nil,
-                            _ body: () throws -> T) rethrows -> T {
+    public func withLock<T, E: Error>(subclass: UInt32 = 0, nestLock: (any InstrumentedLock)? = nil,
+                                      _ body: () throws(E) -> T) throws(E) -> T {
         lock(subclass: subclass, nestLock: nestLock)
         defer { unlock() }
         return try body()
     }
 
     /// Runs `body` with the lock held if it is free now; nil otherwise.
+    /// - Complexity: As ``tryLock()`` plus ``unlock()``.
     @inlinable
-    public func withLockIfAvailable<T>(_ body: () throws -> T) rethrows -> T? {
+    public func withLockIfAvailable<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T? {
         guard tryLock() else { return nil }
         defer { unlock() }
         return try body()
@@ -64,8 +66,9 @@ extension CheckedExclusiveLock {
     public func `try`() -> Bool { tryLock() }
 
     /// NIOLock's `withLockVoid`.
+    /// - Complexity: As ``withLock(subclass:nestLock:_:)``.
     @inlinable
-    public func withLockVoid(_ body: () throws -> Void) rethrows {
+    public func withLockVoid<E: Error>(_ body: () throws(E) -> Void) throws(E) {
         try withLock(body)
     }
 }
@@ -91,26 +94,59 @@ extension CheckedReaderWriterLock {
     public func tryWriteLock() -> Bool { tryLock() }
 
     /// Runs `body` holding the read side.
+    /// - Complexity: As ``readLock(subclass:nestLock:)`` plus ``unlock()``.
     @inlinable
-    public func withReadLock<T>(subclass: UInt32 = 0, nestLock: (any InstrumentedLock)? = nil,
-                                _ body: () throws -> T) rethrows -> T {
+    public func withReadLock<T, E: Error>(subclass: UInt32 = 0, nestLock: (any InstrumentedLock)? = nil,
+                                          _ body: () throws(E) -> T) throws(E) -> T {
         readLock(subclass: subclass, nestLock: nestLock)
         defer { unlock() }
         return try body()
     }
 
     /// Runs `body` holding the write side.
+    /// - Complexity: As ``withLock(subclass:nestLock:_:)``.
     @inlinable
-    public func withWriteLock<T>(subclass: UInt32 = 0, nestLock: (any InstrumentedLock)? = nil,
-                                 _ body: () throws -> T) rethrows -> T {
+    public func withWriteLock<T, E: Error>(subclass: UInt32 = 0, nestLock: (any InstrumentedLock)? = nil,
+                                           _ body: () throws(E) -> T) throws(E) -> T {
         try withLock(subclass: subclass, nestLock: nestLock, body)
     }
 
     /// Runs `body` holding the read side if it is available now; nil otherwise.
+    /// - Complexity: As ``tryReadLock()`` plus ``unlock()``.
     @inlinable
-    public func withReadLockIfAvailable<T>(_ body: () throws -> T) rethrows -> T? {
+    public func withReadLockIfAvailable<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T? {
         guard tryReadLock() else { return nil }
         defer { unlock() }
         return try body()
+    }
+
+    /// swift-log's and swift-metrics' `ReadWriteLock.withReaderLock`: the
+    /// same as ``withReadLock(subclass:nestLock:_:)``.
+    /// - Complexity: As ``readLock(subclass:nestLock:)`` plus ``unlock()``.
+    @inlinable
+    public func withReaderLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        try withReadLock(body)
+    }
+
+    /// swift-log's and swift-metrics' `ReadWriteLock.withWriterLock`: the
+    /// same as ``withWriteLock(subclass:nestLock:_:)``.
+    /// - Complexity: As ``withLock(subclass:nestLock:_:)``.
+    @inlinable
+    public func withWriterLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        try withLock(body)
+    }
+
+    /// `ReadWriteLock.withReaderLockVoid`.
+    /// - Complexity: As ``withReaderLock(_:)``.
+    @inlinable
+    public func withReaderLockVoid<E: Error>(_ body: () throws(E) -> Void) throws(E) {
+        try withReadLock(body)
+    }
+
+    /// `ReadWriteLock.withWriterLockVoid`.
+    /// - Complexity: As ``withWriterLock(_:)``.
+    @inlinable
+    public func withWriterLockVoid<E: Error>(_ body: () throws(E) -> Void) throws(E) {
+        try withLock(body)
     }
 }

@@ -23,7 +23,7 @@ final class DependencyGraph {
     /// Outgoing and incoming edge indices per class.
     @exclusivity(unchecked) private(set) var forward: [[Int32]] = []
     @exclusivity(unchecked) private(set) var backward: [[Int32]] = []
-    @exclusivity(unchecked) private var index: [UInt64: Int32] = [:]
+    @exclusivity(unchecked) private(set) var index: [UInt64: Int32] = [:]
     /// A topological order of the edges, kept as they are added: what lets a
     /// new dependency that agrees with it skip the cycle search.
     let order = TopologicalOrder()
