@@ -6,9 +6,12 @@ let package = Package(
     products: [
         .library(name: "LockVocabulary", targets: ["LockVocabulary"]),
         .library(name: "LockGraph", targets: ["LockGraph"]),
+        .library(name: "LockTextReport", targets: ["LockTextReport"]),
+        .library(name: "LockReports", targets: ["LockReports"]),
         .library(name: "LockTrace", targets: ["LockTrace"]),
         .library(name: "TraceAnalysis", targets: ["TraceAnalysis"]),
         .library(name: "Instrumented", targets: ["Instrumented"]),
+        .library(name: "LockCheckTesting", targets: ["LockCheckTesting"]),
         // Drop-in modules: the original type names, so the swap is one import line.
         .library(name: "LockCheckNIO", targets: ["LockCheckNIO"]),
         .library(name: "LockCheckSynchronization", targets: ["LockCheckSynchronization"]),
@@ -24,14 +27,25 @@ let package = Package(
         // The shared vocabulary, a leaf: lock kinds, wait types, acquire modes, allocation flags,
         // RCU flavours, irq states, each one type with its trace spelling. Every module uses it.
         .target(name: "LockVocabulary"),
-        // The engine: lock classes, held stacks, the dependency graph, every rule, reports.
+        // The engine: lock classes, held stacks, the dependency graph, every rule, the violation value.
+        // It renders nothing: the report modules above it do.
         .target(name: "LockGraph", dependencies: ["LockVocabulary", "CLockGraphAtomics"]),
+        // A violation as text, in lockdep's layout: the one renderer a live program links (Instrumented).
+        .target(name: "LockTextReport", dependencies: ["LockGraph"]),
+        // Every other report and what CI keeps: the one JSON schema of a violation and its parser,
+        // SARIF, JUnit, DOT, fingerprints, baselines, suppressions, the saved graph's text form.
+        .target(name: "LockReports", dependencies: ["LockGraph", "LockTextReport"]),
         // Trace format version 1: a strict streaming reader and a writer. No engine dependency.
         .target(name: "LockTrace", dependencies: ["LockVocabulary"]),
         // Replays traces into the engine: per-file id spaces, seq ordering, class matching across files.
         .target(name: "TraceAnalysis", dependencies: ["LockVocabulary", "LockGraph", "LockTrace"]),
         // What applications link: instrumented locks, contexts, allocation entry points.
-        .target(name: "Instrumented", dependencies: ["LockVocabulary", "LockGraph", "LockTrace", "CInstrumented", "CLibunwind"]),
+        // Live reports are text only: no JSON, SARIF, JUnit, DOT or baseline code in an application.
+        .target(name: "Instrumented", dependencies: ["LockVocabulary", "LockGraph", "LockTextReport", "LockTrace",
+                                                     "CInstrumented", "CLibunwind"]),
+        // For test targets only: a violation fails the test that raised it (a Swift Testing trait,
+        // an XCTest base class). Its own target, so that applications never link a test framework.
+        .target(name: "LockCheckTesting", dependencies: ["Instrumented", "LockGraph", "LockTextReport", "LockVocabulary"]),
         // Drop-in modules: NIOLock, NIOLockedValueBox, ConditionLock (LockCheckNIO); Mutex
         // (LockCheckSynchronization); NSLock, NSRecursiveLock (LockCheckFoundation).
         .target(name: "LockCheckNIO", dependencies: ["Instrumented"]),
@@ -50,18 +64,22 @@ let package = Package(
         .executableTarget(name: "seed-003-destroy-with-pending-free", dependencies: ["Instrumented"], path: "Examples/seed-003-destroy-with-pending-free"),
         .executableTarget(name: "seed-004-use-after-destroy", dependencies: ["Instrumented"], path: "Examples/seed-004-use-after-destroy"),
         .executableTarget(name: "sleep-under-spinlock", dependencies: ["Instrumented"], path: "Examples/sleep-under-spinlock"),
+        // Examples: live hangs (a deadlock of two, of three threads; a long wait), each with a --fixed twin.
+        .executableTarget(name: "deadlock-abba", dependencies: ["Instrumented"], path: "Examples/deadlock-abba"),
+        .executableTarget(name: "deadlock-ring", dependencies: ["Instrumented"], path: "Examples/deadlock-ring"),
+        .executableTarget(name: "lock-wait-timeout", dependencies: ["Instrumented"], path: "Examples/lock-wait-timeout"),
         .executableTarget(
             name: "lockcheck",
             dependencies: [
-                "LockGraph", "LockTrace", "TraceAnalysis",
+                "LockGraph", "LockTextReport", "LockReports", "LockTrace", "TraceAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "LockVocabularyTests", dependencies: ["LockVocabulary"]),
-        .testTarget(name: "LockGraphTests", dependencies: ["LockGraph"]),
+        .testTarget(name: "LockGraphTests", dependencies: ["LockGraph", "LockTextReport", "LockReports"]),
         .testTarget(name: "LockTraceTests", dependencies: ["LockTrace"]),
-        .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "LockGraph", "LockTrace"]),
-        .testTarget(name: "InstrumentedTests", dependencies: ["Instrumented", "LockGraph", "LockTrace", "TraceAnalysis"]),
+        .testTarget(name: "TraceAnalysisTests", dependencies: ["TraceAnalysis", "LockGraph", "LockTextReport", "LockReports", "LockTrace"]),
+        .testTarget(name: "InstrumentedTests", dependencies: ["Instrumented", "LockGraph", "LockTextReport", "LockReports", "LockTrace", "TraceAnalysis"]),
         // Files written against the original lock APIs, unchanged but for the swap's import
         // line, built with MemberImportVisibility and InternalImportsByDefault (and @inlinable code).
         .target(

@@ -18,6 +18,8 @@ let package = Package(
             dependencies: [
                 .product(name: "TraceAnalysis", package: "lockcheck"),
                 .product(name: "LockGraph", package: "lockcheck"),
+                .product(name: "LockTextReport", package: "lockcheck"),
+                .product(name: "LockReports", package: "lockcheck"),
                 .product(name: "LockTrace", package: "lockcheck"),
             ]
         ),

@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <malloc.h>
 #include <sys/syscall.h>
+#include <errno.h>
+#include <time.h>
 #include "lockcheck_runtime.h"
 
 __thread void *lc_thread_slot __attribute__((tls_model("initial-exec"))) = 0;
@@ -29,3 +31,59 @@ int lc_thread_name(char *buffer, size_t size) { return pthread_getname_np(pthrea
 void lc_set_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }
 
 size_t lc_malloc_usable_size(void *pointer) { return malloc_usable_size(pointer); }
+
+int32_t lc_mutex_owner(void *mutex) {
+#ifdef __GLIBC__
+    return __atomic_load_n(&((pthread_mutex_t *)mutex)->__data.__owner, __ATOMIC_RELAXED);
+#else
+    (void)mutex;
+    return 0;
+#endif
+}
+
+int32_t lc_rwlock_writer(void *rwlock) {
+#ifdef __GLIBC__
+    return (int32_t)__atomic_load_n(&((pthread_rwlock_t *)rwlock)->__data.__cur_writer, __ATOMIC_RELAXED);
+#else
+    (void)rwlock;
+    return 0;
+#endif
+}
+
+int64_t lc_monotonic_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/// CLOCK_REALTIME now + `nanoseconds` (the pthread timed calls' clock).
+static struct timespec lc_deadline(int64_t nanoseconds) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    int64_t ns = t.tv_nsec + nanoseconds % 1000000000;
+    t.tv_sec += nanoseconds / 1000000000 + ns / 1000000000;
+    t.tv_nsec = ns % 1000000000;
+    return t;
+}
+
+int lc_mutex_lock_within(void *mutex, int64_t nanoseconds) {
+    struct timespec deadline = lc_deadline(nanoseconds);
+    return pthread_mutex_timedlock((pthread_mutex_t *)mutex, &deadline);
+}
+
+int lc_rwlock_lock_within(void *rwlock, _Bool write, int64_t nanoseconds) {
+    struct timespec deadline = lc_deadline(nanoseconds);
+    return write ? pthread_rwlock_timedwrlock((pthread_rwlock_t *)rwlock, &deadline)
+                 : pthread_rwlock_timedrdlock((pthread_rwlock_t *)rwlock, &deadline);
+}
+
+_Bool lc_spin_lock_within(int32_t *word, _Bool rw, _Bool write, int64_t nanoseconds) {
+    int64_t end = lc_monotonic_ns() + nanoseconds;
+    uint32_t n = 0;
+    for (uint32_t i = 1;; i++) {
+        _Bool taken = !rw ? lc_spin_trylock(word) : write ? lc_rwspin_trywrite(word) : lc_rwspin_tryread(word);
+        if (taken) return 1;
+        lc_spin_backoff(&n);
+        if ((i & 255) == 0 && lc_monotonic_ns() >= end) return 0;
+    }
+}

@@ -15,6 +15,7 @@ import LockGraph
 /// | `LOCKCHECK_TRACE` | a path: record a v1 trace of every event there |
 /// | `LOCKCHECK_RAW_NESTING` | `on` / `off` (CONFIG_PROVE_RAW_LOCK_NESTING, default on) |
 /// | `LOCKCHECK_PREEMPT_RT` | `on` / `off` (explain config locks as sleeping locks, default off) |
+/// | `LOCKCHECK_WAIT_TIMEOUT` | seconds a lock wait may last before `lock-wait-timeout` (default 30, `0` off) |
 ///
 /// Debug builds validate by default; release builds default to `off`, where
 /// every lock is one predictable branch away from its plain pthread or
@@ -42,15 +43,20 @@ public enum LockCheck {
         public var preemptRT: Bool
         /// Capture stacks (libunwind) for new dependencies and reports.
         public var captureStacks: Bool
+        /// Seconds a thread may wait for one lock before `lock-wait-timeout`
+        /// is reported (go-deadlock's default, 30); 0 turns the rule off.
+        /// `deadlock` is found whatever this is.
+        public var waitTimeout: Double
 
         /// - Parameter mode: Default `report` in debug builds, `off` in release builds.
         public init(mode: Mode = Options.defaultMode, tracePath: String? = nil, rawNesting: Bool = true,
-                    preemptRT: Bool = false, captureStacks: Bool = true) {
+                    preemptRT: Bool = false, captureStacks: Bool = true, waitTimeout: Double = 30) {
             self.mode = mode
             self.tracePath = tracePath
             self.rawNesting = rawNesting
             self.preemptRT = preemptRT
             self.captureStacks = captureStacks
+            self.waitTimeout = waitTimeout
         }
 
         /// `report` in debug builds, `off` in release builds.
@@ -84,6 +90,11 @@ public enum LockCheck {
             if let p = environment["LOCKCHECK_TRACE"] { o.tracePath = p.isEmpty ? nil : p }
             if let b = flag("LOCKCHECK_RAW_NESTING") { o.rawNesting = b }
             if let b = flag("LOCKCHECK_PREEMPT_RT") { o.preemptRT = b }
+            if let v = environment["LOCKCHECK_WAIT_TIMEOUT"] {
+                if let t = Double(v), t >= 0, t.isFinite { o.waitTimeout = t } else {
+                    warnings.append("lockcheck: ignoring LOCKCHECK_WAIT_TIMEOUT=\(v) (expected seconds, 0 or more)")
+                }
+            }
             return o
         }
     }

@@ -5,6 +5,7 @@ import Musl
 #endif
 import CInstrumented
 import LockGraph
+import LockTextReport
 import LockTrace
 
 /// The process-wide live validator: the engine, its stacks, the trace
@@ -16,6 +17,8 @@ final class Runtime: @unchecked Sendable {
     let stacks: StackStore
     let symbolizer: Symbolizer
     let recorder: TraceRecorder
+    /// Threads blocked on locks, for `deadlock` and `lock-wait-timeout`.
+    let waits: WaitRegistry
     /// `.captureOnDemand` when stacks are captured, else `.none`.
     let stackMode: StackRef
     /// The key whose destructor reports `thread-exit` (and `held-at-exit`).
@@ -48,7 +51,7 @@ final class Runtime: @unchecked Sendable {
 
     private static func resolveOptions() -> (options: LockCheck.Options, warnings: [String]) {
         var env: [String: String] = [:]
-        for key in ["LOCKCHECK", "LOCKCHECK_TRACE", "LOCKCHECK_RAW_NESTING", "LOCKCHECK_PREEMPT_RT"] {
+        for key in ["LOCKCHECK", "LOCKCHECK_TRACE", "LOCKCHECK_RAW_NESTING", "LOCKCHECK_PREEMPT_RT", "LOCKCHECK_WAIT_TIMEOUT"] {
             if let v = getenv(key) { env[key] = String(cString: v) }
         }
         var warnings: [String] = []
@@ -62,6 +65,7 @@ final class Runtime: @unchecked Sendable {
         for w in warnings { writeStderr(w + "\n") }
         guard options.mode != .off else { return nil }
         let runtime = Runtime(options: options)
+        TaskStatusLock.install()
         if let path = options.tracePath { _ = runtime.recorder.start(path: path) }
         runtime.installForkHandlers()
         return runtime
@@ -80,6 +84,7 @@ final class Runtime: @unchecked Sendable {
         colorReports = isatty(2) != 0 && getenv("NO_COLOR") == nil
         let recorder = TraceRecorder(rawNesting: options.rawNesting, preemptRT: options.preemptRT, symbolizer: symbolizer)
         self.recorder = recorder
+        waits = WaitRegistry(timeout: options.waitTimeout)
         validator = Validator(
             configuration: Configuration(rawNesting: options.rawNesting, preemptRT: options.preemptRT),
             stacks: stacks,

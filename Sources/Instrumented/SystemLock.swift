@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CInstrumented
 
 /// The pthread calls behind the sleeping locks, in one namespace, every
 /// result checked: a failure other than "busy" is a programming error (a
@@ -164,6 +165,25 @@ enum SystemLock {
 
     static func destroy(_ l: UnsafeMutablePointer<pthread_rwlock_t>) {
         if pthread_rwlock_destroy(l) == 0 { l.deallocate() }
+    }
+
+    /// Takes the mutex, waiting at most `nanoseconds` (the contended path).
+    /// - Returns: false on timeout.
+    static func lock(_ m: UnsafeMutablePointer<pthread_mutex_t>, within nanoseconds: Int64) -> Bool {
+        let rc = lc_mutex_lock_within(m, nanoseconds)
+        if rc == 0 { return true }
+        if rc != ETIMEDOUT { fail(rc, "pthread_mutex_timedlock") }
+        return false
+    }
+
+    /// Takes the rwlock's write or read side, waiting at most `nanoseconds`.
+    /// - Returns: false on timeout.
+    static func lock(_ l: UnsafeMutablePointer<pthread_rwlock_t>, write: Bool, within nanoseconds: Int64) -> Bool {
+        let rc = lc_rwlock_lock_within(l, write, nanoseconds)
+        if rc == 0 { return true }
+        // EAGAIN: the maximum number of readers; wait as for a writer.
+        if rc != ETIMEDOUT && rc != EAGAIN { fail(rc, write ? "pthread_rwlock_timedwrlock" : "pthread_rwlock_timedrdlock") }
+        return false
     }
 
     @inline(__always)

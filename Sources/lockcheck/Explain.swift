@@ -8,7 +8,8 @@ struct Explain: ParsableCommand {
         abstract: "Explain a rule (or list every rule).",
         discussion: """
             'lockcheck explain' lists the rules; 'lockcheck explain RULE' explains one.
-            'lockcheck explain --example RULE | lockcheck analyze -' runs its example.
+            'lockcheck explain --example RULE | lockcheck analyze -' runs its example
+            (deadlock and lock-wait-timeout are live only: their example is a program).
             """
     )
 
@@ -42,7 +43,11 @@ struct Explain: ParsableCommand {
         var out = "\(rule.rawValue): \(rule.lockdepTitle)\n\n"
         out += d.summary + "\n\n"
         out += "When it fires\n" + Self.wrap(d.firesWhen) + "\n"
-        out += "Example: a minimal trace (lockcheck explain --example \(rule.rawValue) | lockcheck analyze -)\n"
+        if rule.isLiveOnly {
+            out += "Example: a program (live only: a trace records acquisitions, not waits, so 'lockcheck analyze' never reports it)\n"
+        } else {
+            out += "Example: a minimal trace (lockcheck explain --example \(rule.rawValue) | lockcheck analyze -)\n"
+        }
         for l in d.example.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { out += "    \(l)\n" }
         out += "\nWhy it is a bug\n" + Self.wrap(d.whyItIsABug) + "\n"
         out += "How to fix or annotate\n" + Self.wrap(d.fix) + "\n"

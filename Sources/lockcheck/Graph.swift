@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LockGraph
+import LockReports
 
 /// Picture formats of `lockcheck graph`.
 enum GraphFormat: String, ExpressibleByArgument, CaseIterable {

@@ -1,5 +1,6 @@
 import Foundation
 import LockGraph
+import LockReports
 import LockTrace
 import TraceAnalysis
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LockGraph
+import LockReports
 
 /// `lockcheck baseline`: records today's violations so that `analyze
 /// --baseline` fails only on new ones.

@@ -1,5 +1,7 @@
 import Foundation
 import LockGraph
+import LockReports
+import LockTextReport
 
 /// Prints reports as they are found (text) or all at the end (JSON, SARIF,
 /// JUnit), after ``Triage`` decided which are new, baselined or suppressed.
@@ -63,13 +65,7 @@ final class ReportOutput: @unchecked Sendable {
         case .json:
             let doc = JSONReport.Value.object([
                 ("version", .int(1)),
-                ("violations", .array(results.map { v, s in
-                    guard case .object(var o) = JSONReport.value(v) else { return JSONReport.value(v) }
-                    o.append(("fingerprint", .string(v.fingerprint)))
-                    o.append(("status", .string(s.word)))
-                    if case .suppressed(let reason) = s { o.append(("suppression", .string(reason))) }
-                    return .object(o)
-                })),
+                ("violations", .array(results.map { JSONReport.value($0, status: $1) })),
                 ("summary", summary.json),
             ])
             Terminal.out(doc.serialized())

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LockGraph
+import LockReports
 
 /// What `--baseline` and `--suppressions` make of each violation: suppressed
 /// (a suppression entry covers it), baselined (its fingerprint is in the

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Instrumented
 import LockGraph
+import LockTextReport
 import XCTest
 
 /// The engine's scenarios driven through the real lock types on real

@@ -1,5 +1,6 @@
 import Instrumented
 import LockGraph
+import LockReports
 import XCTest
 
 /// Live frames carry the source file and line of the call when the binary

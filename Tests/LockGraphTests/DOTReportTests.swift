@@ -1,4 +1,5 @@
 import LockGraph
+import LockReports
 import XCTest
 
 /// `lockcheck graph`'s picture: the dependency snapshot and its DOT, with the

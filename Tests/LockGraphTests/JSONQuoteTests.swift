@@ -1,4 +1,5 @@
 import LockGraph
+import LockReports
 import XCTest
 
 /// `JSONReport.quote` works on UTF-8 bytes (it was a third of the fuzz

@@ -1,4 +1,5 @@
 import LockGraph
+import LockReports
 import LockTrace
 import TraceAnalysis
 import XCTest

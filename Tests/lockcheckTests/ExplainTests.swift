@@ -16,8 +16,9 @@ final class ExplainTests: XCTestCase {
             let r = try Lockcheck.run(["explain", id])
             XCTAssertEqual(r.status, 0, id)
             XCTAssertTrue(r.stdout.hasPrefix("\(id): "), r.stdout)
-            for part in ["When it fires", "Example: a minimal trace", "    lockcheck-trace 1", "Why it is a bug",
-                         "How to fix or annotate", "Reference"] {
+            let live = !SARIFOutputTests.traceRuleIDs.contains(id)
+            let example = live ? ["Example: a program (live only"] : ["Example: a minimal trace", "    lockcheck-trace 1"]
+            for part in ["When it fires"] + example + ["Why it is a bug", "How to fix or annotate", "Reference"] {
                 XCTAssertTrue(r.stdout.contains(part), "\(id) lacks \(part):\n\(r.stdout)")
             }
             let reference = r.stdout.components(separatedBy: "Reference\n").last ?? ""
@@ -27,7 +28,7 @@ final class ExplainTests: XCTestCase {
     }
 
     func test_every_example_fires_exactly_its_rule() throws {
-        for id in SARIFOutputTests.ruleIDs {
+        for id in SARIFOutputTests.traceRuleIDs {
             let example = try Lockcheck.run(["explain", "--example", id])
             XCTAssertEqual(example.status, 0)
             XCTAssertTrue(example.stdout.hasPrefix("lockcheck-trace 1\n"), example.stdout)
@@ -56,6 +57,8 @@ final class ExplainTests: XCTestCase {
             XCTAssertEqual(r.status, 2, "\(args)")
             XCTAssertTrue(r.stderr.contains("Error:"), r.stderr)
         }
+        let live = try Lockcheck.run(["explain", "deadlock"])
+        XCTAssertTrue(live.stdout.contains("live only"), live.stdout)
         let r = try Lockcheck.run(["explain", "no-such-rule"])
         XCTAssertTrue(r.stderr.contains("Unknown rule 'no-such-rule'") && r.stderr.contains("lock-order-inversion"), r.stderr)
     }

@@ -107,6 +107,37 @@ final class CheckedRWLocks: @unchecked Sendable {
     }
 }
 
+/// Row 7, the contended path: one lock that two threads take in turn, a
+/// plain pthread mutex or a `CheckedMutex` (whose failed trylock takes the
+/// contended path: a timed wait, watched for deadlocks after a slice).
+final class ContendedLock: @unchecked Sendable {
+    let plain: UnsafeMutablePointer<pthread_mutex_t> = threeAlignedLocks { pthread_mutex_init($0, nil) }[0]
+    let checked = CheckedMutex(name: "bench.contended")
+    var counter = 0
+    @inline(never) func runPlain(_ n: Int) {
+        for _ in 0..<n {
+            pthread_mutex_lock(plain); counter &+= 1; pthread_mutex_unlock(plain)
+        }
+    }
+    @inline(never) func runChecked(_ n: Int) {
+        for _ in 0..<n {
+            checked.lock(); counter &+= 1; checked.unlock()
+        }
+    }
+}
+
+/// Row 7: ns per lock + unlock with two threads on one lock (best of R), plain then checked.
+func measureContended() -> (plain: Double, checked: Double) {
+    let l = ContendedLock()
+    let n = iterations
+    var bp = Double.infinity, bc = Double.infinity
+    for _ in 0..<rounds {
+        bp = min(bp, parallel(2, n, [l.runPlain, l.runPlain]) / Double(2 * n))
+        bc = min(bc, parallel(2, n, [l.runChecked, l.runChecked]) / Double(2 * n))
+    }
+    return (bp, bc)
+}
+
 /// The machine control: compute-bound work, no locks, no memory traffic
 /// (`machine_compute`). One "op" is one iteration of its loop.
 final class ComputeLoop: @unchecked Sendable {
@@ -318,6 +349,8 @@ func workerValidated(stacks: Bool) {
     emit("busy_plain_ns", busy.plain); emit("busy_checked_ns", busy.checked)
     let read = measureRead()
     emit("plain_rw_ns", read.plain); emit("checked_rw_ns", read.checked)
+    let contended = measureContended()
+    emit("plain_contended_ns", contended.plain); emit("checked_contended_ns", contended.checked)
     emitMachineControl()
     let same = measureScaling { _ in "scale.same" }            // same classes, disjoint locks
     emit("same_1t_ns", same.one); emit("same_2t_ns", same.two)
@@ -424,6 +457,8 @@ func orchestrate() {
     print("| 2b | the same with the other CPU busy (a spinning thread; plain then: \(f(v["busy_plain_ns"]!)) ns) | \(f(v["busy_checked_ns"]!)) | \(x(r2b)) of plain | |")
     let r2c = v["checked_rw_ns"]! / v["plain_rw_ns"]!
     print("| 2c | `CheckedRWLock` read side, nested A→B→C, against pthread rwlocks read-locked (plain: \(f(v["plain_rw_ns"]!)) ns) | \(f(v["checked_rw_ns"]!)) | \(x(r2c)) of plain | |")
+    let r2d = v["checked_contended_ns"]! / v["plain_contended_ns"]!
+    print("| 2d | contended: 2 threads take one `CheckedMutex` in turn (trylock, then the timed wait), against one pthread mutex (plain: \(f(v["plain_contended_ns"]!)) ns) | \(f(v["checked_contended_ns"]!)) | \(x(r2d)) of plain | |")
     let r3 = off["checked_ns"]! / off["plain_ns"]!
     print("| 3 | `CheckedMutex`, validation off (`LOCKCHECK=off`; plain in that process: \(f(off["plain_ns"]!)) ns) | \(f(off["checked_ns"]!)) | \(x(r3)) of plain | ≤ 1.05× \(r3 <= 1.05 ? "met" : "missed") |")
     let s = v["same_1t_ns"]! / v["same_2t_ns"]!
@@ -476,6 +511,10 @@ if let i = args.firstIndex(of: "--worker"), i + 1 < args.count {
         emit("plain_ns", p); emit("checked_ns", c); emit("ratio", c / p)
         let compute = measureCompute()
         emit("compute_ns", compute.alone); emit("compute_busy_ns", compute.busy)
+    case "contended":  // row 2d alone: two threads on one lock
+        startAThread()
+        let (p, c) = measureContended()
+        emit("plain_contended_ns", p); emit("checked_contended_ns", c); emit("ratio", c / p)
     case "read":  // the read side of the nested workload, rwlocks (row 2c)
         startAThread()
         let (p, c) = measureRead()

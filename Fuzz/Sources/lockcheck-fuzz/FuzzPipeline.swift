@@ -1,4 +1,6 @@
 import LockGraph
+import LockReports
+import LockTextReport
 import LockTrace
 import TraceAnalysis
 

@@ -163,6 +163,32 @@ size_t lc_malloc_usable_size(void *pointer);
 /// The calling thread's kernel id (gettid).
 int64_t lc_gettid(void);
 
+/// The kernel id of the thread that owns the pthread mutex `mutex` (glibc
+/// records it in every mutex it locks), or 0 when it is free or unknown.
+/// A relaxed read of a word glibc writes: a hint for reports, never for
+/// synchronisation. `mutex` is a `pthread_mutex_t *`.
+int32_t lc_mutex_owner(void *mutex);
+
+/// The kernel id of the thread that holds the pthread rwlock `rwlock` for
+/// writing (glibc's `__cur_writer`), or 0 (free, read-held, or unknown).
+int32_t lc_rwlock_writer(void *rwlock);
+
+/// Monotonic time in nanoseconds (CLOCK_MONOTONIC).
+int64_t lc_monotonic_ns(void);
+
+/// Takes the pthread mutex, waiting at most `nanoseconds`: 0 taken,
+/// ETIMEDOUT not taken, another value an error.
+int lc_mutex_lock_within(void *mutex, int64_t nanoseconds);
+
+/// The rwlock's write side (`write` non-zero) or read side, waiting at most
+/// `nanoseconds`: 0 taken, ETIMEDOUT not taken, another value an error.
+int lc_rwlock_lock_within(void *rwlock, _Bool write, int64_t nanoseconds);
+
+/// Takes the spinlock word, or, when `rw` is non-zero, the reader/writer
+/// spin word (for writing when `write` is non-zero), spinning at most
+/// `nanoseconds`. Returns whether it was taken.
+_Bool lc_spin_lock_within(int32_t *word, _Bool rw, _Bool write, int64_t nanoseconds);
+
 /// The stack pointer of the caller's frame, approximately: an address inside
 /// the frame of the function that calls it (for trimming the runtime's own
 /// frames off captured stacks).

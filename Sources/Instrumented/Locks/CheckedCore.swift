@@ -7,9 +7,11 @@ import CInstrumented
 import LockGraph
 
 /// One instrumented lock's two halves, its identity in the validator and its
-/// primitive, and the order every lock type follows: validate, then block on
-/// the primitive (so a real deadlock is still reported); unlock the
-/// primitive, then record the release. A trylock is recorded once it succeeded.
+/// primitive, and the order every lock type follows: validate, then take the
+/// primitive (so a real deadlock is still reported): a trylock first, and
+/// only when that fails, the contended path, which blocks in slices and
+/// watches for `deadlock` and `lock-wait-timeout`; unlock the primitive,
+/// then record the release. A trylock is recorded once it succeeded.
 ///
 /// The operations are inlinable into the application: with validation off
 /// a lock is a load, a branch and the primitive's call, in the caller; with
@@ -57,12 +59,22 @@ public struct _CheckedCore<Primitive: _LockPrimitive> {
         guard let id = identity else { return primitive.lock() }
         if subclass == 0 && nestLock == nil, let mark = holderMark {
             id._withUnsafeGuaranteedRef { $0.acquireMarked() }
-            primitive.lock()
+            if !primitive.tryLock() { waitContended(id) }
             lc_store_relaxed_i64(mark, 1)
         } else {
             id._withUnsafeGuaranteedRef { $0.acquire(.exclusive, isTry: false, subclass: subclass, nest: nestLock?.lockIdentity) }
-            primitive.lock()
+            if !primitive.tryLock() { waitContended(id) }
         }
+    }
+
+    /// The contended path of ``lock(subclass:nestLock:)``: the lock was
+    /// taken when we tried it, so block in slices, between which the thread
+    /// publishes its wait and looks for a deadlock (see ``WaitRegistry``).
+    /// The uncontended path is the trylock alone.
+    @usableFromInline @inline(never)
+    func waitContended(_ id: Unmanaged<LockIdentity>) {
+        let p = primitive
+        id.takeUnretainedValue().waitContended(.exclusive, owner: { p.exclusiveOwner }, attempt: { p.lock(within: $0) })
     }
 
     @inlinable @inline(__always)
@@ -91,8 +103,16 @@ public struct _CheckedCore<Primitive: _LockPrimitive> {
 extension _CheckedCore where Primitive: _SharedLockPrimitive {
     @inlinable @inline(__always)
     func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
-        if let id = identity { id._withUnsafeGuaranteedRef { $0.acquire(.shared, isTry: false, subclass: subclass, nest: nestLock?.lockIdentity) } }
-        primitive.readLock()
+        guard let id = identity else { return primitive.readLock() }
+        id._withUnsafeGuaranteedRef { $0.acquire(.shared, isTry: false, subclass: subclass, nest: nestLock?.lockIdentity) }
+        if !primitive.tryReadLock() { waitContendedShared(id) }
+    }
+
+    /// The contended path of ``readLock(subclass:nestLock:)`` (see ``waitContended(_:)``).
+    @usableFromInline @inline(never)
+    func waitContendedShared(_ id: Unmanaged<LockIdentity>) {
+        let p = primitive
+        id.takeUnretainedValue().waitContended(.shared, owner: { p.exclusiveOwner }, attempt: { p.readLock(within: $0) })
     }
 
     @inlinable @inline(__always)

@@ -1,5 +1,6 @@
 /// One violation of a rule: a plain value with everything a report prints,
-/// rendered by ``TextReport`` and ``JSONReport``.
+/// rendered in one place per format, above the engine (the LockTextReport
+/// module's `TextReport`; JSON, SARIF and JUnit in LockReports).
 public struct Violation: Sendable {
     /// The rule that fired.
     public var rule: RuleID
@@ -36,6 +37,12 @@ public struct Violation: Sendable {
         public var name: String
         /// The lock kind's spelling, or "pool" / "queue".
         public var kind: String
+
+        /// - Complexity: O(1).
+        public init(name: String, kind: String) {
+            self.name = name
+            self.kind = kind
+        }
     }
 
     /// The thread and event.
@@ -48,6 +55,16 @@ public struct Violation: Sendable {
         public var stack: [String]
         /// The event in trace words, e.g. "acquire zone.lock".
         public var what: String
+
+        /// - Complexity: O(1).
+        public init(thread: String, seq: UInt64, file: String?, line: Int?, stack: [String], what: String) {
+            self.thread = thread
+            self.seq = seq
+            self.file = file
+            self.line = line
+            self.stack = stack
+            self.what = what
+        }
     }
 
     /// A lock instance with its class, mode and where it was taken.
@@ -58,6 +75,16 @@ public struct Violation: Sendable {
         public var instance: UInt64
         public var isTry: Bool
         public var site: SiteInfo
+
+        /// - Complexity: O(1).
+        public init(className: String, kind: String, mode: String, instance: UInt64, isTry: Bool, site: SiteInfo) {
+            self.className = className
+            self.kind = kind
+            self.mode = mode
+            self.instance = instance
+            self.isTry = isTry
+            self.site = site
+        }
     }
 
     /// One dependency `from -> to` and where it was first established.
@@ -73,6 +100,17 @@ public struct Violation: Sendable {
         public var fromSite: SiteInfo
         /// Whether this is the new edge that closed the cycle.
         public var isNew: Bool
+
+        /// - Complexity: O(1).
+        public init(from: String, to: String, types: String, thread: String, site: SiteInfo, fromSite: SiteInfo, isNew: Bool) {
+            self.from = from
+            self.to = to
+            self.types = types
+            self.thread = thread
+            self.site = site
+            self.fromSite = fromSite
+            self.isNew = isNew
+        }
     }
 
     /// Where something happened.
@@ -81,12 +119,26 @@ public struct Violation: Sendable {
         public var file: String?
         public var line: Int?
         public var stack: [String]
+
+        /// - Complexity: O(1).
+        public init(seq: UInt64, file: String?, line: Int?, stack: [String]) {
+            self.seq = seq
+            self.file = file
+            self.line = line
+            self.stack = stack
+        }
     }
 
     /// A context (hardirq, irqs-off, rcu_read_lock…) and where it began.
     public struct ContextInfo: Sendable {
         public var name: String
         public var site: SiteInfo
+
+        /// - Complexity: O(1).
+        public init(name: String, site: SiteInfo) {
+            self.name = name
+            self.site = site
+        }
     }
 
     /// Another event the report refers to.
@@ -94,11 +146,45 @@ public struct Violation: Sendable {
         public var label: String
         public var thread: String
         public var site: SiteInfo
+
+        /// - Complexity: O(1).
+        public init(label: String, thread: String, site: SiteInfo) {
+            self.label = label
+            self.thread = thread
+            self.site = site
+        }
     }
 
     /// lockdep's "possible unsafe locking scenario".
     public struct Scenario: Sendable {
         public var cpu0: [String]
         public var cpu1: [String]
+
+        /// - Complexity: O(1).
+        public init(cpu0: [String], cpu1: [String]) {
+            self.cpu0 = cpu0
+            self.cpu1 = cpu1
+        }
+    }
+
+    /// A violation with every part given; the engine's rules make them
+    /// (LockReports reads saved ones back).
+    /// - Complexity: O(1).
+    public init(rule: RuleID, message: String, explanation: String, classes: [ClassInfo], event: EventInfo,
+                trying: LockInfo? = nil, held: [LockInfo] = [], chain: [DependencyInfo] = [], scenario: Scenario? = nil,
+                contexts: [ContextInfo] = [], related: [RelatedEvent] = [], hint: String, key: String) {
+        self.rule = rule
+        self.message = message
+        self.explanation = explanation
+        self.classes = classes
+        self.event = event
+        self.trying = trying
+        self.held = held
+        self.chain = chain
+        self.scenario = scenario
+        self.contexts = contexts
+        self.related = related
+        self.hint = hint
+        self.key = key
     }
 }

@@ -21,7 +21,8 @@ extension RuleID {
         public var summary: String
         /// When it fires, precisely (rules.md's "fires when").
         public var firesWhen: String
-        /// A minimal trace on which the rule fires, and nothing else does.
+        /// A minimal trace on which the rule fires, and nothing else does; for
+        /// a rule that is ``RuleID/isLiveOnly``, a Swift program sketch.
         public var example: String
         /// Why the pattern is a bug, even when the run went fine.
         public var whyItIsABug: String
@@ -331,6 +332,42 @@ extension RuleID {
                 reference: "seed 004, \"mm/zsmalloc.c: Fix race condition in zs_destroy_pool\" (2019: migration queues work after the final flush); ThreadSanitizer \"use of a destroyed mutex\".",
                 fix: "Stop every user of the pool (workers, migration, deferred frees) and wait for it before destroying; or have users take a reference that destroy waits for. For locks: destroy only after the last user is gone.",
                 severity: .error)
+        case .deadlock:
+            return Documentation(
+                name: "Deadlock",
+                summary: "Threads blocked on lockcheck locks wait for each other in a cycle: the process is hung (live only).",
+                firesWhen: "Live only. A thread that could not take a lock at once and has waited about 200 ms follows the wait-for graph: the lock it waits for, the thread(s) holding it, the lock that thread waits for, and so on. When that path comes back to itself, and is still there one check later, every thread in the cycle is reported once: the lock each waits for with the stack where it blocked, and the locks each holds with where they were taken. A trace records acquisitions, not waits, so `lockcheck analyze` never reports it.",
+                example: """
+                    // Two threads, one barrier, opposite orders (Examples/deadlock-abba):
+                    // lock-order-inversion does not fire, because both locks are of
+                    // one class and the inner one is taken with subclass 1.
+                    let a = CheckedMutex(name: "Account"), b = CheckedMutex(name: "Account")
+                    // thread 1:                         thread 2:
+                    a.lock();  barrier.wait()            b.lock();  barrier.wait()
+                    b.lock(subclass: 1)   // blocks      a.lock(subclass: 1)   // blocks: deadlock
+
+                    """,
+                whyItIsABug: "Nothing can release the locks: each holder waits for another member of the cycle. The process hangs until a CI job's time limit kills it, with no report of which locks or which code; lock order validation predicts most cycles, but not an order hidden by subclass or nest-lock annotations, or taken through instances it never saw nest.",
+                reference: "parking_lot's deadlock_detection (checks the wait-for graph of parked threads); absl::Mutex \"potential deadlock\"; the kernel's hung-task detector; hummingbird-project/hummingbird#664, grpc/grpc-swift#430, swiftlang/swift-corelibs-xctest#504 (deadlocks found as hung CI jobs). lockdep itself only predicts.",
+                fix: "Take the locks in one global order on every path (for instances of one class, by a stable key such as an id); or take the later lock with tryLock and back off; then annotate the nesting the way lockdep allows (subclass only for a real hierarchy).",
+                severity: .error)
+        case .lockWaitTimeout:
+            return Documentation(
+                name: "LockWaitTimeout",
+                summary: "A thread waited longer than LOCKCHECK_WAIT_TIMEOUT for a lockcheck lock (live only).",
+                firesWhen: "Live only. A thread has been blocked on one lockcheck lock for longer than LOCKCHECK_WAIT_TIMEOUT seconds (default 30, 0 turns the rule off). The report names the holder when lockcheck knows it (a blocked lockcheck waiter that holds the lock, or the owner pthread records for a mutex or a writer), where the holder took the lock when it is itself blocked, and the waiter's stack. Reported once per waiting thread and lock class.",
+                example: """
+                    // LOCKCHECK_WAIT_TIMEOUT=1 (Examples/lock-wait-timeout):
+                    let config = CheckedMutex(name: "Config.lock")
+                    // holder:                              waiter:
+                    config.lock(); readFromSlowDisk()       config.lock()   // waits more than 1 s
+                    config.unlock()
+
+                    """,
+                whyItIsABug: "A lock held across something slow (I/O, a condition, a task, another process) stalls every thread that needs it; past the timeout this is a hang in all but name, and without the report only a backtrace of every thread shows who holds what.",
+                reference: "go-deadlock's lock-wait timeout (Opts.DeadlockTimeout, 30 s, \"Previous place where the lock was grabbed\"); the kernel's hung-task detector (khungtaskd, \"task blocked for more than 120 seconds\") next to lockdep.",
+                fix: "Do the slow work outside the critical section (copy what it needs under the lock); if a long hold is intended, raise LOCKCHECK_WAIT_TIMEOUT for that run, or set it to 0.",
+                severity: .warning)
         }
     }
 
@@ -350,9 +387,9 @@ extension RuleID {
 
             **Reference.** \(d.reference)
 
-            A minimal trace on which `lockcheck analyze` reports it:
+            \(isLiveOnly ? "Live only (a trace records no waits); a program where the running process reports it:" : "A minimal trace on which `lockcheck analyze` reports it:")
 
-            ```
+            ```\(isLiveOnly ? "swift" : "")
             \(d.example.hasSuffix("\n") ? String(d.example.dropLast()) : d.example)
             ```
             """

@@ -14,8 +14,25 @@ public enum RuleID: String, Sendable, CaseIterable, Hashable, Comparable {
     case doubleDeferredFree = "double-deferred-free"
     case destroyWithPendingFree = "destroy-with-pending-free"
     case useAfterDestroy = "use-after-destroy"
+    /// Live only: threads blocked on lockcheck locks in a cycle.
+    case deadlock = "deadlock"
+    /// Live only: a wait for a lockcheck lock longer than `LOCKCHECK_WAIT_TIMEOUT`.
+    case lockWaitTimeout = "lock-wait-timeout"
 
     public static func < (a: Self, b: Self) -> Bool { a.order < b.order }
+
+    /// Whether the rule is found only in the running process, never in a
+    /// trace: it is about threads that are blocked now (`deadlock`,
+    /// `lock-wait-timeout`), which a trace of acquisitions cannot show.
+    public var isLiveOnly: Bool {
+        switch self {
+        case .deadlock, .lockWaitTimeout: return true
+        case .lockOrderInversion, .recursiveLock, .invalidWaitContext, .sleepInAtomic, .allocUnderRawLock,
+             .irqLockInversion, .inconsistentLockState, .unlockUnheld, .heldLockFreed, .heldAtExit,
+             .doubleDeferredFree, .destroyWithPendingFree, .useAfterDestroy:
+            return false
+        }
+    }
     private var order: Int { Self.allCases.firstIndex(of: self)! }
 
     /// The lockdep (or kernel) message the rule mirrors.
@@ -34,6 +51,8 @@ public enum RuleID: String, Sendable, CaseIterable, Hashable, Comparable {
         case .doubleDeferredFree: return "object queued for deferred free twice"
         case .destroyWithPendingFree: return "pool destroyed with deferred frees pending"
         case .useAfterDestroy: return "use after destroy"
+        case .deadlock: return "deadlock detected: threads wait for each other"
+        case .lockWaitTimeout: return "lock held too long: a waiter timed out"
         }
     }
 }

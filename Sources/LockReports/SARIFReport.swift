@@ -1,3 +1,6 @@
+import LockGraph
+import LockTextReport
+
 /// Renders violations as SARIF 2.1.0 (OASIS Static Analysis Results
 /// Interchange Format), the format GitHub code scanning and most CI
 /// dashboards read.

@@ -1,3 +1,5 @@
+import LockGraph
+
 /// Rules, or rules over some classes, that a team accepts, each with the
 /// reason why: suppressed violations are still listed but never fail a run.
 ///

@@ -1,3 +1,5 @@
+import LockGraph
+
 /// A stable identity for a violation across runs, machines and builds: what
 /// baselines, suppressions and SARIF's `partialFingerprints` key on.
 ///

@@ -1,3 +1,5 @@
+import LockGraph
+
 /// Reading JSON back: baselines and suppression files are small JSON
 /// documents that teams write or commit, so a parse error names the line and
 /// column. Numbers must be integers (nothing lockcheck reads has fractions).

@@ -1,3 +1,5 @@
+import LockGraph
+
 /// Renders a ``Violation`` as text in lockdep's report layout: a headline with
 /// the rule id, one plain sentence, "trying to acquire / already holds", the
 /// dependency chain with where each edge was first seen, the possible unsafe

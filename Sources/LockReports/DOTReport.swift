@@ -1,3 +1,5 @@
+import LockGraph
+
 /// Renders the class dependency graph as Graphviz DOT, for `lockcheck graph`.
 ///
 /// - Nodes are lock classes, labelled with name and kind and styled by wait

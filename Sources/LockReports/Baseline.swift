@@ -1,3 +1,5 @@
+import LockGraph
+
 /// The violations a team has accepted for now, by ``Fingerprint``: `lockcheck
 /// baseline` writes one, `lockcheck analyze --baseline` fails only on
 /// violations outside it and lists the entries that no longer occur.

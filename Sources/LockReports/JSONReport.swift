@@ -1,7 +1,12 @@
-/// Renders violations as the JSON of rules.md: `{ "version": 1, "violations":
-/// [...], "summary": {...} }`. Each violation has at least `rule`, `message`,
-/// `classes` (sorted names), `thread`, `seq`, `file`, `line` and `stacks`,
-/// plus the report's other parts.
+import LockGraph
+
+/// JSON for reports, saved graphs, baselines and suppressions: a value type
+/// written deterministically, and a parser (`JSONReport+Parsing.swift`).
+///
+/// A violation is written in one schema (docs/report-schema.md) by
+/// ``value(_:)`` (the report form `--format json` prints) and
+/// ``LockGraph/Violation/savedValue`` (the same object with the members a
+/// saved graph needs to read it back), both in `Violation+JSON.swift`.
 public enum JSONReport {
     /// A JSON value, serialized deterministically (keys in insertion order).
     public indirect enum Value: Sendable {
@@ -84,54 +89,4 @@ public enum JSONReport {
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    private static func site(_ s: Violation.SiteInfo) -> Value {
-        .object([("seq", .uint(s.seq)), ("file", s.file.map(Value.string) ?? .null),
-                 ("line", s.line.map(Value.int) ?? .null), ("stack", .array(s.stack.map(Value.string)))])
-    }
-
-    private static func lock(_ l: Violation.LockInfo) -> Value {
-        .object([("class", .string(l.className)), ("kind", .string(l.kind)), ("mode", .string(l.mode)),
-                 ("try", .bool(l.isTry)), ("taken", site(l.site))])
-    }
-
-    /// One violation as a JSON object.
-    public static func value(_ v: Violation) -> Value {
-        var stacks: [Value] = [.array(v.event.stack.map(Value.string))]
-        for d in v.chain where !d.site.stack.isEmpty { stacks.append(.array(d.site.stack.map(Value.string))) }
-        var o: [(String, Value)] = [
-            ("rule", .string(v.rule.rawValue)),
-            ("message", .string(v.message)),
-            ("explanation", .string(v.explanation)),
-            ("classes", .array(v.classNames.map(Value.string))),
-            ("thread", .string(v.event.thread)),
-            ("seq", .uint(v.event.seq)),
-            ("file", v.event.file.map(Value.string) ?? .null),
-            ("line", v.event.line.map(Value.int) ?? .null),
-            ("event", .string(v.event.what)),
-            ("stacks", .array(stacks)),
-        ]
-        if let t = v.trying { o.append(("trying", lock(t))) }
-        o.append(("held", .array(v.held.map(lock))))
-        if !v.chain.isEmpty {
-            o.append(("chain", .array(v.chain.map { d in
-                .object([("from", .string(d.from)), ("to", .string(d.to)), ("types", .string(d.types)),
-                         ("new", .bool(d.isNew)), ("thread", .string(d.thread)), ("site", site(d.site)),
-                         ("fromSite", site(d.fromSite))])
-            })))
-        }
-        if !v.contexts.isEmpty {
-            o.append(("contexts", .array(v.contexts.map { .object([("name", .string($0.name)), ("entered", site($0.site))]) })))
-        }
-        if !v.related.isEmpty {
-            o.append(("related", .array(v.related.map {
-                .object([("label", .string($0.label)), ("thread", .string($0.thread)), ("site", site($0.site))])
-            })))
-        }
-        if let s = v.scenario {
-            o.append(("scenario", .object([("cpu0", .array(s.cpu0.map(Value.string))), ("cpu1", .array(s.cpu1.map(Value.string)))])))
-        }
-        o.append(("hint", .string(v.hint)))
-        return .object(o)
-    }
 }

@@ -1,3 +1,6 @@
+import LockGraph
+import LockTextReport
+
 /// Renders a run as JUnit XML, so CI test views (GitHub, GitLab, Jenkins)
 /// show lockcheck as a test suite: one test case per rule id, class name
 /// `lockcheck`, failed when the rule has violations that fail the run, with

@@ -1,3 +1,5 @@
+import LockGraph
+
 /// What a run makes of a violation once baselines and suppressions are
 /// applied. Only ``new`` violations (of the rules that fail the run) fail it.
 public enum ViolationStatus: Sendable, Equatable {

@@ -1,0 +1,48 @@
+// The task-status hooks: lockcheck's model of the Swift concurrency
+// runtime's per-task status record lock (`swift-task-status`).
+//
+// The runtime takes that lock (TaskStatus.cpp, withStatusRecordLock) while
+// it cancels a task and runs the task's cancellation handlers and its child
+// tasks' (swift_task_cancel, swift_taskGroup_cancelAll), while it escalates
+// a task, and while it enqueues a task a continuation resumed
+// (swift_continuation_resume* -> flagAsAndEnqueueOnExecutor ->
+// updateStatusRecord). task_hooks.c defines the entry points applications
+// call (the C-ABI runtime functions, and on x86_64 the exported Swift
+// functions `Task.cancel()`, `UnsafeCurrentTask.cancel()`,
+// `CheckedContinuation.resume(returning:)` / `(throwing:)`), so that a
+// program linking lockcheck reaches them first: they tell the live validator
+// and then call the runtime's own definition (dlsym(RTLD_NEXT)).
+#ifndef LOCKCHECK_TASK_HOOKS_H
+#define LOCKCHECK_TASK_HOOKS_H
+
+/// What a hooked runtime call does to the status lock.
+enum {
+    /// Takes and drops it at once (a continuation resumption).
+    LC_TASK_STATUS_POINT = 0,
+    /// Holds it for the whole call (a cancellation: handlers run inside).
+    LC_TASK_STATUS_HOLD = 1,
+};
+
+/// The validator's side: `acquire` 1 takes the `swift-task-status` pseudo-lock,
+/// 0 drops it. Called only for the outermost hold of a thread.
+typedef void (*lc_task_status_hook_t)(int acquire);
+
+/// Installs the validator's hook (NULL: none; the hooked calls then only forward).
+void lc_set_task_status_hook(lc_task_status_hook_t hook);
+
+/// Enters a hooked call of `kind` on the calling thread.
+///
+/// Re-entrant per thread: a cancellation that reaches child tasks, or an
+/// `onCancel` handler that resumes a continuation, nests inside the
+/// outermost hold and costs no event (the runtime's nested locks are other
+/// tasks' locks of the same class, taken in the one order the task tree
+/// allows; lockdep would need a subclass per level).
+void lc_task_status_enter(int kind);
+
+/// Leaves the call `lc_task_status_enter(kind)` entered.
+void lc_task_status_exit(int kind);
+
+/// Whether the calling thread holds the `swift-task-status` pseudo-lock now.
+int lc_task_status_depth(void);
+
+#endif

@@ -1,0 +1,181 @@
+// The runtime entry points lockcheck interposes, and the per-thread depth of
+// the `swift-task-status` pseudo-lock. See lockcheck_task_hooks.h.
+//
+// How the interposition works: SwiftPM links a target's object files into
+// the executable (and the test bundle), so these definitions bind the
+// program's own calls at static link time, before the dynamic linker ever
+// looks at libswift_Concurrency.so. Each one tells the validator, then calls
+// the runtime's definition, found once with dlsym(RTLD_NEXT, name).
+//
+// The definitions are weak: a fully static program (`-static-stdlib`) links
+// the runtime's archive, whose strong definitions win, so the program links
+// and runs, unobserved. Calls made inside libswift_Concurrency itself
+// (withTaskCancellationHandler's registration, CheckedContinuation's call of
+// swift_continuation_resume) are direct calls there and are not seen; the
+// Swift half covers the handlers (Instrumented's withTaskCancellationHandler).
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "lockcheck_task_hooks.h"
+
+static lc_task_status_hook_t lc_task_status_hook;
+
+/// How many hooked calls of the thread hold the pseudo-lock, and whether the
+/// outermost one took it (the hook may be installed while one is open).
+static __thread int lc_task_depth __attribute__((tls_model("initial-exec")));
+static __thread int lc_task_taken __attribute__((tls_model("initial-exec")));
+
+void lc_set_task_status_hook(lc_task_status_hook_t hook) {
+    __atomic_store_n(&lc_task_status_hook, hook, __ATOMIC_RELEASE);
+}
+
+int lc_task_status_depth(void) { return lc_task_depth; }
+
+void lc_task_status_enter(int kind) {
+    lc_task_status_hook_t hook = __atomic_load_n(&lc_task_status_hook, __ATOMIC_ACQUIRE);
+    if (kind == LC_TASK_STATUS_POINT) {
+        if (lc_task_depth == 0 && hook) { hook(1); hook(0); }
+        return;
+    }
+    if (lc_task_depth++ == 0 && hook) {
+        lc_task_taken = 1;
+        hook(1);
+    }
+}
+
+void lc_task_status_exit(int kind) {
+    if (kind == LC_TASK_STATUS_POINT) return;
+    if (--lc_task_depth == 0 && lc_task_taken) {
+        lc_task_taken = 0;
+        lc_task_status_hook_t hook = __atomic_load_n(&lc_task_status_hook, __ATOMIC_ACQUIRE);
+        if (hook) hook(0);
+    }
+}
+
+/// The runtime's definition of `name`, looked up once into `*slot`. Stops the
+/// program with one message naming the call if there is none.
+static void *lc_real(const char *name, void **slot) {
+    void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (f) return f;
+    f = dlsym(RTLD_NEXT, name);
+    if (!f) {
+        char msg[256];
+        int n = snprintf(msg, sizeof msg, "lockcheck: dlsym(RTLD_NEXT, %s) found no definition\n", name);
+        if (n > 0) { ssize_t w = write(2, msg, (size_t)n); (void)w; }
+        abort();
+    }
+    __atomic_store_n(slot, f, __ATOMIC_RELEASE);
+    return f;
+}
+
+/// Called by the x86_64 trampolines before the real call: enters and
+/// returns the real function.
+void *lc_task_trampoline_enter(const char *name, void **slot, int kind) {
+    void *f = lc_real(name, slot);
+    lc_task_status_enter(kind);
+    return f;
+}
+
+// MARK: The C-ABI runtime functions (swiftcall, one or two pointers)
+
+#define LC_SWIFTCC __attribute__((swiftcall))
+typedef LC_SWIFTCC void (*lc_fn1)(void *);
+typedef LC_SWIFTCC void (*lc_fn2)(void *, void *);
+
+#define LC_HOOK1(name, kind)                                                   \
+    static void *lc_real_##name;                                               \
+    __attribute__((weak)) LC_SWIFTCC void name(void *a) {                      \
+        lc_fn1 f = (lc_fn1)lc_real(#name, &lc_real_##name);                    \
+        lc_task_status_enter(kind);                                            \
+        f(a);                                                                  \
+        lc_task_status_exit(kind);                                             \
+    }
+
+// A resumption takes the task's status lock to enqueue it (flagAsAndEnqueueOnExecutor).
+LC_HOOK1(swift_continuation_resume, LC_TASK_STATUS_POINT)
+LC_HOOK1(swift_continuation_throwingResume, LC_TASK_STATUS_POINT)
+// Cancellation holds it while the handlers and the child tasks' cancellation run.
+LC_HOOK1(swift_task_cancel, LC_TASK_STATUS_HOLD)
+LC_HOOK1(swift_taskGroup_cancelAll, LC_TASK_STATUS_HOLD)
+LC_HOOK1(swift_task_cancel_group_child_tasks, LC_TASK_STATUS_HOLD)
+
+static void *lc_real_swift_continuation_throwingResumeWithError;
+__attribute__((weak)) LC_SWIFTCC void swift_continuation_throwingResumeWithError(void *task, void *error) {
+    lc_fn2 f = (lc_fn2)lc_real("swift_continuation_throwingResumeWithError",
+                               &lc_real_swift_continuation_throwingResumeWithError);
+    lc_task_status_enter(LC_TASK_STATUS_POINT);
+    f(task, error);
+}
+
+// MARK: The exported Swift functions (x86_64 only)
+//
+// Their conventions vary (generic metadata, self in r13, the error in r12),
+// so each is a trampoline that keeps every argument register: it saves the
+// integer and vector argument registers, calls lc_task_trampoline_enter,
+// restores them and calls the real function; then saves the return
+// registers (rax, rdx, rcx, r8, xmm0-3), calls lc_task_status_exit and
+// restores them. r12 (error), r13 (self) and r14 (async context) are
+// callee-saved in C, so the C calls keep them. None of these functions
+// takes arguments on the stack, which a trampoline could not forward.
+#if defined(__x86_64__) && defined(__ELF__)
+#define LC_TRAMPOLINE(tag, sym, kind)                                                \
+    __asm__(                                                                    \
+        ".text\n"                                                               \
+        ".weak \"" sym "\"\n"                                                      \
+        ".type \"" sym "\",@function\n"                                            \
+        ".p2align 4\n"                                                          \
+        "\"" sym "\":\n"                                                              \
+        "  pushq %rbp\n"                                                        \
+        "  movq %rsp, %rbp\n"                                                   \
+        "  subq $208, %rsp\n"                                                   \
+        "  movq %rdi, 0(%rsp)\n  movq %rsi, 8(%rsp)\n"                          \
+        "  movq %rdx, 16(%rsp)\n movq %rcx, 24(%rsp)\n"                         \
+        "  movq %r8, 32(%rsp)\n  movq %r9, 40(%rsp)\n"                          \
+        "  movq %rax, 48(%rsp)\n movq %r10, 56(%rsp)\n"                         \
+        "  movdqu %xmm0, 64(%rsp)\n  movdqu %xmm1, 80(%rsp)\n"                  \
+        "  movdqu %xmm2, 96(%rsp)\n  movdqu %xmm3, 112(%rsp)\n"                 \
+        "  movdqu %xmm4, 128(%rsp)\n movdqu %xmm5, 144(%rsp)\n"                 \
+        "  movdqu %xmm6, 160(%rsp)\n movdqu %xmm7, 176(%rsp)\n"                 \
+        "  leaq .Llc_name_" #tag "(%rip), %rdi\n"                               \
+        "  leaq .Llc_slot_" #tag "(%rip), %rsi\n"                               \
+        "  movl $" #kind ", %edx\n"                                             \
+        "  call lc_task_trampoline_enter@PLT\n"                                 \
+        "  movq %rax, 192(%rsp)\n"                                              \
+        "  movq 0(%rsp), %rdi\n  movq 8(%rsp), %rsi\n"                          \
+        "  movq 16(%rsp), %rdx\n movq 24(%rsp), %rcx\n"                         \
+        "  movq 32(%rsp), %r8\n  movq 40(%rsp), %r9\n"                          \
+        "  movq 48(%rsp), %rax\n movq 56(%rsp), %r10\n"                         \
+        "  movdqu 64(%rsp), %xmm0\n  movdqu 80(%rsp), %xmm1\n"                  \
+        "  movdqu 96(%rsp), %xmm2\n  movdqu 112(%rsp), %xmm3\n"                 \
+        "  movdqu 128(%rsp), %xmm4\n movdqu 144(%rsp), %xmm5\n"                 \
+        "  movdqu 160(%rsp), %xmm6\n movdqu 176(%rsp), %xmm7\n"                 \
+        "  call *192(%rsp)\n"                                                   \
+        "  movq %rax, 0(%rsp)\n  movq %rdx, 8(%rsp)\n"                          \
+        "  movq %rcx, 16(%rsp)\n movq %r8, 24(%rsp)\n"                          \
+        "  movdqu %xmm0, 64(%rsp)\n  movdqu %xmm1, 80(%rsp)\n"                  \
+        "  movdqu %xmm2, 96(%rsp)\n  movdqu %xmm3, 112(%rsp)\n"                 \
+        "  movl $" #kind ", %edi\n"                                             \
+        "  call lc_task_status_exit@PLT\n"                                      \
+        "  movq 0(%rsp), %rax\n  movq 8(%rsp), %rdx\n"                          \
+        "  movq 16(%rsp), %rcx\n movq 24(%rsp), %r8\n"                          \
+        "  movdqu 64(%rsp), %xmm0\n  movdqu 80(%rsp), %xmm1\n"                  \
+        "  movdqu 96(%rsp), %xmm2\n  movdqu 112(%rsp), %xmm3\n"                 \
+        "  leave\n"                                                             \
+        "  ret\n"                                                               \
+        ".size \"" sym "\", .-\"" sym "\"\n"                                          \
+        ".section .rodata\n"                                                    \
+        ".Llc_name_" #tag ": .asciz \"" sym "\"\n"                             \
+        ".bss\n"                                                                \
+        ".p2align 3\n"                                                          \
+        ".Llc_slot_" #tag ": .zero 8\n"                                         \
+        ".text\n")
+
+// Task.cancel(), UnsafeCurrentTask.cancel(): hold (LC_TASK_STATUS_HOLD = 1).
+LC_TRAMPOLINE(task_cancel, "$sScT6cancelyyF", 1);
+LC_TRAMPOLINE(unsafe_current_task_cancel, "$sSct6cancelyyF", 1);
+// CheckedContinuation.resume(returning:), resume(throwing:): a point (0).
+LC_TRAMPOLINE(checked_resume_returning, "$sScC6resume9returningyxn_tF", 0);
+LC_TRAMPOLINE(checked_resume_throwing, "$sScC6resume8throwingyq_n_tF", 0);
+#endif

@@ -1,0 +1,79 @@
+/// A thread blocked on a lock, as the live runtime publishes it for the
+/// `deadlock` and `lock-wait-timeout` rules: which lock it waits for, since
+/// when, where it blocked, and the locks it holds meanwhile.
+///
+/// A plain value: the runtime builds one on the waiting thread itself (its
+/// held stack cannot change while it is blocked) and other threads read
+/// copies. Offline analysis never has one: a trace records acquisitions, not
+/// waits.
+public struct WaitingThread: Sendable {
+    /// The thread's name in reports.
+    public var name: String
+    /// The OS thread id.
+    public var threadID: UInt64
+    /// The lock it waits for, with the mode it asked for.
+    public var waitsFor: Violation.LockInfo
+    /// The locks it holds, outermost first, each with where it was taken.
+    public var held: [Violation.LockInfo]
+    /// Where it blocked, innermost frame first (empty until captured).
+    public var stack: [StackFrame]
+    /// Seconds it has waited so far.
+    public var waitedSeconds: Double
+    /// The wait's place in the process's event order (a `seq` taken when it
+    /// was published), so a report can say where it stands among acquisitions.
+    public var seq: UInt64
+
+    public init(name: String, threadID: UInt64, waitsFor: Violation.LockInfo, held: [Violation.LockInfo],
+                stack: [StackFrame], waitedSeconds: Double, seq: UInt64) {
+        self.seq = seq
+        self.name = name
+        self.threadID = threadID
+        self.waitsFor = waitsFor
+        self.held = held
+        self.stack = stack
+        self.waitedSeconds = waitedSeconds
+    }
+
+    /// Whether it holds the lock instance `id` (in any mode).
+    /// - Complexity: O(held locks).
+    public func holds(_ id: UInt64) -> Bool { held.contains { $0.instance == id } }
+
+    /// The held entry of the lock instance `id`, if it holds it.
+    public func heldEntry(_ id: UInt64) -> Violation.LockInfo? { held.first { $0.instance == id } }
+}
+
+/// The holder of a lock a thread waits for, as far as the runtime knows it.
+public struct LockHolder: Sendable {
+    /// The holder's name in reports.
+    public var name: String
+    /// The OS thread id.
+    public var threadID: UInt64
+    /// What the holder does now, when it is itself blocked on a lockcheck
+    /// lock; nil when it runs, or blocks on something else (I/O, a
+    /// condition, a task).
+    public var waiting: WaitingThread?
+
+    public init(name: String, threadID: UInt64, waiting: WaitingThread?) {
+        self.name = name
+        self.threadID = threadID
+        self.waiting = waiting
+    }
+}
+
+extension Validator {
+    /// The locks `thread` holds while it waits for `waitingFor`, outermost
+    /// first, for a ``WaitingThread``: its held stack without its top entry
+    /// when that is `waitingFor` (an acquisition is validated, and pushed,
+    /// before the thread blocks on the real lock). Call it on the thread
+    /// that owns `thread` (the engine's rule for ``ThreadState``).
+    /// - Complexity: O(held locks).
+    public func heldLocks(of thread: ThreadState, waitingFor: LockInstance) -> [Violation.LockInfo] {
+        heldInfo(thread, excludingTop: thread.held.last?.instanceID == waitingFor.id)
+    }
+
+    /// `lock` as a report names it, acquired in `mode` (no acquisition site).
+    /// - Complexity: O(1).
+    public func lockInfo(_ lock: LockInstance, mode: AcquireMode) -> Violation.LockInfo {
+        lockInfo(lock, lockClass: lock.lockClass, mode: mode, site: EventSite(seq: 0))
+    }
+}
