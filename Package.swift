@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "LockCheckSynchronization", targets: ["LockCheckSynchronization"]),
         .library(name: "LockCheckFoundation", targets: ["LockCheckFoundation"]),
         .executable(name: "lockcheck", targets: ["lockcheck"]),
+        // `lockcheck run`'s LD_PRELOAD library: the pthread lock functions, validated.
+        .library(name: "lockcheck-preload", type: .dynamic, targets: ["CLockcheckPreload", "Instrumented"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,8 +30,10 @@ let package = Package(
         // RCU flavours, irq states, each one type with its trace spelling. Every module uses it.
         .target(name: "LockVocabulary"),
         // The engine: lock classes, held stacks, the dependency graph, every rule, the violation value.
-        // It renders nothing: the report modules above it do.
-        .target(name: "LockGraph", dependencies: ["LockVocabulary", "CLockGraphAtomics"]),
+        // It renders nothing: the report modules above it do. Debug builds check the graph's and the
+        // held stacks' invariants wherever a test calls `_checkInvariants()` (the randomised tests do).
+        .target(name: "LockGraph", dependencies: ["LockVocabulary", "CLockGraphAtomics"],
+                swiftSettings: [.define("LOCKGRAPH_CHECK_INVARIANTS", .when(configuration: .debug))]),
         // A violation as text, in lockdep's layout: the one renderer a live program links (Instrumented).
         .target(name: "LockTextReport", dependencies: ["LockGraph"]),
         // Every other report and what CI keeps: the one JSON schema of a violation and its parser,
@@ -54,6 +58,9 @@ let package = Package(
         // The Instrumented runtime's C half: the per-thread slot (a `__thread` pointer), the
         // global seq counter, and the spinning locks' atomics. `static inline`, ~free from Swift.
         .target(name: "CInstrumented"),
+        // The preload library's C half: pthread_mutex/rwlock/spin/cond definitions that forward
+        // to the real ones (dlsym RTLD_NEXT) and call the Instrumented runtime (Preload/).
+        .target(name: "CLockcheckPreload", linkerSettings: [.linkedLibrary("dl")]),
         // libunwind (`libunwind-dev`, installed by scripts/setup): stack capture for live reports.
         .systemLibrary(name: "CLibunwind", pkgConfig: "libunwind", providers: [.apt(["libunwind-dev"])]),
         // Example: an ABBA between two bank transfers that never overlap (one lock-order-inversion).
@@ -64,6 +71,8 @@ let package = Package(
         .executableTarget(name: "seed-003-destroy-with-pending-free", dependencies: ["Instrumented"], path: "Examples/seed-003-destroy-with-pending-free"),
         .executableTarget(name: "seed-004-use-after-destroy", dependencies: ["Instrumented"], path: "Examples/seed-004-use-after-destroy"),
         .executableTarget(name: "sleep-under-spinlock", dependencies: ["Instrumented"], path: "Examples/sleep-under-spinlock"),
+        // Example: an unmodified Foundation program (NSLock ABBA) for `lockcheck run`; no lockcheck dependency.
+        .executableTarget(name: "preload-nslock-abba", path: "Examples/preload-nslock-abba"),
         // Examples: live hangs (a deadlock of two, of three threads; a long wait), each with a --fixed twin.
         .executableTarget(name: "deadlock-abba", dependencies: ["Instrumented"], path: "Examples/deadlock-abba"),
         .executableTarget(name: "deadlock-ring", dependencies: ["Instrumented"], path: "Examples/deadlock-ring"),
@@ -92,6 +101,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DropInTests", dependencies: ["DropInFixture", "Instrumented", "LockGraph"]),
+        .testTarget(name: "LockCheckTestingTests", dependencies: ["LockCheckTesting"]),
         .testTarget(name: "lockcheckTests", dependencies: ["lockcheck"], exclude: ["Fixtures"]),
     ]
 )

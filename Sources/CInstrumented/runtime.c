@@ -40,6 +40,18 @@ void lc_set_thread_name(const char *name) { pthread_setname_np(pthread_self(), n
 
 size_t lc_malloc_usable_size(void *pointer) { return malloc_usable_size(pointer); }
 
+int lc_preload_set_guard(int on) {
+    static int (*set_guard)(int);
+    static int resolved;
+    if (!__atomic_load_n(&resolved, __ATOMIC_ACQUIRE)) {
+        void *f = dlsym(RTLD_DEFAULT, "lockcheck_preload_set_guard");
+        __atomic_store_n((void **)&set_guard, f, __ATOMIC_RELAXED);
+        __atomic_store_n(&resolved, 1, __ATOMIC_RELEASE);
+    }
+    int (*f)(int) = __atomic_load_n(&set_guard, __ATOMIC_RELAXED);
+    return f ? f(on) : 0;
+}
+
 int32_t lc_mutex_owner(void *mutex) {
 #ifdef __GLIBC__
     return __atomic_load_n(&((pthread_mutex_t *)mutex)->__data.__owner, __ATOMIC_RELAXED);

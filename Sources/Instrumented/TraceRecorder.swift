@@ -88,7 +88,11 @@ final class TraceRecorder: @unchecked Sendable {
             lc_store_relaxed_i64(sessionWord, sessions)
             if !exitHookInstalled {
                 exitHookInstalled = true
-                atexit { Runtime.shared?.recorder.flushAll() }
+                atexit {
+                    let guarded = lc_preload_set_guard(1)
+                    Runtime.shared?.recorder.flushAll()
+                    _ = lc_preload_set_guard(guarded)
+                }
             }
             if !flusherStarted {
                 flusherStarted = true
@@ -327,6 +331,7 @@ final class TraceRecorder: @unchecked Sendable {
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { _ in
             lc_set_thread_name("lockcheck-flush")
+            _ = lc_preload_set_guard(1)  // lockcheck's own thread: its locks are not the program's
             while true {
                 usleep(200_000)
                 Runtime.shared?.recorder.flushAll()

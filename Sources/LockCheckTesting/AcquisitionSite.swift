@@ -8,6 +8,11 @@ struct AcquisitionSite: Equatable, Sendable {
     var filePath: String
     var line: Int
 
+    init(filePath: String, line: Int) {
+        self.filePath = filePath
+        self.line = line
+    }
+
     /// `Module/File.swift`, assuming SwiftPM's `Sources/<Module>/…` or
     /// `Tests/<Module>/…` layout: the directory that holds the file.
     var fileID: String {

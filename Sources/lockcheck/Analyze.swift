@@ -24,8 +24,9 @@ struct Analyze: ParsableCommand {
     var format: OutputFormat = .text
 
     @Option(name: .customLong("fail-on"),
-            help: "Rule ids that make the run fail (exit 1): all (default), or a comma-separated list (repeatable), e.g. --fail-on lock-order-inversion,sleep-in-atomic. Other rules are still reported.")
-    var failOn: [String] = ["all"]
+            help: "Rule ids that make the run fail (exit 1): all (default), or a comma-separated list (repeatable), e.g. --fail-on lock-order-inversion,sleep-in-atomic. Other rules are still reported.",
+            completion: .list(["all"] + RuleID.allValueStrings), transform: RuleSelection.parse)
+    var failOn: [RuleSelection] = [.all]
 
     @Option(help: "Colour text reports: auto (only on a terminal), always, never.")
     var color: ColorChoice = .auto
@@ -43,17 +44,7 @@ struct Analyze: ParsableCommand {
     @Flag(name: .customLong("parse-only"), help: .hidden)
     var parseOnly = false
 
-    func validate() throws {
-        let known = Set(RuleID.allCases.map(\.rawValue))
-        for r in failOn.flatMap({ $0.split(separator: ",").map(String.init) }) where r != "all" && !known.contains(r) {
-            throw ValidationError("Unknown rule '\(r)' in --fail-on. Rules: \(RuleID.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
-    }
-
-    var failingRules: Set<RuleID> {
-        let names = failOn.flatMap { $0.split(separator: ",").map(String.init) }
-        return names.contains("all") ? Set(RuleID.allCases) : Set(names.compactMap(RuleID.init(rawValue:)))
-    }
+    var failingRules: Set<RuleID> { failOn.reduce(into: []) { $0.formUnion($1.rules) } }
 
     func run() throws {
         var analysisOptions = TraceAnalyzer.Options()

@@ -13,21 +13,19 @@ struct Explain: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("A rule id, e.g. lock-order-inversion.", valueName: "rule"))
-    var rule: String?
+    @Argument(help: ArgumentHelp("A rule id, e.g. lock-order-inversion.", valueName: "rule"),
+              completion: .list(RuleID.allValueStrings), transform: RuleID.parse)
+    var rule: RuleID?
 
     @Flag(help: "Print only the rule's example trace (to pipe into 'lockcheck analyze -').")
     var example = false
 
     func validate() throws {
-        if let rule, RuleID(rawValue: rule) == nil {
-            throw ValidationError("Unknown rule '\(rule)'. Rules: \(RuleID.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
         if example && rule == nil { throw ValidationError("--example needs a rule id.") }
     }
 
     func run() throws {
-        guard let rule = rule.flatMap(RuleID.init(rawValue:)) else {
+        guard let rule else {
             let width = RuleID.allCases.map(\.rawValue.count).max() ?? 0
             Terminal.out("lockcheck rules (lockcheck explain RULE for one):\n")
             for r in RuleID.allCases {

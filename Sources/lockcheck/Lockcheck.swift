@@ -11,7 +11,7 @@ struct Lockcheck: ParsableCommand {
             'lockcheck explain' lists the rules and explains each; traces are described in docs/trace-format.md and the rules in docs/rules.md (in the lockcheck repository).
             """,
         version: "0.1.0",
-        subcommands: [Analyze.self, RecordBaseline.self, Explain.self, Graph.self],
+        subcommands: [Analyze.self, RecordBaseline.self, Explain.self, Graph.self, Run.self],
         defaultSubcommand: Analyze.self
     )
 }

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import Instrumented
-import LockGraph
+@testable import LockGraph
 import LockTrace
 import TraceAnalysis
 import XCTest
@@ -169,6 +169,7 @@ final class RandomProgramTests: InstrumentedTestCase {
             throw error
         }
         analyzer.finish()
+        analyzer.validator?._checkInvariants()
         XCTAssertEqual(analyzer.truncatedFiles, [], context)
         let dependencies = (analyzer.validator?.dependencySnapshot() ?? []).map { (from: $0.from.displayName, to: $0.to.displayName) }
         return (found.violations, dependencies)

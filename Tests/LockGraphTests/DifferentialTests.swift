@@ -1,5 +1,5 @@
 import Foundation
-import LockGraph
+@testable import LockGraph
 import XCTest
 
 /// The engine against a tiny, obviously correct reference on random histories
@@ -48,6 +48,14 @@ final class DifferentialTests: XCTestCase {
     private let classCount = 8
     private let threadCount = 3
     private let histories = 300
+
+    func test_debug_builds_check_the_invariants_the_random_histories_call() {
+        #if DEBUG
+        XCTAssertTrue(Validator._checksInvariants, "LOCKGRAPH_CHECK_INVARIANTS is defined for debug builds")
+        #else
+        XCTAssertFalse(Validator._checksInvariants, "release builds leave the checks out")
+        #endif
+    }
 
     func test_randomHistories_inversionIffReferenceFindsCycle() {
         let env = ProcessInfo.processInfo.environment["LOCKGRAPH_TEST_SEED"].flatMap { UInt64($0) }
@@ -124,6 +132,7 @@ final class DifferentialTests: XCTestCase {
                 v.release(instances[i], thread: threads[t], site: EventSite(seq: seq))
                 instanceOwner[i] = -1
             }
+            v._checkInvariants(threads: threads)
             if engineFirst == nil && log.count > 0 { engineFirst = step }
         }
 
@@ -260,6 +269,7 @@ final class DifferentialTests: XCTestCase {
                 v.release(instances[i], thread: threads[t], site: EventSite(seq: seq))
                 instanceOwner[i] = -1
             }
+            v._checkInvariants(threads: threads)
             if engineFirst == nil && log.count > 0 { engineFirst = step }
         }
 

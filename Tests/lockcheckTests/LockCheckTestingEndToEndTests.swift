@@ -12,7 +12,18 @@ final class LockCheckTestingEndToEndTests: XCTestCase {
         let swift = Tool.find("swift") ?? "/opt/swift/usr/bin/swift"
         var env = ProcessInfo.processInfo.environment
         for key in env.keys where key.hasPrefix("LOCKCHECK") { env[key] = nil }
-        let r = try Tool.run(swift, ["test", "--package-path", Lockcheck.path("Examples/lockchecked-tests")], environment: env)
+        let fixture = Lockcheck.path("Examples/lockchecked-tests")
+        // A fixture built before lockcheck's sources moved keeps a build plan
+        // naming the old files ("missing inputs"), and a clang module cache
+        // that misses a header added to an umbrella directory: make SwiftPM
+        // plan again and clang rebuild its modules (Swift objects are kept).
+        let build = URL(fileURLWithPath: fixture).appendingPathComponent(".build")
+        for triple in (try? FileManager.default.contentsOfDirectory(atPath: build.path)) ?? [] {
+            for stale in ["description.json", "ModuleCache"] {
+                try? FileManager.default.removeItem(at: build.appendingPathComponent("\(triple)/debug/\(stale)"))
+            }
+        }
+        let r = try Tool.run(swift, ["test", "--package-path", fixture], environment: env)
         let output = r.stdout + "\n" + r.stderr
         XCTAssertNotEqual(r.status, 0, "the run fails:\n\(output)")
         XCTAssertFalse(output.contains("error: compile") || output.contains("error: fatalError"), output)

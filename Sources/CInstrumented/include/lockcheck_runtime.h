@@ -197,4 +197,9 @@ _Bool lc_spin_lock_within(int32_t *word, _Bool rw, _Bool write, int64_t nanoseco
 /// frames off captured stacks).
 static inline uintptr_t lc_frame_address(void) { return (uintptr_t)__builtin_frame_address(0); }
 
+/// Raises (1) or lowers (0) the calling thread's guard in `liblockcheck-preload.so`
+/// (`lockcheck run`), so that lockcheck's own threads and exit hook are not
+/// validated; returns the previous state. Does nothing (returns 0) without the library.
+int lc_preload_set_guard(int on);
+
 #endif

@@ -46,7 +46,17 @@ final class SourceLines {
         var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, tool, &actions, nil, &argv, environ)
+        // The tool runs without lockcheck: no preload library (`lockcheck run`), no trace of its own.
+        var envp: [UnsafeMutablePointer<CChar>?] = [strdup("LOCKCHECK=off")]
+        var e = environ
+        while let entry = e.pointee {
+            let text = String(cString: entry)
+            if !text.hasPrefix("LD_PRELOAD=") && !text.hasPrefix("LOCKCHECK") { envp.append(strdup(entry)) }
+            e += 1
+        }
+        envp.append(nil)
+        defer { for p in envp { free(p) } }
+        let rc = posix_spawn(&child, tool, &actions, nil, &argv, &envp)
         close(toChild[0])
         close(fromChild[1])
         guard rc == 0 else {

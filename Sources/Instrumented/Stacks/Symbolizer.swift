@@ -136,7 +136,7 @@ final class Symbolizer: StackSymbolizing, @unchecked Sendable {
         }
         let isRuntime = mangled.hasPrefix("$s12Instrumented") || mangled.hasPrefix("$s9LockGraph")
             || mangled.hasPrefix("unw_") || mangled.hasPrefix("_ULx86_64") || mangled.hasPrefix("_ULaarch64")
-            || module.hasPrefix("libunwind")
+            || module.hasPrefix("libunwind") || module.hasPrefix("liblockcheck-preload")
         let isStandardLibrary = mangled.hasPrefix("$ss") || mangled.hasPrefix("$sS") || module.hasPrefix("libswiftCore")
         let symbol = demangle(mangled)
         let path = object == "/proc/self/exe" ? (realpath(object, nil).map { p in defer { free(p) }; return String(cString: p) } ?? object) : object

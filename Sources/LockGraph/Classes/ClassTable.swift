@@ -50,7 +50,11 @@ final class ClassTable: @unchecked Sendable {
     }
 
     /// The class of `kind` and `name` with `subclass`, registered on first use.
-    /// Returns `nil` in `overflow` when the table is full (the caller warns).
+    ///
+    /// Never fails: when the table is full, a class not yet registered gets
+    /// the overflow class of its kind (``isOverflow(_:)`` is then true for
+    /// it, `isNew` false, and ``overflowed`` is set for the caller to warn).
+    /// - Returns: The class, and whether this call registered it.
     /// - Complexity: One lock and a dictionary lookup.
     func register(kind: LockKind, name: String, subclass: UInt32 = 0) -> (id: LockClassID, isNew: Bool) {
         lock.withLock {

@@ -128,24 +128,17 @@ extension Validator {
             markUsage(needed, lockClass: cls, mode: mode, thread: t, site: site)
             clean = false
         }
-        if !isTry {
-            if kind.waitType == .sleep {
-                if t.isAtomic {
-                    sleepInAtomic(acquiring: lock, lockClass: cls, mode: mode, thread: t, site: site)
-                    clean = false
-                }
-            } else if wait > t.waitContextBound(irqContext: ctx, configWait: configWait) {
-                invalidWaitContext(acquiring: lock, lockClass: cls, mode: mode, thread: t, site: site)
-                clean = false
-            }
+        // A trylock never waits: neither rule applies (lockdep skips check_wait_context for it too).
+        if !isTry && (checkSleepInAtomic(acquiring: lock, lockClass: cls, mode: mode, thread: t, site: site)
+                      || checkWaitContext(acquiring: lock, lockClass: cls, mode: mode, waitType: wait, thread: t, site: site)) {
+            clean = false
         }
 
         let inContext = t.held.last.map { $0.irqContext == ctx } ?? false
         let prev = t.chainKey
         let prevCheck = t.held.topChainCheck
-        let link = UInt64(cls.rawValue) | UInt64(mode.rawValue) << 32
-        let key = chainKey(inContext ? prev : UInt64(ctx) &+ 1, with: link)
-        let check = ChainCache.extendCheck(inContext ? prevCheck : UInt64(ctx) &+ 1, with: link)
+        let (key, check) = chainStep(after: prev, check: prevCheck, inContext: inContext, lockClass: cls, mode: mode,
+                                     irqContext: ctx)
         if t.held.count >= heldDepthLimit {
             warnOnce("held-depth", "thread '\(t.name)' holds more than \(heldDepthLimit) locks: deeper acquisitions are tracked but not validated")
         }
@@ -177,14 +170,6 @@ extension Validator {
         t.held.append(HeldLock(instance: ObjectIdentifier(lock), instanceID: lock.id, shape: shape,
                                irqContext: t.irqContext, chainKey: key, chainCheck: check, site: site,
                                nestInstance: nestLock.map(ObjectIdentifier.init)))
-    }
-
-    /// The chain key of `before` extended by `link` (``ChainCache/extend(_:with:)``),
-    /// narrowed to ``chainKeyMask``: a test narrows it to force collisions.
-    @inline(__always)
-    func chainKey(_ before: UInt64, with link: UInt64) -> UInt64 {
-        let k = ChainCache.extend(before, with: link) & chainKeyMask
-        return k == 0 ? 1 : k
     }
 
     /// The held-stack depth past which acquisitions are tracked but not validated.
@@ -222,29 +207,5 @@ extension ThreadState {
             i -= 1
         }
         return nil
-    }
-
-    /// The highest wait type allowed now: the context's (hardirq: spin, or
-    /// config when threaded; softirq: config; RCU sections) lowered by every
-    /// lock held in the current interrupt context (lockdep's check_wait_context).
-    @inline(__always)
-    func waitContextBound(irqContext ctx: UInt8, configWait: WaitType) -> WaitType {
-        var bound: WaitType = .any
-        if hardirqDepth > 0 {
-            bound = threadedHardirqDepth >= hardirqDepth ? configWait : .spin
-        } else if softirqDepth > 0 {
-            bound = configWait
-        }
-        for s in rcuSections where s.irqContext == ctx {
-            bound = min(bound, s.flavor == .sched ? .spin : configWait)
-        }
-        var i = held.count - 1
-        while i >= 0 {
-            let h = held[i]
-            if h.irqContext != ctx { break }
-            bound = min(bound, h.waitType)
-            i -= 1
-        }
-        return bound
     }
 }

@@ -65,11 +65,12 @@ extension Validator {
     func rebuildChainKeys(of t: ThreadState, from start: Int) {
         let held = t.held
         for j in start..<held.count {
-            let sameContext = j > 0 && held[j - 1].irqContext == held[j].irqContext
-            let link = UInt64(held[j].lockClass.rawValue) | UInt64(held[j].mode.rawValue) << 32
-            let context = UInt64(held[j].irqContext) &+ 1
-            held[j].chainKey = chainKey(sameContext ? held[j - 1].chainKey : context, with: link)
-            held[j].chainCheck = ChainCache.extendCheck(sameContext ? held[j - 1].chainCheck : context, with: link)
+            let below = held[j - 1]  // at j = 0 the sentinel below the stack, whose context no lock has
+            let (key, check) = chainStep(after: below.chainKey, check: below.chainCheck,
+                                         inContext: j > 0 && below.irqContext == held[j].irqContext,
+                                         lockClass: held[j].lockClass, mode: held[j].mode, irqContext: held[j].irqContext)
+            held[j].chainKey = key
+            held[j].chainCheck = check
         }
     }
 }

@@ -23,7 +23,7 @@ final class DependencyGraph {
     /// Outgoing and incoming edge indices per class.
     @exclusivity(unchecked) private(set) var forward: [[Int32]] = []
     @exclusivity(unchecked) private(set) var backward: [[Int32]] = []
-    @exclusivity(unchecked) private var index: [UInt64: Int32] = [:]
+    @exclusivity(unchecked) private(set) var index: [UInt64: Int32] = [:]
 
     var count: Int { edges.count }
 

@@ -10,6 +10,20 @@
 // atomic context report `sleep-in-atomic` instead.
 
 extension Validator {
+    /// Decides the rule for an acquisition of `lock` (class `lockClass`,
+    /// effective wait type `waitType`) by `t`, and reports it; sleeping
+    /// locks are left to `sleep-in-atomic`. Trylocks are not checked.
+    /// - Returns: Whether it fired.
+    /// - Complexity: O(held locks in the current irq context).
+    @inline(__always)
+    func checkWaitContext(acquiring lock: LockInstance, lockClass: LockClassID, mode: AcquireMode, waitType: WaitType,
+                          thread t: ThreadState, site: EventSite) -> Bool {
+        guard lock.kind.waitType != .sleep,
+              waitType > t.waitContextBound(irqContext: t.irqContext, configWait: configWait) else { return false }
+        invalidWaitContext(acquiring: lock, lockClass: lockClass, mode: mode, thread: t, site: site)
+        return true
+    }
+
     func invalidWaitContext(acquiring lock: LockInstance, lockClass: LockClassID, mode: AcquireMode,
                             thread t: ThreadState, site: EventSite) {
         let ctx = t.irqContext
@@ -36,5 +50,31 @@ extension Validator {
             key: key)
         v.contexts = atomicContexts(t)
         report(v)
+    }
+}
+
+extension ThreadState {
+    /// The highest wait type allowed now: the context's (hardirq: spin, or
+    /// config when threaded; softirq: config; RCU sections) lowered by every
+    /// lock held in the current interrupt context (lockdep's check_wait_context).
+    @inline(__always)
+    func waitContextBound(irqContext ctx: UInt8, configWait: WaitType) -> WaitType {
+        var bound: WaitType = .any
+        if hardirqDepth > 0 {
+            bound = threadedHardirqDepth >= hardirqDepth ? configWait : .spin
+        } else if softirqDepth > 0 {
+            bound = configWait
+        }
+        for s in rcuSections where s.irqContext == ctx {
+            bound = min(bound, s.flavor == .sched ? .spin : configWait)
+        }
+        var i = held.count - 1
+        while i >= 0 {
+            let h = held[i]
+            if h.irqContext != ctx { break }
+            bound = min(bound, h.waitType)
+            i -= 1
+        }
+        return bound
     }
 }

@@ -19,6 +19,20 @@ extension Validator {
         if t.isAtomic { sleepInAtomic(what: what(), involved: [], thread: t, site: site) }
     }
 
+    /// Decides the rule for an acquisition of `lock` (class `lockClass`) by
+    /// `t`: a sleeping lock (mutex, rt-mutex, recursive-mutex, rwsem) taken
+    /// in atomic context is a sleep point there. Reports it. Trylocks are not
+    /// checked (they never wait).
+    /// - Returns: Whether it fired.
+    /// - Complexity: O(1) when it does not fire.
+    @inline(__always)
+    func checkSleepInAtomic(acquiring lock: LockInstance, lockClass: LockClassID, mode: AcquireMode,
+                            thread t: ThreadState, site: EventSite) -> Bool {
+        guard lock.kind.waitType == .sleep, t.isAtomic else { return false }
+        sleepInAtomic(acquiring: lock, lockClass: lockClass, mode: mode, thread: t, site: site)
+        return true
+    }
+
     func sleepInAtomic(acquiring lock: LockInstance, lockClass: LockClassID, mode: AcquireMode,
                        thread t: ThreadState, site: EventSite) {
         sleepInAtomic(what: "acquire \(name(lockClass)) (\(lock.kind.spelling))", involved: [lockClass], thread: t, site: site,

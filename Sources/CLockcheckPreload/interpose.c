@@ -1,0 +1,510 @@
+// The pthread lock functions of `liblockcheck-preload.so` (see README,
+// "Validating an unmodified program"). Each one forwards to the real
+// function, found with dlsym(RTLD_NEXT) in the constructor, and tells the
+// Swift half what happened: an acquisition is validated before blocking on
+// the real lock (so a real deadlock is still reported), a release recorded
+// after the real unlock succeeded, a trylock once it succeeded.
+//
+// Three things keep the program safe (TSan's and Helgrind's interceptors
+// do the same):
+// 1. A per-thread re-entry guard (`in_lockcheck`, initial-exec TLS, no
+//    allocation): while the Swift half runs, every pthread call on the
+//    thread (the engine's own locks, the Swift runtime's, libunwind's, the
+//    symbolizer's) goes straight to the real function, unvalidated. A lock
+//    initialised under the guard is marked never to be validated, and
+//    lockcheck's own threads (the trace flusher) and exit hook raise the
+//    guard through `lockcheck_preload_set_guard`.
+// 2. Nothing is validated before the constructor resolved the real
+//    functions and started the validator (`ready`); until then, and when
+//    LOCKCHECK=off, the library forwards only. The mutex and rwlock
+//    pointers start as glibc's exported `__pthread_*` aliases, so a call
+//    made while dlsym itself runs never recurses.
+// 3. Per-lock state lives in a side table keyed by the lock's address
+//    (`lock_table`): open addressing, lock-free lookups (one hash, a few
+//    acquire loads), claimed with compare-and-swap. A pthread_mutex_t may
+//    live anywhere (static, heap, inside a Swift object), so nothing is
+//    stored in the lock itself. Statically initialised locks get their
+//    state at first use; destroy and re-init reset it; memory reused at the
+//    same address without destroy gets fresh state at its next init.
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include "lockcheck_preload.h"
+
+// MARK: The real functions
+
+extern int __pthread_mutex_init(pthread_mutex_t *, const pthread_mutexattr_t *);
+extern int __pthread_mutex_destroy(pthread_mutex_t *);
+extern int __pthread_mutex_lock(pthread_mutex_t *);
+extern int __pthread_mutex_trylock(pthread_mutex_t *);
+extern int __pthread_mutex_unlock(pthread_mutex_t *);
+extern int __pthread_rwlock_init(pthread_rwlock_t *, const pthread_rwlockattr_t *);
+extern int __pthread_rwlock_destroy(pthread_rwlock_t *);
+extern int __pthread_rwlock_rdlock(pthread_rwlock_t *);
+extern int __pthread_rwlock_wrlock(pthread_rwlock_t *);
+extern int __pthread_rwlock_tryrdlock(pthread_rwlock_t *);
+extern int __pthread_rwlock_trywrlock(pthread_rwlock_t *);
+extern int __pthread_rwlock_unlock(pthread_rwlock_t *);
+
+static int (*real_mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *) = __pthread_mutex_init;
+static int (*real_mutex_destroy)(pthread_mutex_t *) = __pthread_mutex_destroy;
+static int (*real_mutex_lock)(pthread_mutex_t *) = __pthread_mutex_lock;
+static int (*real_mutex_trylock)(pthread_mutex_t *) = __pthread_mutex_trylock;
+static int (*real_mutex_unlock)(pthread_mutex_t *) = __pthread_mutex_unlock;
+static int (*real_mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
+static int (*real_mutex_clocklock)(pthread_mutex_t *, clockid_t, const struct timespec *);
+static int (*real_rwlock_init)(pthread_rwlock_t *, const pthread_rwlockattr_t *) = __pthread_rwlock_init;
+static int (*real_rwlock_destroy)(pthread_rwlock_t *) = __pthread_rwlock_destroy;
+static int (*real_rwlock_rdlock)(pthread_rwlock_t *) = __pthread_rwlock_rdlock;
+static int (*real_rwlock_wrlock)(pthread_rwlock_t *) = __pthread_rwlock_wrlock;
+static int (*real_rwlock_tryrdlock)(pthread_rwlock_t *) = __pthread_rwlock_tryrdlock;
+static int (*real_rwlock_trywrlock)(pthread_rwlock_t *) = __pthread_rwlock_trywrlock;
+static int (*real_rwlock_timedrdlock)(pthread_rwlock_t *, const struct timespec *);
+static int (*real_rwlock_timedwrlock)(pthread_rwlock_t *, const struct timespec *);
+static int (*real_rwlock_unlock)(pthread_rwlock_t *) = __pthread_rwlock_unlock;
+static int (*real_spin_init)(pthread_spinlock_t *, int);
+static int (*real_spin_destroy)(pthread_spinlock_t *);
+static int (*real_spin_lock)(pthread_spinlock_t *);
+static int (*real_spin_trylock)(pthread_spinlock_t *);
+static int (*real_spin_unlock)(pthread_spinlock_t *);
+static int (*real_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
+static int (*real_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+static int (*real_cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *);
+
+/// The next definition of `name` after this library; pthread_cond_* by its
+/// current version (a plain dlsym returns the 2.2.5 compatibility one).
+static void *next_symbol(const char *name, const char *version) {
+    void *p = version ? dlvsym(RTLD_NEXT, name, version) : NULL;
+    return p ? p : dlsym(RTLD_NEXT, name);
+}
+
+#if defined(__x86_64__)
+#define COND_VERSION "GLIBC_2.3.2"
+#else
+#define COND_VERSION NULL
+#endif
+
+#define RESOLVE(var, name, version) do { void *p = next_symbol(name, version); \
+    if (p) *(void **)&var = p; } while (0)
+
+static void resolve_all(void) {
+    RESOLVE(real_mutex_init, "pthread_mutex_init", NULL);
+    RESOLVE(real_mutex_destroy, "pthread_mutex_destroy", NULL);
+    RESOLVE(real_mutex_lock, "pthread_mutex_lock", NULL);
+    RESOLVE(real_mutex_trylock, "pthread_mutex_trylock", NULL);
+    RESOLVE(real_mutex_unlock, "pthread_mutex_unlock", NULL);
+    RESOLVE(real_mutex_timedlock, "pthread_mutex_timedlock", NULL);
+    RESOLVE(real_mutex_clocklock, "pthread_mutex_clocklock", NULL);
+    RESOLVE(real_rwlock_init, "pthread_rwlock_init", NULL);
+    RESOLVE(real_rwlock_destroy, "pthread_rwlock_destroy", NULL);
+    RESOLVE(real_rwlock_rdlock, "pthread_rwlock_rdlock", NULL);
+    RESOLVE(real_rwlock_wrlock, "pthread_rwlock_wrlock", NULL);
+    RESOLVE(real_rwlock_tryrdlock, "pthread_rwlock_tryrdlock", NULL);
+    RESOLVE(real_rwlock_trywrlock, "pthread_rwlock_trywrlock", NULL);
+    RESOLVE(real_rwlock_timedrdlock, "pthread_rwlock_timedrdlock", NULL);
+    RESOLVE(real_rwlock_timedwrlock, "pthread_rwlock_timedwrlock", NULL);
+    RESOLVE(real_rwlock_unlock, "pthread_rwlock_unlock", NULL);
+    RESOLVE(real_spin_init, "pthread_spin_init", NULL);
+    RESOLVE(real_spin_destroy, "pthread_spin_destroy", NULL);
+    RESOLVE(real_spin_lock, "pthread_spin_lock", NULL);
+    RESOLVE(real_spin_trylock, "pthread_spin_trylock", NULL);
+    RESOLVE(real_spin_unlock, "pthread_spin_unlock", NULL);
+    RESOLVE(real_cond_wait, "pthread_cond_wait", COND_VERSION);
+    RESOLVE(real_cond_timedwait, "pthread_cond_timedwait", COND_VERSION);
+    RESOLVE(real_cond_clockwait, "pthread_cond_clockwait", NULL);
+}
+
+// MARK: Guard and start-up
+
+static __thread int in_lockcheck __attribute__((tls_model("initial-exec")));
+static atomic_int ready;
+
+int lockcheck_preload_start(void);
+
+__attribute__((constructor))
+static void lockcheck_preload_init(void) {
+    in_lockcheck = 1;
+    resolve_all();
+    int on = lockcheck_preload_start();
+    in_lockcheck = 0;
+    atomic_store_explicit(&ready, on, memory_order_release);
+}
+
+int lockcheck_preload_active(void) { return atomic_load_explicit(&ready, memory_order_acquire); }
+
+int lockcheck_preload_set_guard(int on) {
+    int old = in_lockcheck;
+    in_lockcheck = on;
+    return old;
+}
+
+// MARK: The side table
+
+struct lock_slot {
+    _Atomic uintptr_t key;
+    _Atomic(void *) value;
+};
+
+/// 2^20 slots (16 MiB of address space, touched page by page).
+#define TABLE_BITS 20
+#define TABLE_SIZE ((size_t)1 << TABLE_BITS)
+#define MAX_PROBES 64
+static struct lock_slot *_Atomic lock_table;
+static atomic_int table_full_warned;
+
+static struct lock_slot *table(void) {
+    struct lock_slot *t = atomic_load_explicit(&lock_table, memory_order_acquire);
+    if (t) return t;
+    void *m = mmap(NULL, TABLE_SIZE * sizeof(struct lock_slot), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) return NULL;
+    struct lock_slot *expected = NULL;
+    if (!atomic_compare_exchange_strong(&lock_table, &expected, (struct lock_slot *)m)) {
+        munmap(m, TABLE_SIZE * sizeof(struct lock_slot));
+        return expected;
+    }
+    return (struct lock_slot *)m;
+}
+
+static inline size_t slot_index(uintptr_t key) {
+    return (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> (64 - TABLE_BITS));
+}
+
+/// The slot of `address`, claimed if `create`; NULL when absent (or the
+/// table is full, after one warning).
+static struct lock_slot *find_slot(const void *address, int create) {
+    struct lock_slot *t = table();
+    if (!t) return NULL;
+    uintptr_t key = (uintptr_t)address;
+    size_t i = slot_index(key);
+    for (int probe = 0; probe < MAX_PROBES; probe++, i = (i + 1) & (TABLE_SIZE - 1)) {
+        uintptr_t k = atomic_load_explicit(&t[i].key, memory_order_acquire);
+        if (k == key) return &t[i];
+        if (k == 0) {
+            if (!create) return NULL;
+            uintptr_t expected = 0;
+            if (atomic_compare_exchange_strong(&t[i].key, &expected, key) || expected == key) return &t[i];
+        }
+    }
+    if (create && !atomic_exchange(&table_full_warned, 1)) {
+        static const char msg[] = "lockcheck: warning: the lock table is full; further locks are not validated\n";
+        ssize_t ignored = write(2, msg, sizeof msg - 1);
+        (void)ignored;
+    }
+    return NULL;
+}
+
+/// The identity of the lock at `address`, classified on first sight
+/// (`kind` read from the lock or its attributes by the caller), or NULL when
+/// it is not validated. Call with the guard up.
+static void *identity_for(const void *address, int kind, int atInit) {
+    struct lock_slot *s = find_slot(address, 1);
+    if (!s) return NULL;
+    void *v = atomic_load_explicit(&s->value, memory_order_acquire);
+    if (v == LCP_UNKNOWN) {
+        void *made = lockcheck_preload_classify(address, kind, atInit);
+        void *expected = LCP_UNKNOWN;
+        if (atomic_compare_exchange_strong(&s->value, &expected, made)) {
+            v = made;
+        } else {  // another thread classified it first
+            if (made != LCP_IGNORED) lockcheck_preload_free(made);
+            v = expected;
+        }
+    }
+    return v == LCP_IGNORED ? NULL : v;
+}
+
+/// The identity of a known lock, without classifying (unlock, cond_wait).
+static inline void *known_identity(const void *address) {
+    struct lock_slot *s = find_slot(address, 0);
+    if (!s) return NULL;
+    void *v = atomic_load_explicit(&s->value, memory_order_acquire);
+    return (v == LCP_UNKNOWN || v == LCP_IGNORED) ? NULL : v;
+}
+
+/// The lock's memory ends or starts again: its state is dropped (`lock-free`
+/// for a validated lock) and the slot waits for the next classification.
+static void forget(const void *address) {
+    struct lock_slot *s = find_slot(address, 0);
+    if (!s) return;
+    void *old = atomic_exchange(&s->value, LCP_UNKNOWN);
+    if (old != LCP_UNKNOWN && old != LCP_IGNORED) lockcheck_preload_free(old);
+}
+
+/// Whether this call should be validated at all.
+static inline int validating(void) {
+    return !in_lockcheck && atomic_load_explicit(&ready, memory_order_relaxed);
+}
+
+/// glibc's mutex kind (`__data.__kind`, PTHREAD_MUTEX_KIND_MASK_NP).
+static inline int mutex_kind(const pthread_mutex_t *m) {
+    return (m->__data.__kind & 3) == PTHREAD_MUTEX_RECURSIVE ? LCP_RECURSIVE_MUTEX : LCP_MUTEX;
+}
+
+// MARK: Events
+
+static void *acquire_before(const void *address, int kind, int mode) {
+    in_lockcheck = 1;
+    void *id = identity_for(address, kind, 0);
+    if (id) lockcheck_preload_acquire(id, mode, 0);
+    in_lockcheck = 0;
+    return id;
+}
+
+static void acquired_try(const void *address, int kind, int mode) {
+    in_lockcheck = 1;
+    void *id = identity_for(address, kind, 0);
+    if (id) lockcheck_preload_acquire(id, mode, 1);
+    in_lockcheck = 0;
+}
+
+/// A blocking acquisition validated before it failed (EDEADLK, EINVAL...): undone.
+static void acquire_failed(void *id) {
+    in_lockcheck = 1;
+    lockcheck_preload_release(id);
+    in_lockcheck = 0;
+}
+
+static void released(const void *address) {
+    void *id = known_identity(address);
+    if (!id) return;
+    in_lockcheck = 1;
+    lockcheck_preload_release(id);
+    in_lockcheck = 0;
+}
+
+static void initialised(const void *address, int kind) {
+    in_lockcheck = 1;
+    forget(address);
+    (void)identity_for(address, kind, 1);
+    in_lockcheck = 0;
+}
+
+/// A lock lockcheck itself creates (the guard is up): never validated, even
+/// when a thread of lockcheck's later takes it outside the guard.
+static void internal_lock(const void *address) {
+    struct lock_slot *s = find_slot(address, 1);
+    if (!s) return;
+    void *old = atomic_exchange(&s->value, LCP_IGNORED);
+    if (old != LCP_UNKNOWN && old != LCP_IGNORED) lockcheck_preload_free(old);
+}
+
+static void destroyed(const void *address) {
+    in_lockcheck = 1;
+    forget(address);
+    in_lockcheck = 0;
+}
+
+// MARK: Mutexes
+
+int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr) {
+    int rc = real_mutex_init(m, attr);
+    if (rc == 0 && in_lockcheck) {
+        internal_lock(m);
+    } else if (rc == 0 && validating()) {
+        int type = PTHREAD_MUTEX_DEFAULT;
+        if (attr) pthread_mutexattr_gettype(attr, &type);
+        initialised(m, type == PTHREAD_MUTEX_RECURSIVE ? LCP_RECURSIVE_MUTEX : LCP_MUTEX);
+    }
+    return rc;
+}
+
+int pthread_mutex_destroy(pthread_mutex_t *m) {
+    if (validating()) destroyed(m);
+    return real_mutex_destroy(m);
+}
+
+int pthread_mutex_lock(pthread_mutex_t *m) {
+    if (!validating()) return real_mutex_lock(m);
+    void *id = acquire_before(m, mutex_kind(m), 0);
+    int rc = real_mutex_lock(m);
+    if (rc != 0 && id) acquire_failed(id);
+    return rc;
+}
+
+int pthread_mutex_trylock(pthread_mutex_t *m) {
+    int rc = real_mutex_trylock(m);
+    if (rc == 0 && validating()) acquired_try(m, mutex_kind(m), 0);
+    return rc;
+}
+
+/// A timed acquisition cannot wait forever: it is validated once it
+/// succeeded, as a blocking one (its order still counts).
+static int timed_mutex(pthread_mutex_t *m, int rc) {
+    if (rc == 0 && validating()) {
+        in_lockcheck = 1;
+        void *id = identity_for(m, mutex_kind(m), 0);
+        if (id) lockcheck_preload_acquire(id, 0, 0);
+        in_lockcheck = 0;
+    }
+    return rc;
+}
+
+int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t) {
+    if (!real_mutex_timedlock) return ENOSYS;
+    return timed_mutex(m, real_mutex_timedlock(m, t));
+}
+
+int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, const struct timespec *t) {
+    if (!real_mutex_clocklock) return ENOSYS;
+    return timed_mutex(m, real_mutex_clocklock(m, c, t));
+}
+
+int pthread_mutex_unlock(pthread_mutex_t *m) {
+    int rc = real_mutex_unlock(m);
+    if (rc == 0 && validating()) released(m);
+    return rc;
+}
+
+// MARK: Reader/writer locks
+
+int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *attr) {
+    int rc = real_rwlock_init(l, attr);
+    if (rc == 0 && in_lockcheck) internal_lock(l);
+    else if (rc == 0 && validating()) initialised(l, LCP_RWLOCK);
+    return rc;
+}
+
+int pthread_rwlock_destroy(pthread_rwlock_t *l) {
+    if (validating()) destroyed(l);
+    return real_rwlock_destroy(l);
+}
+
+static int rwlock_blocking(pthread_rwlock_t *l, int mode, int (*real)(pthread_rwlock_t *)) {
+    if (!validating()) return real(l);
+    void *id = acquire_before(l, LCP_RWLOCK, mode);
+    int rc = real(l);
+    if (rc != 0 && id) acquire_failed(id);
+    return rc;
+}
+
+int pthread_rwlock_rdlock(pthread_rwlock_t *l) { return rwlock_blocking(l, 1, real_rwlock_rdlock); }
+int pthread_rwlock_wrlock(pthread_rwlock_t *l) { return rwlock_blocking(l, 0, real_rwlock_wrlock); }
+
+int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
+    int rc = real_rwlock_tryrdlock(l);
+    if (rc == 0 && validating()) acquired_try(l, LCP_RWLOCK, 1);
+    return rc;
+}
+
+int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
+    int rc = real_rwlock_trywrlock(l);
+    if (rc == 0 && validating()) acquired_try(l, LCP_RWLOCK, 0);
+    return rc;
+}
+
+static int timed_rwlock(pthread_rwlock_t *l, int mode, int rc) {
+    if (rc == 0 && validating()) {
+        in_lockcheck = 1;
+        void *id = identity_for(l, LCP_RWLOCK, 0);
+        if (id) lockcheck_preload_acquire(id, mode, 0);
+        in_lockcheck = 0;
+    }
+    return rc;
+}
+
+int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t) {
+    if (!real_rwlock_timedrdlock) return ENOSYS;
+    return timed_rwlock(l, 1, real_rwlock_timedrdlock(l, t));
+}
+
+int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t) {
+    if (!real_rwlock_timedwrlock) return ENOSYS;
+    return timed_rwlock(l, 0, real_rwlock_timedwrlock(l, t));
+}
+
+int pthread_rwlock_unlock(pthread_rwlock_t *l) {
+    int rc = real_rwlock_unlock(l);
+    if (rc == 0 && validating()) released(l);
+    return rc;
+}
+
+// MARK: Spinlocks
+
+int pthread_spin_init(pthread_spinlock_t *l, int pshared) {
+    if (!real_spin_init) return ENOSYS;
+    int rc = real_spin_init(l, pshared);
+    if (rc == 0 && in_lockcheck) internal_lock((const void *)l);
+    else if (rc == 0 && validating()) initialised((const void *)l, LCP_SPINLOCK);
+    return rc;
+}
+
+int pthread_spin_destroy(pthread_spinlock_t *l) {
+    if (!real_spin_destroy) return ENOSYS;
+    if (validating()) destroyed((const void *)l);
+    return real_spin_destroy(l);
+}
+
+int pthread_spin_lock(pthread_spinlock_t *l) {
+    if (!real_spin_lock) return ENOSYS;
+    if (!validating()) return real_spin_lock(l);
+    void *id = acquire_before((const void *)l, LCP_SPINLOCK, 0);
+    int rc = real_spin_lock(l);
+    if (rc != 0 && id) acquire_failed(id);
+    return rc;
+}
+
+int pthread_spin_trylock(pthread_spinlock_t *l) {
+    if (!real_spin_trylock) return ENOSYS;
+    int rc = real_spin_trylock(l);
+    if (rc == 0 && validating()) acquired_try((const void *)l, LCP_SPINLOCK, 0);
+    return rc;
+}
+
+int pthread_spin_unlock(pthread_spinlock_t *l) {
+    if (!real_spin_unlock) return ENOSYS;
+    int rc = real_spin_unlock(l);
+    if (rc == 0 && validating()) released((const void *)l);
+    return rc;
+}
+
+// MARK: Condition variables
+
+/// Before a wait: a sleep point, then the mutex's release (the real wait
+/// releases it inside glibc, where no interposer sees it).
+static void *before_wait(pthread_mutex_t *m) {
+    if (!validating()) return NULL;
+    void *id = known_identity(m);
+    in_lockcheck = 1;
+    lockcheck_preload_sleep();
+    if (id) lockcheck_preload_release(id);
+    in_lockcheck = 0;
+    return id;
+}
+
+/// After a wait, whatever its result: glibc has taken the mutex again.
+static void after_wait(void *id) {
+    if (!id) return;
+    in_lockcheck = 1;
+    lockcheck_preload_acquire(id, 0, 0);
+    in_lockcheck = 0;
+}
+
+int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
+    void *id = before_wait(m);
+    int rc = real_cond_wait(c, m);
+    after_wait(id);
+    return rc;
+}
+
+int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) {
+    void *id = before_wait(m);
+    int rc = real_cond_timedwait(c, m, t);
+    after_wait(id);
+    return rc;
+}
+
+int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *t) {
+    if (!real_cond_clockwait) return ENOSYS;
+    void *id = before_wait(m);
+    int rc = real_cond_clockwait(c, m, clock, t);
+    after_wait(id);
+    return rc;
+}

@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CInstrumented
+import LockGraph
+
+// The Swift half of `liblockcheck-preload.so` (the C half, with the pthread
+// functions, is Sources/CLockcheckPreload). Each function is called by the C
+// half with its re-entry guard up: every pthread call made here, by the
+// engine, the Swift runtime, libunwind or the symbolizer, is forwarded
+// unvalidated. These functions exist in every binary that links
+// Instrumented, but only the preload library's C half calls them.
+
+/// Starts the validator for a preloaded process: `LOCKCHECK=report` unless
+/// the environment says otherwise (a release build of the library would
+/// otherwise default to off).
+/// - Returns: 1 when validation is on.
+@_cdecl("lockcheck_preload_start")
+public func _lockcheckPreloadStart() -> Int32 {
+    _ = LockCheck.configure(LockCheck.Options(mode: .report))
+    return Runtime.shared != nil ? 1 : 0
+}
+
+/// A new identity for the lock at `address`, retained and opaque, or 1 when
+/// the lock is not validated (see ``CreationSite``).
+/// - Complexity: One stack capture and a symbol lookup per frame not seen before;
+///   one class-table lookup.
+@_cdecl("lockcheck_preload_classify")
+public func _lockcheckPreloadClassify(_ address: UnsafeRawPointer?, _ kind: Int32, _ atInit: Int32) -> UnsafeMutableRawPointer? {
+    let ignored = UnsafeMutableRawPointer(bitPattern: 1)
+    guard let runtime = Runtime.shared, let address else { return ignored }
+    guard case .named(let name) = CreationSite.classify(lockAddress: address, atInit: atInit != 0,
+                                                        symbolizer: runtime.symbolizer) else { return ignored }
+    let lockKind: LockKind
+    switch kind {
+    case 1: lockKind = .recursiveMutex
+    case 2: lockKind = .rwsem
+    case 3: lockKind = .spinlock
+    default: lockKind = .mutex
+    }
+    guard let identity = LockIdentity.make(kind: lockKind, name: name, fileID: "", line: 0) else { return ignored }
+    return Unmanaged.passRetained(identity).toOpaque()
+}
+
+/// Validates an acquisition (`mode` 0: exclusive, 1: shared).
+/// - Complexity: As ``LockIdentity/acquire(_:isTry:subclass:nest:)``.
+@_cdecl("lockcheck_preload_acquire")
+public func _lockcheckPreloadAcquire(_ identity: UnsafeMutableRawPointer, _ mode: Int32, _ isTry: Int32) {
+    Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef {
+        $0.acquire(mode == 1 ? .shared : .exclusive, isTry: isTry != 0, subclass: 0, nest: nil)
+    }
+}
+
+/// Records a release.
+@_cdecl("lockcheck_preload_release")
+public func _lockcheckPreloadRelease(_ identity: UnsafeMutableRawPointer) {
+    Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef { $0.release() }
+}
+
+/// The lock's memory ends: `lock-free`, and the reference taken by classify is released.
+@_cdecl("lockcheck_preload_free")
+public func _lockcheckPreloadFree(_ identity: UnsafeMutableRawPointer) {
+    let unmanaged = Unmanaged<LockIdentity>.fromOpaque(identity)
+    unmanaged.takeUnretainedValue().free()
+    unmanaged.release()
+}
+
+/// `pthread_cond_wait`'s sleep point.
+@_cdecl("lockcheck_preload_sleep")
+public func _lockcheckPreloadSleep() {
+    LockCheck.mightSleep("pthread_cond_wait")
+}

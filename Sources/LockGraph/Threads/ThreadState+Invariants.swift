@@ -1,0 +1,57 @@
+extension Validator {
+    /// Traps unless `t`'s held stack is consistent: a free slot above the
+    /// top and the sentinel's chain key 0 below index 0 (``HeldStack``'s two
+    /// invariants), every entry's chain key and check what
+    /// ``chainStep(after:check:inContext:lockClass:mode:irqContext:)`` gives
+    /// on the entry below (however the stack was reached: pushes, or a
+    /// release below the top and its rebuild), only recursive mutexes
+    /// counting re-acquisitions, and the spinning and raw counts matching
+    /// the held kinds.
+    ///
+    /// A debugging aid, like ``DependencyGraph/_checkInvariants()``: it does
+    /// anything only with `LOCKGRAPH_CHECK_INVARIANTS`. Call it from `t`'s
+    /// own thread, or while `t` is not running.
+    /// - Complexity: O(held locks).
+    func _checkInvariants(of t: ThreadState) {
+        #if LOCKGRAPH_CHECK_INVARIANTS
+        let held = t.held
+        precondition(held.count < held.capacity, "thread '\(t.name)': no free slot above the held stack's top")
+        precondition(held[-1].chainKey == 0 && held[-1].chainCheck == 0, "thread '\(t.name)': the sentinel's chain key changed")
+        var spinning = 0, raw = 0
+        for j in 0..<held.count {
+            let h = held[j], below = held[j - 1]
+            let (key, check) = chainStep(after: below.chainKey, check: below.chainCheck,
+                                         inContext: j > 0 && below.irqContext == h.irqContext,
+                                         lockClass: h.lockClass, mode: h.mode, irqContext: h.irqContext)
+            precondition(h.chainKey == key && h.chainCheck == check, "thread '\(t.name)': held lock #\(j) has a stale chain key")
+            precondition(h.recursion == 0 || h.kind == .recursiveMutex, "thread '\(t.name)': held lock #\(j) recurses but is a \(h.kind.spelling)")
+            if h.kind.spins { spinning += 1 }
+            if h.kind == .rawSpinlock { raw += 1 }
+        }
+        precondition(t.spinningHeld == spinning && t.rawHeld == raw,
+                     "thread '\(t.name)': counts \(t.spinningHeld) spinning, \(t.rawHeld) raw; holds \(spinning), \(raw)")
+        #endif
+    }
+
+    /// ``DependencyGraph/_checkInvariants()`` under the graph lock, then
+    /// ``_checkInvariants(of:)`` for each of `threads`.
+    /// - Complexity: O(classes + dependencies + held locks).
+    func _checkInvariants(threads: [ThreadState] = []) {
+        #if LOCKGRAPH_CHECK_INVARIANTS
+        graphLock.withLock { graph._checkInvariants() }
+        for t in threads { _checkInvariants(of: t) }
+        #endif
+    }
+}
+
+extension Validator {
+    /// Whether this build checks invariants (`LOCKGRAPH_CHECK_INVARIANTS`),
+    /// so a test can tell a check that passed from one compiled out.
+    static var _checksInvariants: Bool {
+        #if LOCKGRAPH_CHECK_INVARIANTS
+        return true
+        #else
+        return false
+        #endif
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import XCTest
+
+/// `lockcheck run`: unmodified programs, a C one compiled here with gcc and
+/// the Foundation example `preload-nslock-abba`, run under the preload
+/// library, as real processes. Each scenario has a "fires" and a "stays
+/// silent" twin.
+final class PreloadRunTests: XCTestCase {
+    private var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lockcheck-preload-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let library = Lockcheck.binary.deletingLastPathComponent().appendingPathComponent("liblockcheck-preload.so")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: library.path),
+                      "\(library.path) missing: build it with 'swift build --build-tests' (or --product lockcheck-preload)")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    /// Compiles Examples/preload-pthread/abba.c with gcc (the program knows nothing of lockcheck).
+    private func compiledPthreadProgram() throws -> String {
+        let output = scratch.appendingPathComponent("abba").path
+        let gcc = Process()
+        gcc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gcc.arguments = ["gcc", "-g", "-O0", "-rdynamic", "-o", output, Lockcheck.path("Examples/preload-pthread/abba.c"), "-lpthread"]
+        try gcc.run()
+        gcc.waitUntilExit()
+        XCTAssertEqual(gcc.terminationStatus, 0, "gcc failed (scripts/setup installs it)")
+        return output
+    }
+
+    private var swiftProgram: String {
+        Lockcheck.binary.deletingLastPathComponent().appendingPathComponent("preload-nslock-abba").path
+    }
+
+    /// Runs `lockcheck run --trace … -- command`, then `lockcheck analyze` on the trace.
+    private func run(_ command: [String]) throws -> (run: CommandResult, analyzed: [String], trace: String) {
+        let trace = scratch.appendingPathComponent("run.trace").path
+        let result = try Lockcheck.run(["run", "--trace", trace, "--"] + command)
+        let analyzed = try Lockcheck.run(["analyze", "--format", "json", trace])
+        let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+        return (result, try analyzed.rules(), text)
+    }
+
+    func test_pthread_ABBA_underRun_reportsLockOrderInversionByCreationSite() throws {
+        let (result, analyzed, trace) = try run([try compiledPthreadProgram()])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("counter: 2"), result.stdout)
+        XCTAssertTrue(result.stderr.contains("[lock-order-inversion]"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("make_locks (abba.c:27)") && result.stderr.contains("make_locks (abba.c:28)"),
+                      result.stderr)
+        XCTAssertEqual(analyzed, ["lock-order-inversion"])
+        XCTAssertTrue(trace.contains("class 0 mutex make_locks (abba.c:27)"), trace)
+    }
+
+    func test_pthread_sameOrder_condWait_recursive_static_underRun_staysSilent() throws {
+        let (result, analyzed, trace) = try run([try compiledPthreadProgram(), "--fixed"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("counter: 2"), result.stdout)
+        XCTAssertFalse(result.stderr.contains("lockcheck:"), result.stderr)
+        XCTAssertEqual(analyzed, [])
+        // Kinds from the mutex type, statically initialised locks named by their symbol.
+        XCTAssertTrue(trace.contains("recursive-mutex make_locks (abba.c:34)"), trace)
+        XCTAssertTrue(trace.contains("mutex counter_lock (abba"), trace)
+        XCTAssertTrue(trace.contains("rwsem table (abba"), trace)
+    }
+
+    func test_NSLock_ABBA_underRun_reportsLockOrderInversionByCreationSite() throws {
+        let (result, analyzed, _) = try run([swiftProgram])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("[lock-order-inversion]"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("makeAccounts() (main.swift:28)")
+                      && result.stderr.contains("makeAccounts() (main.swift:29)"), result.stderr)
+        XCTAssertEqual(analyzed, ["lock-order-inversion"])
+    }
+
+    func test_NSLock_sameOrder_NSRecursiveLock_NSCondition_underRun_staysSilent() throws {
+        let (result, analyzed, trace) = try run([swiftProgram, "--fixed"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("balances: 100 100"), result.stdout)
+        XCTAssertFalse(result.stderr.contains("lockcheck:"), result.stderr)
+        XCTAssertEqual(analyzed, [])
+        XCTAssertTrue(trace.contains("recursive-mutex"), "the NSRecursiveLock is validated as recursive: \(trace)")
+    }
+
+    func test_run_withoutCommand_isAUsageError() throws {
+        let result = try Lockcheck.run(["run"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("No command to run"), result.stderr)
+    }
+
+    func test_run_missingCommand_exits127() throws {
+        let result = try Lockcheck.run(["run", "--", "/nonexistent/program"])
+        XCTAssertEqual(result.status, 127)
+        XCTAssertTrue(result.stderr.contains("cannot run /nonexistent/program"), result.stderr)
+    }
+}
