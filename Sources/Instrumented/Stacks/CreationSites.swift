@@ -12,17 +12,29 @@ final class CreationSites: @unchecked Sendable {
     private var frames: [UInt: CreationSiteRule.Frame] = [:]
     /// Per creation-site address behind a wrapper: its class name.
     private var names: [UInt: String] = [:]
+    /// Init sites (`#fileID` address, line) known to be direct (no wrapper
+    /// above them): their locks need no stack at all.
+    private var directSites: Set<SiteKey> = []
+
+    private struct SiteKey: Hashable {
+        var file: UInt
+        var line: UInt
+    }
 
     init(symbolizer: Symbolizer) { self.symbolizer = symbolizer }
 
     /// The class name of a lock created now without a name: its init site
     /// `fileID:line` when it was created directly, else the wrapper's
     /// creation site, `Function (File.swift:42)`.
-    /// - Complexity: One `unw_backtrace` of at most
-    ///   ``CreationSiteRule/maxFrames`` frames and a dictionary probe per
-    ///   frame; the first time a frame is seen, a symbol lookup, and the
-    ///   first time a wrapped site is seen, one line lookup.
+    /// - Complexity: For an init site already seen to be direct, one set
+    ///   probe. Otherwise one `unw_backtrace` of at most
+    ///   ``CreationSiteRule/maxFrames`` frames (about 1 µs a frame) and a
+    ///   dictionary probe per frame; the first time a frame is seen, a
+    ///   symbol lookup, and the first time a wrapped site is seen, one line
+    ///   lookup. So only locks created behind a wrapper pay for a stack.
     func className(fileID: StaticString, line: UInt) -> String {
+        let key = SiteKey(file: UInt(bitPattern: fileID.utf8Start), line: line)
+        if lock.withLock({ directSites.contains(key) }) { return "\(fileID):\(line)" }
         let addresses: [UInt] = withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self,
                                                               capacity: CreationSiteRule.maxFrames) { buf in
             let n = Int(unw_backtrace(buf.baseAddress, Int32(CreationSiteRule.maxFrames)))
@@ -30,6 +42,9 @@ final class CreationSites: @unchecked Sendable {
         }
         let stack = addresses.map(frame)
         guard let site = CreationSiteRule.site(in: stack), site.wrappersSkipped > 0 else {
+            // The init site's caller is no wrapper: nor will it be next time
+            // (the init site's frame is the same function).
+            lock.withLock { _ = directSites.insert(key) }
             return "\(fileID):\(line)"
         }
         return name(of: stack[site.index])
