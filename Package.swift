@@ -77,6 +77,9 @@ let package = Package(
         .executableTarget(name: "deadlock-abba", dependencies: ["Instrumented"], path: "Examples/deadlock-abba"),
         .executableTarget(name: "deadlock-ring", dependencies: ["Instrumented"], path: "Examples/deadlock-ring"),
         .executableTarget(name: "lock-wait-timeout", dependencies: ["Instrumented"], path: "Examples/lock-wait-timeout"),
+        // Examples: Swift concurrency meeting locks (issue 14; each header says what is reported, and --fixed).
+        .executableTarget(name: "resume-under-lock", dependencies: ["Instrumented"], path: "Examples/resume-under-lock"),
+        .executableTarget(name: "semaphore-wait-in-task", dependencies: ["Instrumented"], path: "Examples/semaphore-wait-in-task"),
         .executableTarget(
             name: "lockcheck",
             dependencies: [

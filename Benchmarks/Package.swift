@@ -26,6 +26,10 @@ let package = Package(
             .product(name: "Instrumented", package: "lockcheck"), .product(name: "TraceAnalysis", package: "lockcheck"),
             .product(name: "LockTrace", package: "lockcheck"), .product(name: "LockGraph", package: "lockcheck"),
         ]),
+        // Issue 14: what the Swift-runtime hooks (resume, cancel) cost, under callgrind-task-hooks.sh.
+        .executableTarget(name: "task-hooks-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck")]),
+        // Issue 18: the first lock's cost (validator start-up) against LOCKCHECK=off, in one run.
+        .executableTarget(name: "startup-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck")]),
         // Issue 19: the cost of a new dependency as an acyclic class graph grows (1 k to 200 k dependencies).
         .executableTarget(name: "graph-growth-bench", dependencies: [.product(name: "LockGraph", package: "lockcheck")]),
         // lock-bench's direct stack-capture probe: unw_backtrace, the call UnwindStackCapture makes.

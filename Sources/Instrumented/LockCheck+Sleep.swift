@@ -6,7 +6,9 @@ import Musl
 import LockGraph
 
 /// Sleep points (might_sleep): calls that may block, reported as
-/// `sleep-in-atomic` when made in atomic context (a spinning lock held, a
+/// `sleep-in-atomic` when made in atomic context (and the blocking waits
+/// among them, in `Concurrency/LockCheck+Blocking.swift`, as
+/// `blocking-in-async-context` in a Swift task) (a spinning lock held, a
 /// hardirq/softirq handler, irqs/softirqs/preemption off, an RCU section).
 extension LockCheck {
     /// Annotates that the caller may block here (the kernel's might_sleep()).
@@ -22,7 +24,7 @@ extension LockCheck {
 
     /// Sleeps for `nanoseconds` (nanosleep), after reporting a sleep point.
     public static func sleep(nanoseconds: UInt64) {
-        mightSleep("nanosleep")
+        mightBlock("nanosleep")
         var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
         var remaining = timespec()
         while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
@@ -31,9 +33,9 @@ extension LockCheck {
     /// Runs the blocking call `body` after reporting it as a sleep point
     /// (e.g. a semaphore wait, a blocking read).
     ///
-    /// Equivalent to `mightSleep(what); return try body()`.
+    /// Equivalent to `mightBlock(what); return try body()`.
     public static func blocking<T>(_ what: String, _ body: () throws -> T) rethrows -> T {
-        mightSleep(what)
+        mightBlock(what)
         return try body()
     }
 
@@ -63,7 +65,7 @@ public final class CheckedCondition: @unchecked Sendable {
     /// Waits for a signal; `mutex` must be held by the caller, and is held
     /// again on return (it stays in the held stack meanwhile).
     public func wait(_ mutex: CheckedMutex) {
-        LockCheck.mightSleep("cond-wait")
+        LockCheck.mightBlock("cond-wait")
         let rc = pthread_cond_wait(cond, mutex._core.primitive.mutex)
         precondition(rc == 0, "lockcheck: pthread_cond_wait failed (\(rc))")
     }
@@ -73,4 +75,53 @@ public final class CheckedCondition: @unchecked Sendable {
 
     /// Wakes every waiter.
     public func broadcast() { pthread_cond_broadcast(cond) }
+}
+
+/// A counting semaphore (DispatchSemaphore's contract, on a pthread mutex
+/// and condition): `wait` is a blocking wait, reported in atomic context
+/// (`sleep-in-atomic`) and in a Swift task or on a non-blocking thread
+/// (`blocking-in-async-context`).
+public final class CheckedSemaphore: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let cond: UnsafeMutablePointer<pthread_cond_t>
+    private var count: Int
+
+    /// - Parameter value: The starting count (0: the first `wait` blocks until a `signal`).
+    public init(value: Int = 0) {
+        precondition(value >= 0, "lockcheck: CheckedSemaphore(value:) needs a count >= 0")
+        count = value
+        mutex = .allocate(capacity: 1)
+        cond = .allocate(capacity: 1)
+        var rc = pthread_mutex_init(mutex, nil)
+        precondition(rc == 0, "lockcheck: pthread_mutex_init failed (\(rc))")
+        rc = pthread_cond_init(cond, nil)
+        precondition(rc == 0, "lockcheck: pthread_cond_init failed (\(rc))")
+    }
+
+    deinit {
+        pthread_cond_destroy(cond)
+        pthread_mutex_destroy(mutex)
+        cond.deallocate()
+        mutex.deallocate()
+    }
+
+    /// Waits until the count is positive, then decrements it: a blocking wait
+    /// (``LockCheck/mightBlock(_:)`` with `semaphore-wait`).
+    /// - Complexity: O(1) plus the wait.
+    public func wait() {
+        LockCheck.mightBlock("semaphore-wait")
+        pthread_mutex_lock(mutex)
+        while count == 0 { pthread_cond_wait(cond, mutex) }
+        count -= 1
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Increments the count, waking one waiter.
+    /// - Complexity: O(1).
+    public func signal() {
+        pthread_mutex_lock(mutex)
+        count += 1
+        pthread_cond_signal(cond)
+        pthread_mutex_unlock(mutex)
+    }
 }

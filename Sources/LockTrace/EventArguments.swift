@@ -39,6 +39,8 @@ enum EventKey: UInt32 {
 /// that list it only.
 enum EventFlag: UInt32 {
     case w = 8, r, rr, `try`, threaded, headless, bh, sched
+    // Revision 1.1: a blocking wait in a Swift task / on a thread declared non-blocking.
+    case task, nonblock
 
     @inline(__always) var bit: UInt32 { 1 << rawValue }
 
@@ -59,6 +61,8 @@ enum EventFlag: UInt32 {
         case (5, Words.sched): self = .sched
         case (8, Words.threaded): self = .threaded
         case (8, Words.headless): self = .headless
+        case (4, Words.task): self = .task
+        case (8, Words.nonblock): self = .nonblock
         default: return nil
         }
     }
@@ -71,6 +75,7 @@ enum EventFlag: UInt32 {
         case .threaded: op == .hardirqEnter
         case .headless: op == .deferFree
         case .bh, .sched: op == .rcuLock || op == .rcuUnlock
+        case .task, .nonblock: op == .sleep
         }
     }
 
@@ -85,6 +90,8 @@ enum EventFlag: UInt32 {
         case .headless: "headless"
         case .bh: "bh"
         case .sched: "sched"
+        case .task: "task"
+        case .nonblock: "nonblock"
         }
     }
 }

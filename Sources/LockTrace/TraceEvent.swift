@@ -31,6 +31,10 @@ public struct TraceEvent: Sendable, Equatable {
     public var headless: Bool
     /// `threaded` of `hardirq-enter`.
     public var threaded: Bool
+    /// `task` of `sleep` (revision 1.1): the sleeping thread runs a Swift task.
+    public var inTask: Bool
+    /// `nonblock` of `sleep` (revision 1.1): the thread was declared non-blocking.
+    public var nonblocking: Bool
     /// `<flags>` of `alloc`; `mayBlock` otherwise.
     public var allocFlags: AllocFlags
     /// `bh` / `sched` of `rcu-lock` and `rcu-unlock`; `plain` otherwise.
@@ -57,7 +61,7 @@ public struct TraceEvent: Sendable, Equatable {
         subclass: UInt32 = 0, mode: AcquireMode = .exclusive,
         isTry: Bool = false, headless: Bool = false, threaded: Bool = false,
         allocFlags: AllocFlags = .mayBlock, rcuFlavor: RCUFlavor = .plain,
-        what: UInt32 = 0
+        what: UInt32 = 0, inTask: Bool = false, nonblocking: Bool = false
     ) {
         self.seq = seq
         self.thread = thread
@@ -77,5 +81,7 @@ public struct TraceEvent: Sendable, Equatable {
         self.nest = nest
         self.subclass = subclass
         self.what = what
+        self.inTask = inTask
+        self.nonblocking = nonblocking
     }
 }

@@ -77,6 +77,8 @@ extension TraceParser {
         e.pointee.isTry = false
         e.pointee.headless = false
         e.pointee.threaded = false
+        e.pointee.inTask = false
+        e.pointee.nonblocking = false
         e.pointee.allocFlags = .mayBlock
         e.pointee.rcuFlavor = .plain
         e.pointee.what = 0
@@ -238,6 +240,8 @@ extension TraceParser {
         case .headless: eventStorage.pointee.headless = true
         case .bh: eventStorage.pointee.rcuFlavor = .bh
         case .sched: eventStorage.pointee.rcuFlavor = .sched
+        case .task: eventStorage.pointee.inTask = true
+        case .nonblock: eventStorage.pointee.nonblocking = true
         }
     }
 

@@ -65,6 +65,8 @@ extension TraceWriter {
                 append(" what=")
                 appendToken(sleepReason, replacingEquals: false)
             }
+            if event.inTask { append(" task") }
+            if event.nonblocking { append(" nonblock") }
         case .alloc:
             if event.pointer != 0 {
                 append(" ptr=")

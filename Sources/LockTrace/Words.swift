@@ -46,6 +46,8 @@ enum Words {
     static let sched: UInt64 = 0x64_6568_6373
     static let threaded: UInt64 = 0x6465_6461_6572_6874
     static let headless: UInt64 = 0x7373_656C_6461_6568
+    static let task: UInt64 = 0x6B73_6174
+    static let nonblock: UInt64 = 0x6B63_6F6C_626E_6F6E
 
     // Allocation flags.
     static let atomic: UInt64 = 0x6369_6D6F_7461

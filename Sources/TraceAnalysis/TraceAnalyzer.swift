@@ -294,6 +294,10 @@ public final class TraceAnalyzer {
             break
         case .sleep:
             v.sleepPoint(Self.describeSleep(e, reader), thread: t, site: site)
+            var context: Validator.BlockingContext = []
+            if e.inTask { context.insert(.task) }
+            if e.nonblocking { context.insert(.nonblockingThread) }
+            v.blockingWait(Self.describeSleep(e, reader), context: context, thread: t, site: site)
         case .hardirqEnter: v.hardirqEnter(threaded: e.threaded, thread: t, site: site)
         case .hardirqExit: v.hardirqExit(thread: t, site: site)
         case .softirqEnter: v.softirqEnter(thread: t, site: site)

@@ -7,15 +7,22 @@ struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Explain a rule (or list every rule).",
         discussion: """
-            'lockcheck explain' lists the rules; 'lockcheck explain RULE' explains one.
+            'lockcheck explain' lists the rules; 'lockcheck explain RULE' explains one;
+            'lockcheck explain swift-task-status' explains the Swift runtime's task lock class.
             'lockcheck explain --example RULE | lockcheck analyze -' runs its example
             (deadlock and lock-wait-timeout are live only: their example is a program).
             """
     )
 
-    @Argument(help: ArgumentHelp("A rule id, e.g. lock-order-inversion.", valueName: "rule"),
-              completion: .list(RuleID.allValueStrings), transform: RuleID.parse)
-    var rule: RuleID?
+    @Argument(help: ArgumentHelp("A rule id, e.g. lock-order-inversion, or the lock class swift-task-status.", valueName: "rule"),
+              completion: .list(RuleID.allValueStrings + [SwiftTaskStatusClass.name]), transform: ExplainTopic.parse)
+    var topic: ExplainTopic?
+
+    /// The rule asked about, if the topic is a rule.
+    private var rule: RuleID? {
+        if case .rule(let r) = topic { return r }
+        return nil
+    }
 
     @Flag(help: "Print only the rule's example trace (to pipe into 'lockcheck analyze -').")
     var example = false
@@ -25,6 +32,11 @@ struct Explain: ParsableCommand {
     }
 
     func run() throws {
+        if case .taskStatusClass = topic {
+            Terminal.out("\(SwiftTaskStatusClass.name): the Swift runtime's task status lock (a lock class)\n\n"
+                         + SwiftTaskStatusClass.explanation.map { Self.wrap($0) }.joined(separator: "\n"), terminator: "")
+            return
+        }
         guard let rule else {
             let width = RuleID.allCases.map(\.rawValue.count).max() ?? 0
             Terminal.out("lockcheck rules (lockcheck explain RULE for one):\n")
@@ -65,5 +77,16 @@ struct Explain: ParsableCommand {
         }
         if !line.isEmpty { out += "  " + line + "\n" }
         return out
+    }
+}
+
+/// What `lockcheck explain` explains: a rule, or the `swift-task-status` lock class.
+enum ExplainTopic {
+    case rule(RuleID)
+    case taskStatusClass
+
+    /// The topic `argument` names; an unknown name is a validation error listing the rules.
+    static func parse(_ argument: String) throws -> ExplainTopic {
+        argument == SwiftTaskStatusClass.name ? .taskStatusClass : .rule(try RuleID.parse(argument))
     }
 }

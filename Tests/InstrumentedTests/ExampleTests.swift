@@ -8,7 +8,7 @@ import XCTest
 /// recorded trace analyses to the same report.
 final class ExampleTests: XCTestCase {
     /// The example binary, built next to the test bundle.
-    private func example(_ name: String) throws -> URL {
+    func example(_ name: String) throws -> URL {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let url = exe.deletingLastPathComponent().appendingPathComponent(name)
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
@@ -17,7 +17,7 @@ final class ExampleTests: XCTestCase {
         return url
     }
 
-    private func run(_ url: URL, environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    func run(_ url: URL, environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let p = Process()
         p.executableURL = url
         var env = ProcessInfo.processInfo.environment

@@ -250,3 +250,35 @@ final class TaskStatusLockTests: InstrumentedTestCase {
         XCTAssertEqual(collector.rules, [])
     }
 }
+
+/// The task lock's events are ordinary lock events of the class
+/// `swift-task-status`: a recorded trace gives the live verdict.
+final class TaskStatusLockTraceTests: InstrumentedTestCase {
+    func test_recorded_nio2558_shape_analyzes_the_same() throws {
+        let path = temporaryPath("task-status")
+        XCTAssertTrue(LockCheck.startRecording(path: path))
+        let state = CheckedMutex(name: "nio2558-rec.state")
+        let box = ContinuationBox<UnsafeContinuation<Void, Never>>()
+        let ready = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        let task = Task.detached {
+            await withTaskCancellationHandler {
+                await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in box.set(c); ready.signal() }
+            } onCancel: {
+                state.withLock {}
+                box.take()?.resume()
+            }
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in state.withLock { c.resume() } }
+            done.signal()
+        }
+        ready.wait()
+        task.cancel()
+        done.wait()
+        LockCheck.stopRecording()
+        defer { unlink(path) }
+        XCTAssertEqual(collector.rules, ["lock-order-inversion"])
+        let offline = try analyzedRules(path)
+        XCTAssertEqual(offline.rules, ["lock-order-inversion"])
+        XCTAssertEqual(Set(offline.violations.first?.classNames ?? []), ["nio2558-rec.state", "swift-task-status"])
+    }
+}

@@ -176,6 +176,7 @@ final class ReportTests: XCTestCase {
         s.deferFree("q", 2, pool: "p"); s.destroyPool("p")               // destroy-with-pending-free
         s.alloc(.nowait, 8, pool: "p")                                   // use-after-destroy
         s.thread("t") { s.lock("B"); s.exitThread() }                    // held-at-exit
+        s.blockingWait(in: .task)                                        // blocking-in-async-context
         let rules = Set(s.violations.map(\.rule))
         XCTAssertEqual(rules, Set(RuleID.allCases).subtracting([.irqLockInversion, .inconsistentLockState, .deadlock, .lockWaitTimeout]))
         XCTAssertEqual(Set(s.violations.map(\.key)).count, s.violations.count, "dedup keys are distinct")
@@ -263,5 +264,20 @@ extension ReportTests {
         plain.lock("raw")
         plain.lock("spin")
         XCTAssertFalse(plain.violations.first?.message.contains("PREEMPT_RT") ?? true)
+    }
+}
+
+extension ReportTests {
+    func test_blocking_wait_in_task_fires() {
+        let s = Scenario()
+        s.blockingWait(in: .task)
+        XCTAssertEqual(s.violations.map(\.rule), [.blockingInAsyncContext])
+        XCTAssertEqual(s.violations.first?.message, "blocking wait in a Swift task: sleep what=semaphore-wait")
+    }
+
+    func test_blocking_wait_outside_async_context_stays_silent() {
+        let s = Scenario()
+        s.blockingWait(in: [])
+        XCTAssertEqual(s.violations.map(\.rule), [])
     }
 }

@@ -63,3 +63,19 @@ final class ExplainTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("Unknown rule 'no-such-rule'") && r.stderr.contains("lock-order-inversion"), r.stderr)
     }
 }
+
+extension ExplainTests {
+    func test_explain_the_task_lock_class() throws {
+        let r = try Lockcheck.run(["explain", "swift-task-status"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("swift-task-status: the Swift runtime's task status lock"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("swift-nio#2558"), r.stdout)
+        let help = try Lockcheck.run(["explain", "--help"])
+        XCTAssertTrue(help.stdout.contains("swift-task-status"), help.stdout)
+    }
+
+    func test_explain_example_of_the_task_lock_class_exits_2() throws {
+        let r = try Lockcheck.run(["explain", "--example", "swift-task-status"])
+        XCTAssertEqual(r.status, 2)
+    }
+}

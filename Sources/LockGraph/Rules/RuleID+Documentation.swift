@@ -368,6 +368,22 @@ extension RuleID {
                 reference: "go-deadlock's lock-wait timeout (Opts.DeadlockTimeout, 30 s, \"Previous place where the lock was grabbed\"); the kernel's hung-task detector (khungtaskd, \"task blocked for more than 120 seconds\") next to lockdep.",
                 fix: "Do the slow work outside the critical section (copy what it needs under the lock); if a long hold is intended, raise LOCKCHECK_WAIT_TIMEOUT for that run, or set it to 0.",
                 severity: .warning)
+        case .blockingInAsyncContext:
+            return Documentation(
+                name: "BlockingInAsyncContext",
+                summary: "A thread running a Swift task, or a thread declared non-blocking, blocks waiting for another thread.",
+                firesWhen: "A blocking wait (a `sleep` event with the `task` or `nonblock` flag: a condition wait, `LockCheck.sleep`, a semaphore, `LockCheck.mightBlock()`) made while the thread runs a Swift task, or on a thread the program declared non-blocking (`LockCheck.setThreadNonBlocking()`, an event loop). Acquiring a mutex is not a blocking wait for this rule.",
+                example: """
+                    lockcheck-trace 1
+                    thread 1 cooperative-pool-1
+                    # a task waits on a semaphore that another task will signal
+                    1 1 sleep what=semaphore-wait task
+
+                    """,
+                whyItIsABug: "Swift's cooperative pool has as many threads as cores. A task that blocks its thread waiting for another task keeps that thread from running anything else; when every pool thread blocks so, the task that would wake them never runs, and the process hangs (on a 2-core CI machine, two such waits are enough). An event loop that blocks stops every connection it serves.",
+                reference: "The Swift concurrency counterpart of might_sleep (\"BUG: sleeping function called from invalid context\"), with the cooperative pool as the context: vapor/async-kit#109 (EventLoopFuture.wait() in async code), swiftlang/swift-package-manager#7382, the Swift forums thread on semaphores in async code; swift-nio's `preconditionNotInEventLoop` for event loops.",
+                fix: "Suspend instead of blocking: `await` an async API, or a continuation that the signalling code resumes. Move unavoidable blocking work to a thread of its own (a dedicated Thread, a DispatchQueue) and await its result.",
+                severity: .error)
         }
     }
 

@@ -18,6 +18,7 @@ public enum RuleID: String, Sendable, CaseIterable, Hashable, Comparable {
     case deadlock = "deadlock"
     /// Live only: a wait for a lockcheck lock longer than `LOCKCHECK_WAIT_TIMEOUT`.
     case lockWaitTimeout = "lock-wait-timeout"
+    case blockingInAsyncContext = "blocking-in-async-context"
 
     public static func < (a: Self, b: Self) -> Bool { a.order < b.order }
 
@@ -29,7 +30,7 @@ public enum RuleID: String, Sendable, CaseIterable, Hashable, Comparable {
         case .deadlock, .lockWaitTimeout: return true
         case .lockOrderInversion, .recursiveLock, .invalidWaitContext, .sleepInAtomic, .allocUnderRawLock,
              .irqLockInversion, .inconsistentLockState, .unlockUnheld, .heldLockFreed, .heldAtExit,
-             .doubleDeferredFree, .destroyWithPendingFree, .useAfterDestroy:
+             .doubleDeferredFree, .destroyWithPendingFree, .useAfterDestroy, .blockingInAsyncContext:
             return false
         }
     }
@@ -53,6 +54,7 @@ public enum RuleID: String, Sendable, CaseIterable, Hashable, Comparable {
         case .useAfterDestroy: return "use after destroy"
         case .deadlock: return "deadlock detected: threads wait for each other"
         case .lockWaitTimeout: return "lock held too long: a waiter timed out"
+        case .blockingInAsyncContext: return "blocking call in an async context"
         }
     }
 }

@@ -233,6 +233,11 @@ final class Scenario {
     // MARK: Contexts
 
     func sleep(_ what: String = "sleep what=cond-wait") { validator.sleepPoint(what, thread: current, site: site()) }
+    /// A blocking wait (`sleep` with the `task` / `nonblock` flags) in `context`.
+    func blockingWait(_ what: String = "sleep what=semaphore-wait", in context: Validator.BlockingContext) {
+        validator.sleepPoint(what, thread: current, site: site())
+        validator.blockingWait(what, context: context, thread: current, site: site())
+    }
     func hardirqEnter(threaded: Bool = false) { validator.hardirqEnter(threaded: threaded, thread: current, site: site()) }
     func hardirqExit() { validator.hardirqExit(thread: current, site: site()) }
     func softirqEnter() { validator.softirqEnter(thread: current, site: site()) }
