@@ -28,6 +28,8 @@ let package = Package(
         ]),
         // Issue 14: what the Swift-runtime hooks (resume, cancel) cost, under callgrind-task-hooks.sh.
         .executableTarget(name: "task-hooks-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck")]),
+        // Issue 18: the first lock's cost (validator start-up) against LOCKCHECK=off, in one run.
+        .executableTarget(name: "startup-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck")]),
         // lock-bench's direct stack-capture probe: unw_backtrace, the call UnwindStackCapture makes.
         .target(name: "CUnwindProbe", linkerSettings: [.linkedLibrary("unwind")]),
         // lock-bench's controls: a compute-bound loop and a spinner for the other CPU (what the machine gives).

@@ -12,6 +12,8 @@ __thread void *lc_thread_slot __attribute__((tls_model("initial-exec"))) = 0;
 uint64_t lc_seq_counter = 0;
 int lc_seq_shared = 0;
 __thread uint64_t lc_seq_thread __attribute__((tls_model("initial-exec"))) = 0;
+__thread uint32_t lc_hardirq_depth __attribute__((tls_model("initial-exec"))) = 0;
+__thread uint64_t lc_hardirq_unvalidated __attribute__((tls_model("initial-exec"))) = 0;
 
 int lc_symbol_info(const void *address, const char **object, uintptr_t *objectBase,
                    const char **symbol, uintptr_t *symbolAddress) {

@@ -150,9 +150,18 @@ int lockcheck_preload_set_guard(int on) {
 struct lock_slot {
     _Atomic uintptr_t key;
     _Atomic(void *) value;
+    /// The identity's holder mark (mutexes and spinlocks), published after `value`;
+    /// NULL (not yet, or another kind): the engine counts holders itself.
+    _Atomic(int64_t *) mark;
 };
 
-/// 2^20 slots (16 MiB of address space, touched page by page).
+/// What a lock call needs of its slot.
+struct lock_ref {
+    void *id;
+    int64_t *mark;
+};
+
+/// 2^20 slots (24 MiB of address space, touched page by page).
 #define TABLE_BITS 20
 #define TABLE_SIZE ((size_t)1 << TABLE_BITS)
 #define MAX_PROBES 64
@@ -204,29 +213,37 @@ static struct lock_slot *find_slot(const void *address, int create) {
 /// The identity of the lock at `address`, classified on first sight
 /// (`kind` read from the lock or its attributes by the caller), or NULL when
 /// it is not validated. Call with the guard up.
-static void *identity_for(const void *address, int kind, int atInit) {
+static struct lock_ref identity_for(const void *address, int kind, int atInit) {
+    struct lock_ref none = {NULL, NULL};
     struct lock_slot *s = find_slot(address, 1);
-    if (!s) return NULL;
+    if (!s) return none;
     void *v = atomic_load_explicit(&s->value, memory_order_acquire);
     if (v == LCP_UNKNOWN) {
         void *made = lockcheck_preload_classify(address, kind, atInit);
         void *expected = LCP_UNKNOWN;
         if (atomic_compare_exchange_strong(&s->value, &expected, made)) {
             v = made;
+            if (made != LCP_IGNORED)
+                atomic_store_explicit(&s->mark, lockcheck_preload_holder_mark(made), memory_order_release);
         } else {  // another thread classified it first
             if (made != LCP_IGNORED) lockcheck_preload_free(made);
             v = expected;
         }
     }
-    return v == LCP_IGNORED ? NULL : v;
+    if (v == LCP_IGNORED || v == LCP_UNKNOWN) return none;
+    struct lock_ref r = {v, atomic_load_explicit(&s->mark, memory_order_acquire)};
+    return r;
 }
 
 /// The identity of a known lock, without classifying (unlock, cond_wait).
-static inline void *known_identity(const void *address) {
+static inline struct lock_ref known_identity(const void *address) {
+    struct lock_ref none = {NULL, NULL};
     struct lock_slot *s = find_slot(address, 0);
-    if (!s) return NULL;
+    if (!s) return none;
     void *v = atomic_load_explicit(&s->value, memory_order_acquire);
-    return (v == LCP_UNKNOWN || v == LCP_IGNORED) ? NULL : v;
+    if (v == LCP_UNKNOWN || v == LCP_IGNORED) return none;
+    struct lock_ref r = {v, atomic_load_explicit(&s->mark, memory_order_acquire)};
+    return r;
 }
 
 /// The lock's memory ends or starts again: its state is dropped (`lock-free`
@@ -234,6 +251,7 @@ static inline void *known_identity(const void *address) {
 static void forget(const void *address) {
     struct lock_slot *s = find_slot(address, 0);
     if (!s) return;
+    atomic_store(&s->mark, NULL);
     void *old = atomic_exchange(&s->value, LCP_UNKNOWN);
     if (old != LCP_UNKNOWN && old != LCP_IGNORED) lockcheck_preload_free(old);
 }
@@ -249,35 +267,83 @@ static inline int mutex_kind(const pthread_mutex_t *m) {
 }
 
 // MARK: Events
+//
+// A lock with a holder mark (mutex, spinlock) is validated as the Checked
+// lock types validate theirs: acquire, take the real lock, store 1 to the
+// mark; store 0, release the real lock, record the release. Trylocks count
+// the holder in the engine instead; clearing the mark is their decrement.
 
-static void *acquire_before(const void *address, int kind, int mode) {
+static inline void mark_held(struct lock_ref r, int64_t held) {
+    if (r.mark) __atomic_store_n(r.mark, held, __ATOMIC_RELAXED);
+}
+
+/// Validates a blocking acquisition (call with the guard up).
+static inline void validate_acquire(struct lock_ref r, int mode) {
+    if (r.mark && mode == 0) lockcheck_preload_acquire_marked(r.id);
+    else lockcheck_preload_acquire(r.id, mode, 0);
+}
+
+/// Records a release (call with the guard up, the mark already cleared).
+static inline void validate_release(struct lock_ref r) {
+    if (r.mark) lockcheck_preload_release_marked(r.id);
+    else lockcheck_preload_release(r.id);
+}
+
+static struct lock_ref acquire_before(const void *address, int kind, int mode) {
     in_lockcheck = 1;
-    void *id = identity_for(address, kind, 0);
-    if (id) lockcheck_preload_acquire(id, mode, 0);
+    struct lock_ref r = identity_for(address, kind, 0);
+    if (r.id) validate_acquire(r, mode);
     in_lockcheck = 0;
-    return id;
+    return r;
+}
+
+/// After the real blocking call: the mark on success, the acquisition undone on failure (EDEADLK, EINVAL...).
+static inline int acquire_after(struct lock_ref r, int rc) {
+    if (!r.id) return rc;
+    if (rc == 0) {
+        mark_held(r, 1);
+    } else {
+        in_lockcheck = 1;
+        validate_release(r);
+        in_lockcheck = 0;
+    }
+    return rc;
+}
+
+/// A timed acquisition cannot wait forever: it is validated once it
+/// succeeded, as a blocking one (its order still counts).
+static int acquired_timed(const void *address, int kind, int mode, int rc) {
+    if (rc != 0 || !validating()) return rc;
+    in_lockcheck = 1;
+    struct lock_ref r = identity_for(address, kind, 0);
+    if (r.id) validate_acquire(r, mode);
+    in_lockcheck = 0;
+    if (mode == 0) mark_held(r, 1);
+    return rc;
 }
 
 static void acquired_try(const void *address, int kind, int mode) {
     in_lockcheck = 1;
-    void *id = identity_for(address, kind, 0);
-    if (id) lockcheck_preload_acquire(id, mode, 1);
+    struct lock_ref r = identity_for(address, kind, 0);
+    if (r.id) lockcheck_preload_acquire(r.id, mode, 1);
     in_lockcheck = 0;
 }
 
-/// A blocking acquisition validated before it failed (EDEADLK, EINVAL...): undone.
-static void acquire_failed(void *id) {
-    in_lockcheck = 1;
-    lockcheck_preload_release(id);
-    in_lockcheck = 0;
+/// Before the real unlock: the mark cleared. Returns the lock for `released`.
+static inline struct lock_ref releasing(const void *address) {
+    if (!validating()) { struct lock_ref none = {NULL, NULL}; return none; }
+    struct lock_ref r = known_identity(address);
+    if (r.id) mark_held(r, 0);
+    return r;
 }
 
-static void released(const void *address) {
-    void *id = known_identity(address);
-    if (!id) return;
-    in_lockcheck = 1;
-    lockcheck_preload_release(id);
-    in_lockcheck = 0;
+static inline int released(struct lock_ref r, int rc) {
+    if (rc == 0 && r.id) {
+        in_lockcheck = 1;
+        validate_release(r);
+        in_lockcheck = 0;
+    }
+    return rc;
 }
 
 static void initialised(const void *address, int kind) {
@@ -292,6 +358,7 @@ static void initialised(const void *address, int kind) {
 static void internal_lock(const void *address) {
     struct lock_slot *s = find_slot(address, 1);
     if (!s) return;
+    atomic_store(&s->mark, NULL);
     void *old = atomic_exchange(&s->value, LCP_IGNORED);
     if (old != LCP_UNKNOWN && old != LCP_IGNORED) lockcheck_preload_free(old);
 }
@@ -323,10 +390,8 @@ int pthread_mutex_destroy(pthread_mutex_t *m) {
 
 int pthread_mutex_lock(pthread_mutex_t *m) {
     if (!validating()) return real_mutex_lock(m);
-    void *id = acquire_before(m, mutex_kind(m), 0);
-    int rc = real_mutex_lock(m);
-    if (rc != 0 && id) acquire_failed(id);
-    return rc;
+    struct lock_ref r = acquire_before(m, mutex_kind(m), 0);
+    return acquire_after(r, real_mutex_lock(m));
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m) {
@@ -335,32 +400,19 @@ int pthread_mutex_trylock(pthread_mutex_t *m) {
     return rc;
 }
 
-/// A timed acquisition cannot wait forever: it is validated once it
-/// succeeded, as a blocking one (its order still counts).
-static int timed_mutex(pthread_mutex_t *m, int rc) {
-    if (rc == 0 && validating()) {
-        in_lockcheck = 1;
-        void *id = identity_for(m, mutex_kind(m), 0);
-        if (id) lockcheck_preload_acquire(id, 0, 0);
-        in_lockcheck = 0;
-    }
-    return rc;
-}
-
 int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t) {
     if (!real_mutex_timedlock) return ENOSYS;
-    return timed_mutex(m, real_mutex_timedlock(m, t));
+    return acquired_timed(m, mutex_kind(m), 0, real_mutex_timedlock(m, t));
 }
 
 int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, const struct timespec *t) {
     if (!real_mutex_clocklock) return ENOSYS;
-    return timed_mutex(m, real_mutex_clocklock(m, c, t));
+    return acquired_timed(m, mutex_kind(m), 0, real_mutex_clocklock(m, c, t));
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *m) {
-    int rc = real_mutex_unlock(m);
-    if (rc == 0 && validating()) released(m);
-    return rc;
+    struct lock_ref r = releasing(m);
+    return released(r, real_mutex_unlock(m));
 }
 
 // MARK: Reader/writer locks
@@ -379,10 +431,8 @@ int pthread_rwlock_destroy(pthread_rwlock_t *l) {
 
 static int rwlock_blocking(pthread_rwlock_t *l, int mode, int (*real)(pthread_rwlock_t *)) {
     if (!validating()) return real(l);
-    void *id = acquire_before(l, LCP_RWLOCK, mode);
-    int rc = real(l);
-    if (rc != 0 && id) acquire_failed(id);
-    return rc;
+    struct lock_ref r = acquire_before(l, LCP_RWLOCK, mode);
+    return acquire_after(r, real(l));
 }
 
 int pthread_rwlock_rdlock(pthread_rwlock_t *l) { return rwlock_blocking(l, 1, real_rwlock_rdlock); }
@@ -400,30 +450,19 @@ int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
     return rc;
 }
 
-static int timed_rwlock(pthread_rwlock_t *l, int mode, int rc) {
-    if (rc == 0 && validating()) {
-        in_lockcheck = 1;
-        void *id = identity_for(l, LCP_RWLOCK, 0);
-        if (id) lockcheck_preload_acquire(id, mode, 0);
-        in_lockcheck = 0;
-    }
-    return rc;
-}
-
 int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t) {
     if (!real_rwlock_timedrdlock) return ENOSYS;
-    return timed_rwlock(l, 1, real_rwlock_timedrdlock(l, t));
+    return acquired_timed(l, LCP_RWLOCK, 1, real_rwlock_timedrdlock(l, t));
 }
 
 int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t) {
     if (!real_rwlock_timedwrlock) return ENOSYS;
-    return timed_rwlock(l, 0, real_rwlock_timedwrlock(l, t));
+    return acquired_timed(l, LCP_RWLOCK, 0, real_rwlock_timedwrlock(l, t));
 }
 
 int pthread_rwlock_unlock(pthread_rwlock_t *l) {
-    int rc = real_rwlock_unlock(l);
-    if (rc == 0 && validating()) released(l);
-    return rc;
+    struct lock_ref r = releasing(l);
+    return released(r, real_rwlock_unlock(l));
 }
 
 // MARK: Spinlocks
@@ -445,10 +484,8 @@ int pthread_spin_destroy(pthread_spinlock_t *l) {
 int pthread_spin_lock(pthread_spinlock_t *l) {
     if (!real_spin_lock) return ENOSYS;
     if (!validating()) return real_spin_lock(l);
-    void *id = acquire_before((const void *)l, LCP_SPINLOCK, 0);
-    int rc = real_spin_lock(l);
-    if (rc != 0 && id) acquire_failed(id);
-    return rc;
+    struct lock_ref r = acquire_before((const void *)l, LCP_SPINLOCK, 0);
+    return acquire_after(r, real_spin_lock(l));
 }
 
 int pthread_spin_trylock(pthread_spinlock_t *l) {
@@ -460,51 +497,57 @@ int pthread_spin_trylock(pthread_spinlock_t *l) {
 
 int pthread_spin_unlock(pthread_spinlock_t *l) {
     if (!real_spin_unlock) return ENOSYS;
-    int rc = real_spin_unlock(l);
-    if (rc == 0 && validating()) released((const void *)l);
-    return rc;
+    struct lock_ref r = releasing((const void *)l);
+    return released(r, real_spin_unlock(l));
 }
 
 // MARK: Condition variables
 
 /// Before a wait: a sleep point, then the mutex's release (the real wait
 /// releases it inside glibc, where no interposer sees it).
-static void *before_wait(pthread_mutex_t *m) {
-    if (!validating()) return NULL;
-    void *id = known_identity(m);
+static struct lock_ref before_wait(pthread_mutex_t *m) {
+    struct lock_ref none = {NULL, NULL};
+    if (!validating()) return none;
+    struct lock_ref r = known_identity(m);
     in_lockcheck = 1;
     lockcheck_preload_sleep();
-    if (id) lockcheck_preload_release(id);
     in_lockcheck = 0;
-    return id;
+    if (r.id) {
+        mark_held(r, 0);
+        in_lockcheck = 1;
+        validate_release(r);
+        in_lockcheck = 0;
+    }
+    return r;
 }
 
 /// After a wait, whatever its result: glibc has taken the mutex again.
-static void after_wait(void *id) {
-    if (!id) return;
+static void after_wait(struct lock_ref r) {
+    if (!r.id) return;
     in_lockcheck = 1;
-    lockcheck_preload_acquire(id, 0, 0);
+    validate_acquire(r, 0);
     in_lockcheck = 0;
+    mark_held(r, 1);
 }
 
 int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
-    void *id = before_wait(m);
+    struct lock_ref r = before_wait(m);
     int rc = real_cond_wait(c, m);
-    after_wait(id);
+    after_wait(r);
     return rc;
 }
 
 int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) {
-    void *id = before_wait(m);
+    struct lock_ref r = before_wait(m);
     int rc = real_cond_timedwait(c, m, t);
-    after_wait(id);
+    after_wait(r);
     return rc;
 }
 
 int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock, const struct timespec *t) {
     if (!real_cond_clockwait) return ENOSYS;
-    void *id = before_wait(m);
+    struct lock_ref r = before_wait(m);
     int rc = real_cond_clockwait(c, m, clock, t);
-    after_wait(id);
+    after_wait(r);
     return rc;
 }

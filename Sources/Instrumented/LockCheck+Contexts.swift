@@ -1,3 +1,4 @@
+import CInstrumented
 import LockGraph
 import LockTrace
 import LockVocabulary
@@ -21,12 +22,23 @@ extension LockCheck {
     /// interrupts enabled is `inconsistent-lock-state`.
     /// - Parameter threaded: The handler runs in a thread of its own (forced
     ///   irq threading): its wait context is config, so spinlocks are allowed.
+    ///
+    /// In a signal handler (see README, "Signal handlers"): on a thread that
+    /// already has its state (it took a lock before, or called
+    /// ``start()`` or ``setThreadName(_:)``), the scope and the locks taken
+    /// in it allocate nothing and take no lock of the validator once their
+    /// chains and usage are known (the per-thread memo and the chain cache
+    /// serve them); on a thread without state, the scope's events are not
+    /// validated (creating the state would allocate), and a warning counts
+    /// them at the thread's next event.
     public static func hardirq<T>(threaded: Bool = false, _ body: () throws -> T) rethrows -> T {
+        if !threaded { lc_hardirq_scope_enter() }
         let disabled = disableIrqs()
         emit(.hardirqEnter, threaded: threaded) { v, t, s, _ in v.hardirqEnter(threaded: threaded, thread: t, site: s); return true }
         defer {
             emit(.hardirqExit) { v, t, s, _ in v.hardirqExit(thread: t, site: s); return true }
             if disabled { enableIrqs() }
+            if !threaded { lc_hardirq_scope_exit() }
         }
         return try body()
     }

@@ -108,6 +108,23 @@ public enum LockCheck {
         Runtime.configure(options)
     }
 
+    /// Starts the validator now, on the calling thread, instead of at the
+    /// first lock: for a program that wants lockcheck's start-up out of its
+    /// first critical section (call it first thing in `main`). It reads the
+    /// environment and ``configure(_:)``'s options, creates the engine, opens
+    /// `LOCKCHECK_TRACE` and gives the calling thread its state; the symbol
+    /// tables and the unwinder are still set up on first need (the first
+    /// stack captured or symbolized). Calling it again does nothing.
+    /// - Returns: Whether validation is on.
+    /// - Complexity: Well under a millisecond the first time (see
+    ///   Benchmarks/RESULTS.md, issue 18), O(1) after.
+    @discardableResult
+    public static func start() -> Bool {
+        guard Runtime.shared != nil else { return false }
+        if PerThread.currentIfAny() == nil { PerThread.create(name: nil) }
+        return true
+    }
+
     /// Whether events are validated in this process (starts the validator).
     public static var isEnabled: Bool { Runtime.shared != nil }
 

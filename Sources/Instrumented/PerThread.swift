@@ -135,8 +135,16 @@ final class PerThread {
         if afterEvent != 0 { afterEventSlow() }
     }
 
+    /// The first event of a thread: creates its state, except inside a
+    /// hardirq scope (a signal handler may have interrupted malloc, and
+    /// creating the state allocates, and may start the runtime): that event
+    /// is counted, not validated, and reported once the thread has state.
     @inline(never)
     private static func enterSlow() -> PerThread? {
+        if lc_in_hardirq_scope() {
+            lc_hardirq_note_unvalidated()
+            return nil
+        }
         guard let pt = create(name: nil) else { return nil }
         pt.busy = true
         return pt
@@ -147,6 +155,8 @@ final class PerThread {
     @discardableResult
     static func create(name: String?) -> PerThread? {
         guard let runtime = Runtime.shared else { return nil }
+        let skipped = lc_hardirq_take_unvalidated()
+        if skipped > 0 { Runtime.warnUnvalidatedInHandler(skipped) }
         let pt = PerThread(runtime: runtime, name: name)
         let raw = Unmanaged.passRetained(pt).toOpaque()
         lc_thread_set(raw)

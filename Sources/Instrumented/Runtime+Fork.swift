@@ -20,7 +20,9 @@ import LockGraph
 /// The order the locks are taken in is the order they nest in, outermost
 /// first: the recorder's lock (a declaration reads the class table under it),
 /// the engine's (``Validator/lockForFork()``), the symbolizer's (taken under
-/// the stack store's), then the violation handler's (a leaf).
+/// the stack store's), then the violation handler's and the wait registry's
+/// spin word (leaves). In the child the registry forgets every published
+/// wait: the threads that published them are not there.
 ///
 /// What this does not cover: the Swift runtime's and Foundation's own locks
 /// (a multithreaded program's child may only call async-signal-safe
@@ -50,9 +52,11 @@ extension Runtime {
         validator.lockForFork()
         symbolizer.lockForFork()
         handlerLock.lockForFork()
+        waits.lockForFork()
     }
 
     private func afterForkInParent() {
+        waits.unlockAfterFork(inChild: false)
         handlerLock.unlockAfterFork()
         symbolizer.unlockAfterFork(inChild: false)
         validator.unlockAfterFork()
@@ -60,6 +64,7 @@ extension Runtime {
     }
 
     private func afterForkInChild() {
+        waits.unlockAfterFork(inChild: true)
         handlerLock.unlockAfterFork()
         symbolizer.unlockAfterFork(inChild: true)
         validator.unlockAfterFork()

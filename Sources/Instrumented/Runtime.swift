@@ -31,7 +31,7 @@ final class Runtime: @unchecked Sendable {
 
     // MARK: Start-up
 
-    private static let configLock = PlainLock()
+    static let configLock = PlainLock()
     nonisolated(unsafe) private static var configured: LockCheck.Options?
     nonisolated(unsafe) private static var started = false
 
@@ -134,6 +134,21 @@ final class Runtime: @unchecked Sendable {
     func trap(_ rule: String) -> Never {
         recorder.flushAll()
         fatalError("lockcheck: stopping at violation [\(rule)] (LOCKCHECK=trap)")
+    }
+}
+
+extension Runtime {
+    nonisolated(unsafe) private static var warnedUnvalidatedInHandler = false
+
+    /// Says (once per process) that `count` events in hardirq scopes came on
+    /// a thread before it had its state, and were not validated.
+    static func warnUnvalidatedInHandler(_ count: UInt64) {
+        let first = configLock.withLock { () -> Bool in
+            defer { warnedUnvalidatedInHandler = true }
+            return !warnedUnvalidatedInHandler
+        }
+        guard first else { return }
+        writeStderr("lockcheck: warning: \(count) event\(count == 1 ? "" : "s") in LockCheck.hardirq (a signal handler) came on a thread before its first lock and \(count == 1 ? "was" : "were") not validated (creating the thread's state there could deadlock in malloc); call LockCheck.start() on threads that take signals\n")
     }
 }
 

@@ -185,12 +185,14 @@ final class TraceRecorder: @unchecked Sendable {
         let frames = pt.capturedStack
         pt.capturedStack = nil
         // Symbolize outside the recorder lock (the first lookup in an object reads its symbol table).
-        let text = frames.map { $0.map { frame -> String in
+        let symbolized = frames.map { $0.dropFirst(symbolizer.runtimeFrameCount($0)).map { frame -> String in
             switch frame {
             case .text(let s): return s
             case .address(let a): return symbolizer.symbolize(a)
             }
         } }
+        // A stack of the validator's frames only (none of the program's) is "?".
+        let text = symbolized.map { $0.isEmpty ? ["?"] : $0 }
         return lock.withLock { () -> UInt64? in
             guard fd >= 0, lc_load_relaxed_i64(sessionWord) == session else { return nil }
             if pt.traceSession != session {

@@ -39,6 +39,16 @@ extension JSONReport {
             while i < bytes.count, [32, 9, 10, 13].contains(bytes[i]) { i += 1 }
         }
 
+        /// After a member or an element: skips a `,` and returns false (another
+        /// follows), or skips `close` and returns true (the container ends).
+        mutating func separatorOrEnd(_ close: Unicode.Scalar) throws(ParseError) -> Bool {
+            skipSpace()
+            guard i < bytes.count else { throw error("unexpected end of the document: missing '\(close)'") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; return false }
+            if bytes[i] == UInt8(ascii: close) { i += 1; return true }
+            throw error("expected ',' or '\(close)'")
+        }
+
         mutating func expect(_ word: String, _ v: Value) throws(ParseError) -> Value {
             let w = Array(word.utf8)
             guard bytes.count - i >= w.count, Array(bytes[i..<i + w.count]) == w else { throw error("expected a JSON value") }
@@ -66,11 +76,7 @@ extension JSONReport {
                     i += 1
                     skipSpace()
                     members.append((key, try value(depth: depth + 1)))
-                    skipSpace()
-                    guard i < bytes.count else { throw error("unexpected end of the document: missing '}'") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
-                    throw error("expected ',' or '}'")
+                    if try separatorOrEnd("}") { return .object(members) }
                 }
             case UInt8(ascii: "["):
                 i += 1
@@ -80,11 +86,7 @@ extension JSONReport {
                 while true {
                     skipSpace()
                     items.append(try value(depth: depth + 1))
-                    skipSpace()
-                    guard i < bytes.count else { throw error("unexpected end of the document: missing ']'") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-                    throw error("expected ',' or ']'")
+                    if try separatorOrEnd("]") { return .array(items) }
                 }
             case UInt8(ascii: "\""):
                 return .string(try string())

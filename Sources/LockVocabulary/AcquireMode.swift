@@ -1,6 +1,6 @@
 /// How a lock is acquired: lockdep's `read` argument (0, 1, 2), the trace's
 /// `w`, `r` or `rr` flag of `acquire`.
-public enum AcquireMode: UInt8, Sendable, Hashable, CaseIterable {
+public enum AcquireMode: UInt8, TraceSpelled, Sendable, Hashable {
     /// `w`: exclusive (writer) acquisition, the default.
     case exclusive = 0
     /// `r`: shared, non-recursive reader; only on `rwlock` and `rwsem` classes.
@@ -23,13 +23,5 @@ public enum AcquireMode: UInt8, Sendable, Hashable, CaseIterable {
         case .shared: "r"
         case .recursiveShared: "rr"
         }
-    }
-
-    /// The mode spelled `spelling`, or nil if it is none of `w`, `r`, `rr`.
-    ///
-    /// - Complexity: O(1).
-    public init?(spelling: some StringProtocol) {
-        guard let mode = Self.allCases.first(where: { $0.spelling == spelling }) else { return nil }
-        self = mode
     }
 }

@@ -1,6 +1,6 @@
 /// How an allocation may behave (the kernel's GFP flags): the `<flags>` word
 /// of a trace's `alloc` event.
-public enum AllocFlags: Sendable, Hashable, CaseIterable {
+public enum AllocFlags: TraceSpelled, Sendable, Hashable {
     /// `may-block`: may sleep to reclaim memory (GFP_KERNEL): a sleep point.
     case mayBlock
     /// `atomic`: never sleeps, but takes the allocator's own spinlock
@@ -23,13 +23,5 @@ public enum AllocFlags: Sendable, Hashable, CaseIterable {
         case .nowait: "nowait"
         case .noLocks: "no-locks"
         }
-    }
-
-    /// The flags spelled `spelling`, or nil if it is none of the four.
-    ///
-    /// - Complexity: O(1).
-    public init?(spelling: some StringProtocol) {
-        guard let flags = Self.allCases.first(where: { $0.spelling == spelling }) else { return nil }
-        self = flags
     }
 }

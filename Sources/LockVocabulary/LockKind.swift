@@ -2,7 +2,7 @@
 ///
 /// One type for the engine, the trace format and the instrumented locks; its
 /// trace spelling (`class <cid> <kind> <name…>`) is ``spelling``.
-public enum LockKind: Sendable, CaseIterable, Hashable {
+public enum LockKind: TraceSpelled, Sendable, Hashable {
     /// `raw-spinlock`: pure spinning; never sleeps, even with `preempt-rt=on`.
     /// The only lock allowed in hard-interrupt-like context and under another
     /// raw lock.
@@ -35,14 +35,6 @@ public enum LockKind: Sendable, CaseIterable, Hashable {
         case .recursiveMutex: "recursive-mutex"
         case .rwsem: "rwsem"
         }
-    }
-
-    /// The kind spelled `spelling`, or nil if it is none of the seven.
-    ///
-    /// - Complexity: O(1).
-    public init?(spelling: some StringProtocol) {
-        guard let kind = Self.allCases.first(where: { $0.spelling == spelling }) else { return nil }
-        self = kind
     }
 
     /// The lock's wait type before `raw-nesting` is applied.

@@ -8,7 +8,7 @@ struct Lockcheck: ParsableCommand {
         abstract: "Validate lock nesting, interrupt and sleep contexts, and deferred-free lifetimes in lockcheck traces.",
         discussion: """
             Exit status of analyze: 0 no violation, 1 violations found, 2 unusable input or command line.
-            'lockcheck explain' lists the rules and explains each; traces are described in docs/trace-format.md and the rules in docs/rules.md (in the lockcheck repository).
+            'lockcheck explain' lists the rules and explains each; traces are described in docs/trace-format.md, the rules in docs/rules.md and --format json in docs/report-schema.md (in the lockcheck repository).
             """,
         version: "0.1.0",
         subcommands: [Analyze.self, RecordBaseline.self, Explain.self, Graph.self, Run.self],

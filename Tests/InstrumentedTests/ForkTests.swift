@@ -76,11 +76,21 @@ final class ForkTests: InstrumentedTestCase {
             TestThread("fork-worker-\(w)") {
                 let hub = CheckedMutex(name: "fork.hub.\(w)")
                 started.signal()
-                var n = 0
+                // First new classes and dependencies (graph, class table,
+                // stack capture); then, without creating more locks (lock ids
+                // stay small for the tests after this one), the statistics,
+                // which take the graph and report locks, and new chains.
+                var made: [CheckedMutex] = []
                 while !stop.isSet {
-                    let m = CheckedMutex(name: n < 3_000 ? "fork.w\(w).\(n)" : "fork.w\(w).last")
-                    hub.withLock { m.withLock {} }
-                    n += 1
+                    if made.count < 2_000 {
+                        let m = CheckedMutex(name: "fork.w\(w).\(made.count)")
+                        hub.withLock { m.withLock {} }
+                        made.append(m)
+                    } else {
+                        _ = LockCheck.statistics
+                        let i = Int.random(in: 0..<made.count), j = Int.random(in: 0..<made.count)
+                        if i < j { made[i].withLock { made[j].withLock {} } }
+                    }
                 }
             }
         }

@@ -86,6 +86,22 @@ final class PreloadRunTests: XCTestCase {
         XCTAssertTrue(trace.contains("recursive-mutex"), "the NSRecursiveLock is validated as recursive: \(trace)")
     }
 
+    func test_childOfAShell_inheritsThePreload_reportsItsABBA() throws {
+        let program = try compiledPthreadProgram()
+        let (result, analyzed, _) = try run(["/bin/sh", "-c", "\"$0\" && echo child-done", program])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("child-done"), result.stdout)
+        XCTAssertTrue(result.stderr.contains("[lock-order-inversion]"), result.stderr)
+        XCTAssertEqual(analyzed, ["lock-order-inversion"])
+    }
+
+    func test_programWithoutPthreadLocks_runsAsBefore() throws {
+        let result = try Lockcheck.run(["run", "--", "/bin/sh", "-c", "echo plain-output; exit 3"])
+        XCTAssertEqual(result.status, 3)
+        XCTAssertEqual(result.stdout, "plain-output\n")
+        XCTAssertEqual(result.stderr, "")
+    }
+
     func test_run_withoutCommand_isAUsageError() throws {
         let result = try Lockcheck.run(["run"])
         XCTAssertEqual(result.status, 2)

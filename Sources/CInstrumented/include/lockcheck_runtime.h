@@ -23,6 +23,42 @@ static inline void *lc_thread_get(void) { return lc_thread_slot; }
 /// Sets the calling thread's runtime state.
 static inline void lc_thread_set(void *state) { lc_thread_slot = state; }
 
+// MARK: Interrupt-like scopes (signal handlers)
+
+/// Depth of `LockCheck.hardirq` scopes (not threaded) on the calling thread:
+/// non-zero while a signal handler may be running, when the runtime must not
+/// allocate or start anything (the interrupted code may be inside malloc).
+extern __thread uint32_t lc_hardirq_depth __attribute__((tls_model("initial-exec")));
+/// Events of the calling thread not validated because they came inside a
+/// hardirq scope before the thread had its state (creating it allocates).
+extern __thread uint64_t lc_hardirq_unvalidated __attribute__((tls_model("initial-exec")));
+
+/// Enters a hardirq scope. The compiler barrier keeps the store before the
+/// scope's events (a signal arriving in between sees the depth).
+static inline void lc_hardirq_scope_enter(void) {
+    lc_hardirq_depth++;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+/// Leaves a hardirq scope.
+static inline void lc_hardirq_scope_exit(void) {
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    lc_hardirq_depth--;
+}
+
+/// Whether the calling thread is inside a hardirq scope.
+static inline _Bool lc_in_hardirq_scope(void) { return lc_hardirq_depth != 0; }
+
+/// Counts one event left unvalidated inside a hardirq scope.
+static inline void lc_hardirq_note_unvalidated(void) { lc_hardirq_unvalidated++; }
+
+/// The unvalidated events counted so far on this thread, and resets the count.
+static inline uint64_t lc_hardirq_take_unvalidated(void) {
+    uint64_t n = lc_hardirq_unvalidated;
+    lc_hardirq_unvalidated = 0;
+    return n;
+}
+
 // MARK: Event counter
 
 extern uint64_t lc_seq_counter;

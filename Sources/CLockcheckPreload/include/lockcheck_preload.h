@@ -26,6 +26,12 @@ void *lockcheck_preload_classify(const void *address, int kind, int atInit);
 /// An acquisition: `mode` 0 exclusive, 1 shared.
 void lockcheck_preload_acquire(void *identity, int mode, int isTry);
 void lockcheck_preload_release(void *identity);
+/// The holder mark of a one-holder lock (mutex, spinlock), or NULL.
+int64_t *lockcheck_preload_holder_mark(void *identity);
+/// Validates a blocking exclusive acquisition of a marked lock (store 1 to the mark once taken).
+void lockcheck_preload_acquire_marked(void *identity);
+/// Records the release of a marked lock (its mark cleared before the real unlock).
+void lockcheck_preload_release_marked(void *identity);
 /// The lock's memory ends (destroy, or re-init over a known lock): `lock-free`, identity released.
 void lockcheck_preload_free(void *identity);
 /// A sleep point (`pthread_cond_wait`).

@@ -17,8 +17,7 @@ import LockGraph
 /// a lock is a load, a branch and the primitive's call, in the caller; with
 /// validation on, the validator's part is one call into this module.
 ///
-/// Public only so that the lock operations can be inlined into applications;
-/// not for use outside lockcheck.
+/// Public and underscored for inlining only (see ``_CheckedCoreLock``).
 public struct _CheckedCore<Primitive: _LockPrimitive> {
     /// The lock's identity, owned by the core (retained at init, released by
     /// ``destroy()``), so that copying the core, as the lock operations do,

@@ -1,9 +1,20 @@
 /// A lock type built on a ``_CheckedCore``: its operations, written once for
 /// every lock type of this module and inlined into the caller.
 ///
-/// Public only so that the lock operations can be inlined into applications;
-/// not for use outside lockcheck. A lock type declares its core and how to
-/// make it; everything else comes from here.
+/// A lock type declares its core and how to make it; everything else comes
+/// from here.
+///
+/// Why this protocol, `_CheckedCore`, the primitives (`_LockPrimitive`,
+/// `_PthreadMutex`, …) and each lock's `_core` are public, underscored (the
+/// one place this is said): the operations here are `@inlinable` protocol
+/// extension methods that six lock types share, so that with validation off
+/// a lock compiles to a branch and the real lock's call in the application.
+/// A default implementation that satisfies a public protocol's requirement
+/// must be public, and so must every type its signature names; swift-nio's
+/// `@usableFromInline internal` storage works for one type whose methods are
+/// written in its own body, which here would be six copies of every
+/// operation. The underscore keeps them out of code completion and the
+/// documentation; they are not API and may change in any release.
 public protocol _CheckedCoreLock: CheckedExclusiveLock {
     associatedtype _Primitive: _LockPrimitive
     /// The lock's identity in the validator and its real lock.

@@ -7,8 +7,7 @@ import CInstrumented
 
 /// The real lock under an instrumented one: what it does, with no validation.
 ///
-/// Public only so that the lock operations can be inlined into applications;
-/// not for use outside lockcheck.
+/// Public and underscored for inlining only (see ``_CheckedCoreLock``).
 public protocol _LockPrimitive {
     func lock()
     func tryLock() -> Bool

@@ -107,22 +107,27 @@ enum CreationSite: Equatable {
     /// return type is dropped; a file is named without its folder.
     static func className(_ text: String) -> String {
         var text = text
+        guard let location = lastLocation(text) else { return text }
+        if !text.hasPrefix("closure"), !text.contains(" in "), let arrow = text.firstRange(of: " -> "),
+           arrow.upperBound <= location.lowerBound {
+            text.removeSubrange(arrow.lowerBound..<location.lowerBound)
+        }
+        // `(/src/App/File.swift:42)`: the file's name only.
+        if let location = lastLocation(text), let slash = text[location.upperBound...].lastIndex(of: "/") {
+            text.removeSubrange(location.upperBound...slash)
+        }
+        return text
+    }
+
+    /// The last ` (` of `text`: where its location part starts.
+    private static func lastLocation(_ text: String) -> Range<String.Index>? {
         var location: Range<String.Index>?
         var rest = text.startIndex..<text.endIndex
         while let r = text[rest].firstRange(of: " (") {
             location = r
             rest = r.upperBound..<text.endIndex
         }
-        guard let location else { return text }
-        // `(/src/App/File.swift:42)`: the file's name only.
-        if let slash = text[location.upperBound...].lastIndex(of: "/") {
-            text.removeSubrange(location.upperBound...slash)
-        }
-        if !text.hasPrefix("closure"), !text.contains(" in "), let arrow = text.firstRange(of: " -> "),
-           arrow.upperBound <= location.lowerBound {
-            text.removeSubrange(arrow.lowerBound..<location.lowerBound)
-        }
-        return text
+        return location
     }
 
     /// `symbol (module)` for a lock that is (within its first 64 bytes) a

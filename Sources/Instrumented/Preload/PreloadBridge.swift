@@ -53,6 +53,30 @@ public func _lockcheckPreloadAcquire(_ identity: UnsafeMutableRawPointer, _ mode
     }
 }
 
+/// The holder mark of a lock that admits one holder (a mutex or spinlock,
+/// not a recursive mutex or rwlock), or nil: the C half stores 1 to it right
+/// after taking the real lock and 0 right before releasing it, and validates
+/// with ``_lockcheckPreloadAcquireMarked(_:)`` / ``_lockcheckPreloadReleaseMarked(_:)``,
+/// as ``_CheckedCore`` does (no atomic count in the engine).
+@_cdecl("lockcheck_preload_holder_mark")
+public func _lockcheckPreloadHolderMark(_ identity: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Int64>? {
+    Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef { id in
+        id.instance.kind == .mutex || id.instance.kind == .spinlock ? id.instance.exclusiveHolderMark : nil
+    }
+}
+
+/// A blocking exclusive acquisition of a lock with a holder mark.
+@_cdecl("lockcheck_preload_acquire_marked")
+public func _lockcheckPreloadAcquireMarked(_ identity: UnsafeMutableRawPointer) {
+    Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef { $0.acquireMarked() }
+}
+
+/// The release of a lock with a holder mark (the mark already cleared).
+@_cdecl("lockcheck_preload_release_marked")
+public func _lockcheckPreloadReleaseMarked(_ identity: UnsafeMutableRawPointer) {
+    Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef { $0.releaseMarked() }
+}
+
 /// Records a release.
 @_cdecl("lockcheck_preload_release")
 public func _lockcheckPreloadRelease(_ identity: UnsafeMutableRawPointer) {

@@ -83,6 +83,17 @@ final class Symbolizer: StackSymbolizing, @unchecked Sendable {
         return e.isRuntime || e.isStandardLibrary
     }
 
+    /// The number of innermost frames of `frames` that are the validator's
+    /// own (or the standard library's it calls), to trim when printing.
+    func runtimeFrameCount(_ frames: [StackFrame]) -> Int {
+        var n = 0
+        for frame in frames {
+            guard case .address(let a) = frame, isRuntimeFrame(a) else { break }
+            n += 1
+        }
+        return n
+    }
+
     func entry(_ address: UInt) -> Entry {
         lock.withLock {
             if let e = entries[address] { return e }

@@ -2,8 +2,10 @@ import CLibunwind
 import LockGraph
 
 /// Captures the calling thread's stack with libunwind's `unw_backtrace`:
-/// raw return addresses only (symbolicated later, once per address), the
-/// validator's own innermost frames trimmed.
+/// raw return addresses only (symbolicated later, once per address). The
+/// validator's own innermost frames are kept here and left out when the
+/// stack is first printed (``Symbolizer/runtimeFrameCount(_:)``): telling
+/// them apart reads symbol tables, which the first lock must not wait for.
 ///
 /// The engine calls it only when it needs a stack: a new dependency or a
 /// report. When a trace is being recorded, the stack is also handed to the
@@ -11,19 +13,17 @@ import LockGraph
 struct UnwindStackCapture: StackCapturing {
     let symbolizer: Symbolizer
     let recorder: TraceRecorder
-    static let maxFrames = 64
+    /// The application's 64 frames below the validator's own (about 16).
+    static let maxFrames = 80
 
-    /// - Complexity: One `unw_backtrace` (~1 µs per frame), plus a symbol
-    ///   lookup for each innermost frame not seen before.
+    /// - Complexity: One `unw_backtrace` (~1 µs per frame); no symbol lookup.
     func captureStack() -> [StackFrame] {
         var frames: [StackFrame] = withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self,
                                                                  capacity: Self.maxFrames) { buf in
             let n = Int(unw_backtrace(buf.baseAddress, Int32(Self.maxFrames)))
-            var start = 0
-            while start < n, let a = buf[start], symbolizer.isRuntimeFrame(UInt(bitPattern: a)) { start += 1 }
             var out: [StackFrame] = []
-            out.reserveCapacity(max(0, n - start))
-            for i in start..<max(start, n) {
+            out.reserveCapacity(max(0, n))
+            for i in 0..<max(0, n) {
                 if let a = buf[i] { out.append(.address(UInt(bitPattern: a))) }
             }
             return out

@@ -106,6 +106,18 @@ final class WaitRegistry: @unchecked Sendable {
         return entries.count
     }
 
+    // MARK: fork()
+
+    /// Takes the spin word for a `fork()`.
+    func lockForFork() { lc_spin_lock(word) }
+
+    /// Releases the word after a `fork()`; in the child, first forgets every
+    /// entry: the threads that published them do not exist there.
+    func unlockAfterFork(inChild: Bool) {
+        if inChild { entries = [:] }
+        lc_spin_unlock(word)
+    }
+
     // MARK: The wait-for graph
 
     /// The cycle through the thread `me` in `entries`, in wait order (each

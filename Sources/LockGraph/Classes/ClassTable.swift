@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import CLockGraphAtomics
 
 /// The engine's lock classes, registered by kind and name, with their irq
@@ -32,11 +37,13 @@ final class ClassTable: @unchecked Sendable {
 
     init(capacity: Int) {
         self.capacity = max(capacity, LockKind.allCases.count + 2)
+        firstOverflow = self.capacity - LockKind.allCases.count
         records = .allocate(capacity: self.capacity)
-        usage = .allocate(capacity: self.capacity)
-        usage.initialize(repeating: 0, count: self.capacity)
-        subclassCache = .allocate(capacity: self.capacity * 8)
-        subclassCache.initialize(repeating: 0, count: self.capacity * 8)
+        // Zeroed by calloc, whose large blocks are fresh mmap'd pages: no
+        // page is touched (about 2.3 MB at the default capacity) until a class
+        // uses it, which keeps the validator's start well under a millisecond.
+        usage = Self.zeroed(count: self.capacity)
+        subclassCache = Self.zeroed(count: self.capacity * 8)
     }
 
     deinit {
@@ -45,8 +52,16 @@ final class ClassTable: @unchecked Sendable {
             (records + firstOverflow + LockKind.allCases.firstIndex(of: kind)!).deinitialize(count: 1)
         }
         records.deallocate()
-        usage.deallocate()
-        subclassCache.deallocate()
+        free(usage)
+        free(subclassCache)
+    }
+
+    /// `count` zeroed words from calloc (freed with free).
+    private static func zeroed(count: Int) -> UnsafeMutablePointer<UInt32> {
+        guard let raw = calloc(count, MemoryLayout<UInt32>.stride) else {
+            fatalError("lockcheck: calloc of the class table (\(count) words) failed")
+        }
+        return raw.bindMemory(to: UInt32.self, capacity: count)
     }
 
     /// The class of `kind` and `name` with `subclass`, registered on first use.
@@ -104,7 +119,9 @@ final class ClassTable: @unchecked Sendable {
     }
 
     /// The first of the overflow slots at the end of the table, one per kind.
-    private var firstOverflow: Int { capacity - LockKind.allCases.count }
+    /// Stored: `allCases` builds an array, and ``isOverflow(_:)`` runs on
+    /// acquisitions, which must not allocate in a signal handler.
+    private let firstOverflow: Int
 
     /// Whether `id` is an overflow class (never checked for ordering or usage).
     @inline(__always)

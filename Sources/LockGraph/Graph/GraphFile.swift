@@ -16,11 +16,7 @@ public struct GraphFile: Sendable {
         public var name: String
 
         /// - Complexity: O(1).
-        public init(kind: LockKind, subclass: UInt32, name: String) {
-            self.kind = kind
-            self.subclass = subclass
-            self.name = name
-        }
+        public init(kind: LockKind, subclass: UInt32, name: String) { (self.kind, self.subclass, self.name) = (kind, subclass, name) }
     }
 
     /// A place, with the trace it came from.
@@ -30,11 +26,7 @@ public struct GraphFile: Sendable {
         public var file: String
 
         /// - Complexity: O(1).
-        public init(seq: UInt64, line: UInt32, file: String) {
-            self.seq = seq
-            self.line = line
-            self.file = file
-        }
+        public init(seq: UInt64, line: UInt32, file: String) { (self.seq, self.line, self.file) = (seq, line, file) }
     }
 
     public struct Usage: Sendable {
@@ -46,11 +38,7 @@ public struct GraphFile: Sendable {
 
         /// - Complexity: O(1).
         public init(lockClass: Int, bit: Int, thread: String, site: Site, stack: [String]) {
-            self.lockClass = lockClass
-            self.bit = bit
-            self.thread = thread
-            self.site = site
-            self.stack = stack
+            (self.lockClass, self.bit, self.thread, self.site, self.stack) = (lockClass, bit, thread, site, stack)
         }
     }
 
@@ -65,13 +53,7 @@ public struct GraphFile: Sendable {
 
         /// - Complexity: O(1).
         public init(from: Int, to: Int, types: UInt8, thread: String, site: Site, fromSite: Site, stack: [String]) {
-            self.from = from
-            self.to = to
-            self.types = types
-            self.thread = thread
-            self.site = site
-            self.fromSite = fromSite
-            self.stack = stack
+            (self.from, self.to, self.types, self.thread, self.site, self.fromSite, self.stack) = (from, to, types, thread, site, fromSite, stack)
         }
     }
 

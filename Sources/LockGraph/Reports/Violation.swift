@@ -39,10 +39,7 @@ public struct Violation: Sendable {
         public var kind: String
 
         /// - Complexity: O(1).
-        public init(name: String, kind: String) {
-            self.name = name
-            self.kind = kind
-        }
+        public init(name: String, kind: String) { (self.name, self.kind) = (name, kind) }
     }
 
     /// The thread and event.
@@ -58,12 +55,7 @@ public struct Violation: Sendable {
 
         /// - Complexity: O(1).
         public init(thread: String, seq: UInt64, file: String?, line: Int?, stack: [String], what: String) {
-            self.thread = thread
-            self.seq = seq
-            self.file = file
-            self.line = line
-            self.stack = stack
-            self.what = what
+            (self.thread, self.seq, self.file, self.line, self.stack, self.what) = (thread, seq, file, line, stack, what)
         }
     }
 
@@ -78,12 +70,7 @@ public struct Violation: Sendable {
 
         /// - Complexity: O(1).
         public init(className: String, kind: String, mode: String, instance: UInt64, isTry: Bool, site: SiteInfo) {
-            self.className = className
-            self.kind = kind
-            self.mode = mode
-            self.instance = instance
-            self.isTry = isTry
-            self.site = site
+            (self.className, self.kind, self.mode, self.instance, self.isTry, self.site) = (className, kind, mode, instance, isTry, site)
         }
     }
 
@@ -103,13 +90,7 @@ public struct Violation: Sendable {
 
         /// - Complexity: O(1).
         public init(from: String, to: String, types: String, thread: String, site: SiteInfo, fromSite: SiteInfo, isNew: Bool) {
-            self.from = from
-            self.to = to
-            self.types = types
-            self.thread = thread
-            self.site = site
-            self.fromSite = fromSite
-            self.isNew = isNew
+            (self.from, self.to, self.types, self.thread, self.site, self.fromSite, self.isNew) = (from, to, types, thread, site, fromSite, isNew)
         }
     }
 
@@ -122,10 +103,7 @@ public struct Violation: Sendable {
 
         /// - Complexity: O(1).
         public init(seq: UInt64, file: String?, line: Int?, stack: [String]) {
-            self.seq = seq
-            self.file = file
-            self.line = line
-            self.stack = stack
+            (self.seq, self.file, self.line, self.stack) = (seq, file, line, stack)
         }
     }
 
@@ -135,10 +113,7 @@ public struct Violation: Sendable {
         public var site: SiteInfo
 
         /// - Complexity: O(1).
-        public init(name: String, site: SiteInfo) {
-            self.name = name
-            self.site = site
-        }
+        public init(name: String, site: SiteInfo) { (self.name, self.site) = (name, site) }
     }
 
     /// Another event the report refers to.
@@ -148,11 +123,7 @@ public struct Violation: Sendable {
         public var site: SiteInfo
 
         /// - Complexity: O(1).
-        public init(label: String, thread: String, site: SiteInfo) {
-            self.label = label
-            self.thread = thread
-            self.site = site
-        }
+        public init(label: String, thread: String, site: SiteInfo) { (self.label, self.thread, self.site) = (label, thread, site) }
     }
 
     /// lockdep's "possible unsafe locking scenario".
@@ -161,10 +132,7 @@ public struct Violation: Sendable {
         public var cpu1: [String]
 
         /// - Complexity: O(1).
-        public init(cpu0: [String], cpu1: [String]) {
-            self.cpu0 = cpu0
-            self.cpu1 = cpu1
-        }
+        public init(cpu0: [String], cpu1: [String]) { (self.cpu0, self.cpu1) = (cpu0, cpu1) }
     }
 
     /// A violation with every part given; the engine's rules make them
@@ -173,18 +141,6 @@ public struct Violation: Sendable {
     public init(rule: RuleID, message: String, explanation: String, classes: [ClassInfo], event: EventInfo,
                 trying: LockInfo? = nil, held: [LockInfo] = [], chain: [DependencyInfo] = [], scenario: Scenario? = nil,
                 contexts: [ContextInfo] = [], related: [RelatedEvent] = [], hint: String, key: String) {
-        self.rule = rule
-        self.message = message
-        self.explanation = explanation
-        self.classes = classes
-        self.event = event
-        self.trying = trying
-        self.held = held
-        self.chain = chain
-        self.scenario = scenario
-        self.contexts = contexts
-        self.related = related
-        self.hint = hint
-        self.key = key
+        (self.rule, self.message, self.explanation, self.classes, self.event, self.trying, self.held, self.chain, self.scenario, self.contexts, self.related, self.hint, self.key) = (rule, message, explanation, classes, event, trying, held, chain, scenario, contexts, related, hint, key)
     }
 }

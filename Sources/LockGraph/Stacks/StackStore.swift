@@ -27,6 +27,16 @@ public enum StackFrame: Sendable, Hashable {
 /// Turns addresses into symbol names, once per address.
 public protocol StackSymbolizing: Sendable {
     func symbolize(_ address: UInt) -> String
+    /// How many of a captured stack's innermost frames are the validator's
+    /// own, to leave out when the stack is printed. Trimming when a stack is
+    /// first printed, not when it is captured, keeps symbol tables out of
+    /// the program's first lock.
+    func runtimeFrameCount(_ frames: [StackFrame]) -> Int
+}
+
+extension StackSymbolizing {
+    /// No frame is the validator's own.
+    public func runtimeFrameCount(_ frames: [StackFrame]) -> Int { 0 }
 }
 
 /// The stacks the engine keeps: one per new dependency and per declared trace
@@ -57,7 +67,10 @@ public final class StackStore: @unchecked Sendable {
     public func frames(_ ref: StackRef) -> [String] {
         lock.withLock {
             guard ref != .none, ref != .captureOnDemand, Int(ref.rawValue) < stacks.count else { return [] }
-            return stacks[Int(ref.rawValue)].map { frame in
+            let all = stacks[Int(ref.rawValue)]
+            let skip = symbolizer?.runtimeFrameCount(all) ?? 0
+            if skip > 0 && skip == all.count { return ["?"] }
+            return all.dropFirst(skip).map { frame in
                 switch frame {
                 case .text(let s): return s
                 case .address(let a):

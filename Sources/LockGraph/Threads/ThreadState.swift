@@ -51,6 +51,9 @@ public final class ThreadState: @unchecked Sendable {
         self.name = name
         self.source = source
         self.id = id
+        // A hardirq scope (a signal handler) must not allocate: room for
+        // eight nested handlers up front.
+        hardirqThreaded.reserveCapacity(8)
         updateContext()
     }
 

@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Foundation
+import Instrumented
+import LockGraph
+import Synchronization
+import XCTest
+
+/// Signals at a high rate into threads that allocate and have not taken a
+/// lock yet, while other threads create locks and new dependencies, with a
+/// handler that does what the README suggests
+/// (`LockCheck.hardirq { raw.withLock { } }`): no hang, no report. Before
+/// issue 18 the handler's first event created the thread's state with
+/// malloc while the interrupted code was inside malloc: a deadlock.
+///
+/// Each run is a forked child with a watchdog (`alarm`): a hang kills it,
+/// and the parent fails with a message.
+///
+/// `LOCKCHECK_SIGNAL_STRESS_RUNS` sets the number of runs (default 2 runs of 200 signals; the
+/// long run is `scripts/stress-fork-signals`).
+final class SignalTests: InstrumentedTestCase {
+    static let runs = ProcessInfo.processInfo.environment["LOCKCHECK_SIGNAL_STRESS_RUNS"].flatMap { Int($0) } ?? 2
+    static let signalsPerRun = ProcessInfo.processInfo.environment["LOCKCHECK_SIGNAL_STRESS_SIGNALS"].flatMap { Int($0) } ?? 200
+    static let watchdogSeconds: UInt32 = 30
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        try XCTSkipIf(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil, "fork() under ThreadSanitizer")
+    }
+
+    /// Forks; the child runs `body` under a watchdog. Nil when it exited 0.
+    private func runChild(_ body: () -> Int32) -> String? {
+        let pid = fork()
+        if pid == 0 {
+            alarm(Self.watchdogSeconds)
+            _exit(body())
+        }
+        guard pid > 0 else { return "fork failed: errno \(errno)" }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return "waitpid failed: errno \(errno)" }
+        }
+        let signal = status & 0x7F
+        if signal == 0 {
+            let code = (status >> 8) & 0xFF
+            return code == 0 ? nil : "child \(pid) exited \(code)"
+        }
+        if signal == SIGALRM { return "child \(pid) hung: its \(Self.watchdogSeconds) s watchdog fired" }
+        return "child \(pid) was killed by signal \(signal)"
+    }
+
+    func test_signalsIntoLockingAllocatingThreads_handlerTakesRawLock_noHang_staysSilent() {
+        var failures: [String] = []
+        for run in 0..<Self.runs {
+            if let failure = runChild({ SignalStress.run(signals: Self.signalsPerRun) }) {
+                failures.append("run \(run): \(failure)")
+            }
+        }
+        XCTAssertEqual(failures, [], "every run delivers its signals, handles them and exits 0")
+    }
+
+    /// The twin: the handler's lock taken outside the handler with
+    /// interrupts enabled is still reported (validation in handlers is on).
+    func test_handlerLockAlsoTakenWithIrqsEnabled_fires() {
+        let failure = runChild {
+            let seen = SignalStress.Seen()
+            LockCheck.setViolationHandler { v in if v.rule == .inconsistentLockState { seen.flag.store(true, ordering: .relaxed) } }
+            SignalStress.install()
+            SignalStress.handlerLock.withLock {}                 // irqs enabled: hardirq-unsafe
+            pthread_kill(pthread_self(), SIGUSR1)               // used in hardirq: inconsistent
+            return seen.flag.load(ordering: .relaxed) && SignalStress.handled.load(ordering: .relaxed) == 1 ? 0 : 3
+        }
+        XCTAssertNil(failure)
+    }
+}
+
+/// The stress program of one forked child.
+enum SignalStress {
+    /// The lock the handler takes (only in handlers: a thread holding it when
+    /// its own signal arrives would deadlock for real).
+    nonisolated(unsafe) static var handlerLock = RawSpinLock(name: "signal.handler.raw")
+    static let handled = Atomic<Int>(0)
+
+    final class Seen: Sendable { let flag = Atomic<Bool>(false) }
+
+    /// The handler: what the README suggests.
+    static func install() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in
+            LockCheck.hardirq { SignalStress.handlerLock.withLock { _ = SignalStress.handled.add(1, ordering: .relaxed) } }
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGUSR1, &action, nil)
+    }
+
+    /// Runs the stress; returns the child's exit code (0: all handled, silent).
+    static func run(signals: Int) -> Int32 {
+        let seen = Seen()
+        LockCheck.setViolationHandler { _ in seen.flag.store(true, ordering: .relaxed) }
+        _ = handlerLock                                  // initialised before any signal
+        LockCheck.hardirq { handlerLock.withLock {} }    // its chain and usage are known
+        install()
+        let stop = StopFlag()
+        var targets: [pthread_t] = []
+        let ready = DispatchSemaphore(value: 0)
+        // Threads with state: new classes, new dependencies, allocations.
+        let lockers = (0..<2).map { w in
+            TestThread("signal-locker-\(w)") {
+                let outer = CheckedMutex(name: "signal.outer.\(w)")
+                var made: [CheckedMutex] = []
+                var junk: [[UInt8]] = []
+                ready.signal()
+                while !stop.isSet {
+                    if made.count < 500 { made.append(CheckedMutex(name: "signal.w\(w).\(made.count)")) }
+                    let m = made[(made.count * 7 + junk.count) % made.count]
+                    outer.withLock { m.withLock { junk.append([UInt8](repeating: 1, count: 1 + junk.count * 61 % 4096)) } }
+                    if junk.count > 64 { junk.removeAll() }
+                }
+            }
+        }
+        // Threads without state (never a lock): malloc and free only.
+        let bare = (0..<2).map { _ in BareThread { stop in
+            var junk: [[UInt8]] = []
+            while !stop.isSet {
+                junk.append([UInt8](repeating: 2, count: 1 + junk.count * 61 % 4096))
+                if junk.count > 64 { junk.removeAll() }
+            }
+        } }
+        for _ in lockers { ready.wait() }
+        // Signals go to the threads without state: a handler's events on a
+        // thread with state are validated in the handler, which may allocate
+        // (README, "Signal handlers"); the lockers keep the validator's slow
+        // path busy meanwhile.
+        targets = bare.map(\.thread)
+        for b in bare { b.stop = stop; b.start.signal() }
+        // One signal at a time, each sent once the last was handled (a signal
+        // sent while one is pending merges into it): as fast as the threads
+        // take them, into whatever they are doing.
+        for i in 0..<signals {
+            pthread_kill(targets[i % targets.count], SIGUSR1)
+            while handled.load(ordering: .relaxed) <= i { sched_yield() }
+        }
+        stop.set()
+        lockers.forEach { $0.join() }
+        bare.forEach { $0.join() }
+        let n = handled.load(ordering: .relaxed)
+        if n != signals {
+            let text = "signal stress: only \(n) of \(signals) signals handled\n"
+            _ = text.withCString { write(2, $0, strlen($0)) }
+            return 5
+        }
+        return seen.flag.load(ordering: .relaxed) ? 4 : 0
+    }
+}
+
+/// A plain pthread that never calls lockcheck before its body: no state.
+final class BareThread: @unchecked Sendable {
+    private(set) var thread = pthread_t()
+    let start = DispatchSemaphore(value: 0)
+    var stop = StopFlag()
+    private let body: (StopFlag) -> Void
+
+    init(_ body: @escaping (StopFlag) -> Void) {
+        self.body = body
+        let raw = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { raw in
+            let me = Unmanaged<BareThread>.fromOpaque(raw!).takeRetainedValue()
+            me.start.wait()
+            me.body(me.stop)
+            return nil
+        }, raw)
+        precondition(rc == 0)
+    }
+
+    func join() { pthread_join(thread, nil) }
+}
