@@ -27,6 +27,7 @@ int lc_symbol_info(const void *address, const char **object, uintptr_t *objectBa
 }
 
 int64_t lc_gettid(void) { return (int64_t)syscall(SYS_gettid); }
+__thread int64_t lc_cached_tid __attribute__((tls_model("initial-exec"))) = 0;
 
 int lc_thread_name(char *buffer, size_t size) { return pthread_getname_np(pthread_self(), buffer, size); }
 

@@ -199,6 +199,20 @@ size_t lc_malloc_usable_size(void *pointer);
 /// The calling thread's kernel id (gettid).
 int64_t lc_gettid(void);
 
+extern __thread int64_t lc_cached_tid __attribute__((tls_model("initial-exec")));
+/// The calling thread's kernel id as first read by this thread: one system
+/// call per thread, then one thread-local load. For spreading threads over
+/// per-CPU structures (the deferred-free batches), where any stable number
+/// will do: in a child of fork() the forking thread keeps its parent's value.
+static inline int64_t lc_thread_hash(void) {
+    int64_t tid = lc_cached_tid;
+    if (__builtin_expect(tid == 0, 0)) {
+        tid = lc_gettid();
+        lc_cached_tid = tid;
+    }
+    return tid;
+}
+
 /// The kernel id of the thread that owns the pthread mutex `mutex` (glibc
 /// records it in every mutex it locks), or 0 when it is free or unknown.
 /// A relaxed read of a word glibc writes: a hint for reports, never for

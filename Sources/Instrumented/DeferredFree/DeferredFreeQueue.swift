@@ -169,17 +169,33 @@ public final class DeferredFreeQueue: @unchecked Sendable {
         var cache: [UnsafeMutableRawPointer]
         var queued = 0
         var needsRefill = false
+        /// Objects this batch queued in arrays (``Statistics/bulk``): written
+        /// only under the lock, so a relaxed load and store, not an atomic
+        /// add (a locked instruction per object); read by ``statistics``.
+        let bulk = Atomic<Int>(0)
+
+        /// Counts one object queued in an array. Call with the lock held.
+        @inline(__always) func countBulk() {
+            bulk.store(bulk.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        }
 
         /// Runs `body` with interrupts off and the lock held (the kernel's
         /// raw_spin_lock_irqsave on the krc lock): the lock is also taken from
         /// hardirq-like handlers, so taking it with interrupts on would be
         /// `inconsistent-lock-state`.
+        /// With validation off, `irqsDisabled` is a no-op that still looks
+        /// for the thread's runtime state twice: skipped.
         @inline(__always)
         func withIrqsOffLocked<T>(_ body: () throws -> T) rethrows -> T {
-            try LockCheck.irqsDisabled { try lock.withLock(body) }
+            if !validating { return try lock.withLock(body) }
+            return try LockCheck.irqsDisabled { try lock.withLock(body) }
         }
 
+        /// Whether validation is on (it is decided once, at process start).
+        let validating: Bool
+
         init(lock: RawSpinLock, cachedPages: Int) {
+            validating = Runtime.shared != nil
             self.lock = lock
             cache = []
             cache.reserveCapacity(cachedPages)
@@ -224,12 +240,18 @@ public final class DeferredFreeQueue: @unchecked Sendable {
     }
 
     /// A snapshot of the counters (each read on its own: exact once the queue is idle).
-    public var statistics: Statistics { counters.snapshot() }
+    public var statistics: Statistics {
+        var s = counters.snapshot()
+        s.bulk = batches.reduce(0) { $0 + $1.bulk.load(ordering: .relaxed) }
+        return s
+    }
 
     /// The calling thread's batch (threads hashed by kernel tid over one
-    /// batch per CPU, so a thread always uses the same batch).
+    /// batch per CPU, so a thread always uses the same batch). The tid is
+    /// read once per thread and cached (`lc_thread_hash`): no system call per
+    /// deferred free.
     @inline(__always) func currentBatch() -> Batch {
-        batches[Int(UInt64(bitPattern: lc_gettid()) % UInt64(batches.count))]
+        batches[Int(UInt64(bitPattern: lc_thread_hash()) % UInt64(batches.count))]
     }
 
     // MARK: Queueing
@@ -299,7 +321,7 @@ public final class DeferredFreeQueue: @unchecked Sendable {
         let poolBits = pool.map { UInt(bitPattern: Unmanaged.passUnretained($0).toOpaque()) } ?? 0
         if let page = b.pages, BulkPage.pool(page) == poolBits, BulkPage.count(page) < BulkPage.capacity {
             BulkPage.append(page, object)
-            bump(counters.bulk)
+            b.countBulk()
             return true
         }
         if failureInjection.pages {
@@ -321,7 +343,7 @@ public final class DeferredFreeQueue: @unchecked Sendable {
         BulkPage.initialize(page, next: b.pages, pool: retain(pool))
         b.pages = page
         BulkPage.append(page, object)
-        bump(counters.bulk)
+        b.countBulk()
         return true
     }
 
@@ -340,7 +362,7 @@ public final class DeferredFreeQueue: @unchecked Sendable {
 /// The queue's counters: relaxed atomics, bumped under the raw lock without
 /// taking any other lock.
 final class Counters: Sendable {
-    let bulk = Atomic<Int>(0), list = Atomic<Int>(0), wrapper = Atomic<Int>(0), synchronous = Atomic<Int>(0)
+    let list = Atomic<Int>(0), wrapper = Atomic<Int>(0), synchronous = Atomic<Int>(0)
     let reclaimed = Atomic<Int>(0)
     let pagesAllocated = Atomic<Int>(0), pagesFreed = Atomic<Int>(0), pageAllocationFailures = Atomic<Int>(0)
     let wrappersAllocated = Atomic<Int>(0), wrappersFreed = Atomic<Int>(0)
@@ -348,7 +370,6 @@ final class Counters: Sendable {
 
     func snapshot() -> DeferredFreeQueue.Statistics {
         var s = DeferredFreeQueue.Statistics()
-        s.bulk = bulk.load(ordering: .relaxed)
         s.list = list.load(ordering: .relaxed)
         s.wrapper = wrapper.load(ordering: .relaxed)
         s.synchronous = synchronous.load(ordering: .relaxed)

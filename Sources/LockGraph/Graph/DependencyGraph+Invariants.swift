@@ -2,7 +2,8 @@ extension DependencyGraph {
     /// Traps unless the graph is consistent: every edge is in the index under
     /// its own classes, in its source's outgoing list and its target's
     /// incoming list exactly once, with at least one dependency type, and
-    /// the lists hold nothing else.
+    /// the lists hold nothing else; and its topological order holds
+    /// (``TopologicalOrder/brokenInvariant(in:)``).
     ///
     /// A debugging aid (swift-collections' `_checkInvariants()`): it does
     /// anything only when LockGraph is compiled with
@@ -33,6 +34,7 @@ extension DependencyGraph {
             precondition(outgoingSeen[i] == 1 && incomingSeen[i] == 1,
                          "graph: edge \(i) listed \(outgoingSeen[i]) times outgoing, \(incomingSeen[i]) incoming")
         }
+        if let broken = order.brokenInvariant(in: self) { preconditionFailure("graph's topological order: \(broken)") }
         #endif
     }
 }

@@ -62,8 +62,14 @@ extension Validator {
         // check_noncircular, over everything reachable from next) for a class
         // met for the first time: without it, N classes nested in reverse
         // order cost O(N²) (found by fuzzing with large inputs).
+        // Then the topological order (Pearce–Kelly, see TopologicalOrder):
+        // O(1) when prev already comes before next, a search of the region
+        // between them otherwise; a "no" proves there is no path at all, so
+        // the strong-path search would find nothing either.
         let mayClose = target != next.lockClass
-            ? !graph.outgoing(next.lockClass).isEmpty && !graph.incoming(target).isEmpty : true
+            ? !graph.outgoing(next.lockClass).isEmpty && !graph.incoming(target).isEmpty
+                && graph.order.mayReach(from: next.lockClass, to: target, in: graph)
+            : true
         if mayClose, let hit = search.first(in: graph, from: next.lockClass, rootOnlyRecursive: next.mode == .recursiveShared,
                                             direction: .forward, where: { node in
                                                 node.lockClass == target && (prevExclusive || !node.onlyRecursive)

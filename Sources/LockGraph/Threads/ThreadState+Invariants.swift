@@ -14,23 +14,37 @@ extension Validator {
     /// - Complexity: O(held locks).
     func _checkInvariants(of t: ThreadState) {
         #if LOCKGRAPH_CHECK_INVARIANTS
+        let broken = brokenInvariants(of: t)
+        precondition(broken.isEmpty, broken.joined(separator: "; "))
+        #endif
+    }
+
+    /// What ``_checkInvariants(of:)`` would trap on, each as a sentence;
+    /// empty when `t`'s held stack is consistent. Always compiled, so a test
+    /// can show a broken stack is noticed.
+    /// - Complexity: O(held locks).
+    func brokenInvariants(of t: ThreadState) -> [String] {
+        var broken: [String] = []
         let held = t.held
-        precondition(held.count < held.capacity, "thread '\(t.name)': no free slot above the held stack's top")
-        precondition(held[-1].chainKey == 0 && held[-1].chainCheck == 0, "thread '\(t.name)': the sentinel's chain key changed")
+        if held.count >= held.capacity { broken.append("thread '\(t.name)': no free slot above the held stack's top") }
+        if held[-1].chainKey != 0 || held[-1].chainCheck != 0 { broken.append("thread '\(t.name)': the sentinel's chain key changed") }
         var spinning = 0, raw = 0
         for j in 0..<held.count {
             let h = held[j], below = held[j - 1]
             let (key, check) = chainStep(after: below.chainKey, check: below.chainCheck,
                                          inContext: j > 0 && below.irqContext == h.irqContext,
                                          lockClass: h.lockClass, mode: h.mode, irqContext: h.irqContext)
-            precondition(h.chainKey == key && h.chainCheck == check, "thread '\(t.name)': held lock #\(j) has a stale chain key")
-            precondition(h.recursion == 0 || h.kind == .recursiveMutex, "thread '\(t.name)': held lock #\(j) recurses but is a \(h.kind.spelling)")
+            if h.chainKey != key || h.chainCheck != check { broken.append("thread '\(t.name)': held lock #\(j) has a stale chain key") }
+            if h.recursion != 0 && h.kind != .recursiveMutex {
+                broken.append("thread '\(t.name)': held lock #\(j) recurses but is a \(h.kind.spelling)")
+            }
             if h.kind.spins { spinning += 1 }
             if h.kind == .rawSpinlock { raw += 1 }
         }
-        precondition(t.spinningHeld == spinning && t.rawHeld == raw,
-                     "thread '\(t.name)': counts \(t.spinningHeld) spinning, \(t.rawHeld) raw; holds \(spinning), \(raw)")
-        #endif
+        if t.spinningHeld != spinning || t.rawHeld != raw {
+            broken.append("thread '\(t.name)': counts \(t.spinningHeld) spinning, \(t.rawHeld) raw; holds \(spinning), \(raw)")
+        }
+        return broken
     }
 
     /// ``DependencyGraph/_checkInvariants()`` under the graph lock, then
