@@ -31,6 +31,14 @@ __thread int64_t lc_cached_tid __attribute__((tls_model("initial-exec"))) = 0;
 
 int lc_thread_name(char *buffer, size_t size) { return pthread_getname_np(pthread_self(), buffer, size); }
 
+// libdispatch's, when the process has it: a worker thread's kernel name is
+// the last 15 bytes of its queue's label, the label is whole.
+extern const char *dispatch_queue_get_label(void *queue) __attribute__((weak));
+
+const char *lc_current_queue_label(void) {
+    return dispatch_queue_get_label ? dispatch_queue_get_label(NULL) : NULL;
+}
+
 void lc_set_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }
 
 size_t lc_malloc_usable_size(void *pointer) { return malloc_usable_size(pointer); }

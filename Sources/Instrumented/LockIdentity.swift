@@ -14,12 +14,16 @@ public final class LockIdentity: @unchecked Sendable {
     let declaredSession: UnsafeMutablePointer<Int64>
 
     /// The identity of a new lock of `kind`, in the class `name`, or, without
-    /// a name, the class of its initialisation site (`fileID:line`).
+    /// a name, the class of its creation site (``CreationSiteRule``): its
+    /// initialisation site (`fileID:line`), or behind a wrapper the place
+    /// that creates the wrapper.
     /// - Returns: nil when validation is off.
-    /// - Complexity: One class-table lookup (a lock and a hash probe).
+    /// - Complexity: One class-table lookup (a lock and a hash probe);
+    ///   without a name, also a short stack capture (see
+    ///   ``CreationSites/className(fileID:line:)``).
     static func make(kind: LockKind, name: String?, fileID: StaticString, line: UInt) -> LockIdentity? {
         guard let runtime = Runtime.shared else { return nil }
-        let className = name ?? "\(fileID):\(line)"
+        let className = name ?? runtime.creationSites?.className(fileID: fileID, line: line) ?? "\(fileID):\(line)"
         let cls = runtime.validator.lockClass(kind: kind, name: className)
         return LockIdentity(instance: runtime.validator.makeLock(cls, id: runtime.nextID()), classID: cls)
     }

@@ -213,9 +213,18 @@ final class PerThread {
         var buf = [CChar](repeating: 0, count: 64)
         if lc_thread_name(&buf, buf.count) == 0 {
             let name = buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            if !name.isEmpty && name != processName { return name }
+            if !name.isEmpty && name != processName { return wholeName(name) }
         }
         return "thread-\(tid)"
+    }
+
+    /// `name` whole: Linux keeps 15 bytes of a thread's name, so a dispatch
+    /// worker named after its queue reads `oot.default-qos`; when the
+    /// current queue's label ends with the cut name, the label is the name.
+    private static func wholeName(_ name: String) -> String {
+        guard name.utf8.count == 15, let label = lc_current_queue_label().map({ String(cString: $0) }),
+              label.utf8.count > 15, label.hasSuffix(name) else { return name }
+        return label
     }
 
     /// The process's name (unnamed threads inherit it).

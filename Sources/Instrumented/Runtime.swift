@@ -16,6 +16,9 @@ final class Runtime: @unchecked Sendable {
     let validator: Validator
     let stacks: StackStore
     let symbolizer: Symbolizer
+    /// Names the classes of unnamed locks by their creation site; nil when
+    /// stacks are off (classes are then the init site `fileID:line`).
+    let creationSites: CreationSites?
     let recorder: TraceRecorder
     /// Threads blocked on locks, for `deadlock` and `lock-wait-timeout`.
     let waits: WaitRegistry
@@ -75,6 +78,7 @@ final class Runtime: @unchecked Sendable {
         self.options = options
         let symbolizer = Symbolizer()
         self.symbolizer = symbolizer
+        creationSites = options.captureStacks ? CreationSites(symbolizer: symbolizer) : nil
         let stacks = StackStore()
         stacks.symbolizer = symbolizer
         self.stacks = stacks

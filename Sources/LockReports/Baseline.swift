@@ -121,7 +121,11 @@ public struct Baseline: Sendable {
                 classes = names.sorted()
             }
             let fingerprint: String
-            if let given = item["fingerprint"] {
+            if let rule, !classes.isEmpty {
+                // Recomputed from the classes: an entry written when class
+                // names' line numbers counted still matches (see Fingerprint).
+                fingerprint = Fingerprint.of(rule: rule, classes: classes)
+            } else if let given = item["fingerprint"] {
                 guard let s = given.stringValue, !s.isEmpty else { throw JSONReport.SchemaError("\(at): \"fingerprint\" must be a string") }
                 fingerprint = s
             } else if let rule {

@@ -492,6 +492,31 @@ func orchestrate() {
     print("RAW trace \(tr.sorted { $0.key < $1.key })")
 }
 
+// MARK: - Creation (issue 16)
+
+/// A project's lock wrapper: every lock is created on its one line, so the
+/// class comes from the creation stack (CreationSiteRule).
+final class BenchLockBox {
+    let mutex: CheckedMutex
+    init() { mutex = CheckedMutex() }
+}
+
+/// ns per lock created and destroyed: a named lock (no stack), an unnamed
+/// lock created directly, and one behind a wrapper; best of 5 rounds of `n`.
+func measureCreation(_ n: Int) -> (named: Double, direct: Double, wrapped: Double) {
+    @inline(never) func named(_ n: Int) { for _ in 0..<n { withExtendedLifetime(CheckedMutex(name: "bench.named")) {} } }
+    @inline(never) func direct(_ n: Int) { for _ in 0..<n { withExtendedLifetime(CheckedMutex()) {} } }
+    @inline(never) func wrapped(_ n: Int) { for _ in 0..<n { withExtendedLifetime(BenchLockBox()) {} } }
+    func best(_ body: (Int) -> Void) -> Double {
+        (0..<5).map { _ in
+            let t0 = now()
+            body(n)
+            return Double(now() - t0) / Double(n)
+        }.min()!
+    }
+    return (best(named), best(direct), best(wrapped))
+}
+
 // MARK: - Entry
 
 let args = CommandLine.arguments
@@ -519,6 +544,9 @@ if let i = args.firstIndex(of: "--worker"), i + 1 < args.count {
         startAThread()
         let (p, c) = measureRead()
         emit("plain_rw_ns", p); emit("checked_rw_ns", c); emit("ratio", c / p)
+    case "creation":  // issue 16: the cost of a lock's creation stack (once per lock)
+        let c = measureCreation(argument("--creations", 20_000))
+        emit("create_named_ns", c.named); emit("create_direct_ns", c.direct); emit("create_wrapped_ns", c.wrapped)
     default: fatalError("unknown worker \(worker)")
     }
 } else {

@@ -189,6 +189,9 @@ int lc_symbol_info(const void *address, const char **object, uintptr_t *objectBa
 
 /// The calling thread's name (pthread_getname_np) into `buffer`; 0 on success.
 int lc_thread_name(char *buffer, size_t size);
+/// The label of the dispatch queue the calling thread runs now (NULL: no
+/// libdispatch in the process, or no queue).
+const char *lc_current_queue_label(void);
 
 /// Names the calling thread (pthread_setname_np; at most 15 bytes are kept).
 void lc_set_thread_name(const char *name);

@@ -56,6 +56,21 @@ final class Symbolizer: StackSymbolizing, @unchecked Sendable {
         }
     }
 
+    /// The source location of `address` (nil when unknown) and its offset
+    /// in its symbol, for naming a lock's creation site.
+    /// - Complexity: As ``symbolize(_:)``, plus one line lookup.
+    func sourceSite(_ address: UInt) -> (location: (file: String, line: Int)?, offset: UInt) {
+        lock.withLock {
+            let e = entries[address] ?? resolve(address)
+            entries[address] = e
+            guard e.symbol != nil else { return (nil, 0) }
+            let offset = e.text.firstRange(of: " + 0x").flatMap { r in
+                UInt(e.text[r.upperBound...].prefix(while: { $0.isHexDigit }), radix: 16)
+            } ?? 0
+            return (lines()?.location(object: e.object, fileAddress: e.fileAddress), offset)
+        }
+    }
+
     /// Takes the symbolizer's lock for a `fork()`.
     func lockForFork() { lock.lockForFork() }
 

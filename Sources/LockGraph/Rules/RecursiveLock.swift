@@ -22,15 +22,25 @@ extension Validator {
             if next.mode == .recursiveShared && prev.mode.isShared { continue }
             if nest { return false }
             let cname = name(next.lockClass)
+            // One instance taken twice is a certain self-deadlock; two
+            // instances of one class are a possible deadlock (or unrelated
+            // locks that share a class), and the hint differs.
+            let sameInstance = prev.instance == next.instance
             var v = Violation(
                 rule: .recursiveLock,
-                message: "thread '\(t.name)' is trying to acquire lock \(cname) while already holding a lock of the same class",
-                explanation: "'\(cname)' is taken while a lock of the same class is already held; two threads doing this on two locks can deadlock, and on one lock the thread deadlocks itself.",
+                message: sameInstance
+                    ? "thread '\(t.name)' is trying to acquire lock \(cname) while already holding the same lock (the same instance)"
+                    : "thread '\(t.name)' is trying to acquire lock \(cname) while already holding a lock of the same class (another instance)",
+                explanation: sameInstance
+                    ? "'\(cname)' is taken again by the thread that holds it: the same lock, so the thread deadlocks itself (a non-recursive lock never lets its holder in twice)."
+                    : "'\(cname)' is taken while another lock of the same class is already held; two threads doing this on two locks in opposite orders can deadlock.",
                 classes: classList([next.lockClass]),
                 event: eventInfo(t, next.site, what: "acquire \(cname)"),
                 trying: lockInfo(next),
                 held: heldInfo(t, excludingTop: true),
-                hint: "If the nesting is intended (for example parent then child of one type), give the inner acquisition its own subclass (sub=1) or take the siblings under a common nest lock (nest=); otherwise release the first lock before taking the second.",
+                hint: sameInstance
+                    ? "The same lock is taken twice: release it before the second acquisition, move the inner work to a function that expects the lock held, or use a recursive mutex if re-entry is intended. A subclass (sub=) would hide a real self-deadlock here."
+                    : "Two locks of one class nest. If they are a parent and its child, give the inner acquisition its own subclass (sub=1); if siblings are always taken under one common lock, pass it as the nest lock (nest=); if they are unrelated locks that share a class (one wrapper's init site), give them names of their own; otherwise release the first lock before taking the second.",
                 key: violationKey(.recursiveLock, [cname]))
             v.scenario = Violation.Scenario(cpu0: ["lock(\(cname));", "lock(\(cname));", "", " *** DEADLOCK ***"], cpu1: [])
             found.append(v)
