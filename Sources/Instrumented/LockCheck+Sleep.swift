@@ -110,18 +110,23 @@ public final class CheckedSemaphore: @unchecked Sendable {
     /// - Complexity: O(1) plus the wait.
     public func wait() {
         LockCheck.mightBlock("semaphore-wait")
-        pthread_mutex_lock(mutex)
-        while count == 0 { pthread_cond_wait(cond, mutex) }
+        Self.check(pthread_mutex_lock(mutex), "pthread_mutex_lock")
+        while count == 0 { Self.check(pthread_cond_wait(cond, mutex), "pthread_cond_wait") }
         count -= 1
-        pthread_mutex_unlock(mutex)
+        Self.check(pthread_mutex_unlock(mutex), "pthread_mutex_unlock")
     }
 
     /// Increments the count, waking one waiter.
     /// - Complexity: O(1).
     public func signal() {
-        pthread_mutex_lock(mutex)
+        Self.check(pthread_mutex_lock(mutex), "pthread_mutex_lock")
         count += 1
-        pthread_cond_signal(cond)
-        pthread_mutex_unlock(mutex)
+        Self.check(pthread_cond_signal(cond), "pthread_cond_signal")
+        Self.check(pthread_mutex_unlock(mutex), "pthread_mutex_unlock")
+    }
+
+    /// Stops the program naming `call` when it failed (a broken semaphore cannot go on).
+    private static func check(_ rc: Int32, _ call: StaticString) {
+        precondition(rc == 0, "lockcheck: CheckedSemaphore: \(call) failed (\(rc))")
     }
 }
