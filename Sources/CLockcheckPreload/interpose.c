@@ -150,18 +150,22 @@ int lockcheck_preload_set_guard(int on) {
 struct lock_slot {
     _Atomic uintptr_t key;
     _Atomic(void *) value;
-    /// The identity's holder mark (mutexes and spinlocks), published after `value`;
-    /// NULL (not yet, or another kind): the engine counts holders itself.
+    /// The identity's holder mark (mutexes and spinlocks), published after `value`
+    /// and `instance`; NULL (not yet, or another kind): the engine counts holders itself.
     _Atomic(int64_t *) mark;
+    /// The identity's engine instance (unretained) when it has a mark: what the
+    /// short ways take, so a lock call needs nothing beyond its slot.
+    _Atomic(void *) instance;
 };
 
 /// What a lock call needs of its slot.
 struct lock_ref {
     void *id;
     int64_t *mark;
+    void *instance;  // set when `mark` is
 };
 
-/// 2^20 slots (24 MiB of address space, touched page by page).
+/// 2^20 slots (32 MiB of address space, touched page by page).
 #define TABLE_BITS 20
 #define TABLE_SIZE ((size_t)1 << TABLE_BITS)
 #define MAX_PROBES 64
@@ -214,7 +218,7 @@ static struct lock_slot *find_slot(const void *address, int create) {
 /// (`kind` read from the lock or its attributes by the caller), or NULL when
 /// it is not validated. Call with the guard up.
 static struct lock_ref identity_for(const void *address, int kind, int atInit) {
-    struct lock_ref none = {NULL, NULL};
+    struct lock_ref none = {NULL, NULL, NULL};
     struct lock_slot *s = find_slot(address, 1);
     if (!s) return none;
     void *v = atomic_load_explicit(&s->value, memory_order_acquire);
@@ -223,26 +227,30 @@ static struct lock_ref identity_for(const void *address, int kind, int atInit) {
         void *expected = LCP_UNKNOWN;
         if (atomic_compare_exchange_strong(&s->value, &expected, made)) {
             v = made;
-            if (made != LCP_IGNORED)
+            if (made != LCP_IGNORED) {
+                atomic_store_explicit(&s->instance, lockcheck_preload_instance(made), memory_order_relaxed);
                 atomic_store_explicit(&s->mark, lockcheck_preload_holder_mark(made), memory_order_release);
+            }
         } else {  // another thread classified it first
             if (made != LCP_IGNORED) lockcheck_preload_free(made);
             v = expected;
         }
     }
     if (v == LCP_IGNORED || v == LCP_UNKNOWN) return none;
-    struct lock_ref r = {v, atomic_load_explicit(&s->mark, memory_order_acquire)};
+    struct lock_ref r = {v, atomic_load_explicit(&s->mark, memory_order_acquire), NULL};
+    if (r.mark) r.instance = atomic_load_explicit(&s->instance, memory_order_relaxed);
     return r;
 }
 
 /// The identity of a known lock, without classifying (unlock, cond_wait).
 static inline struct lock_ref known_identity(const void *address) {
-    struct lock_ref none = {NULL, NULL};
+    struct lock_ref none = {NULL, NULL, NULL};
     struct lock_slot *s = find_slot(address, 0);
     if (!s) return none;
     void *v = atomic_load_explicit(&s->value, memory_order_acquire);
     if (v == LCP_UNKNOWN || v == LCP_IGNORED) return none;
-    struct lock_ref r = {v, atomic_load_explicit(&s->mark, memory_order_acquire)};
+    struct lock_ref r = {v, atomic_load_explicit(&s->mark, memory_order_acquire), NULL};
+    if (r.mark) r.instance = atomic_load_explicit(&s->instance, memory_order_relaxed);
     return r;
 }
 
@@ -252,6 +260,7 @@ static void forget(const void *address) {
     struct lock_slot *s = find_slot(address, 0);
     if (!s) return;
     atomic_store(&s->mark, NULL);
+    atomic_store(&s->instance, NULL);
     void *old = atomic_exchange(&s->value, LCP_UNKNOWN);
     if (old != LCP_UNKNOWN && old != LCP_IGNORED) lockcheck_preload_free(old);
 }
@@ -272,6 +281,14 @@ static inline int mutex_kind(const pthread_mutex_t *m) {
 // lock types validate theirs: acquire, take the real lock, store 1 to the
 // mark; store 0, release the real lock, record the release. Trylocks count
 // the holder in the engine instead; clearing the mark is their decrement.
+//
+// Its blocking acquisitions and releases first try the short way, the one
+// `CheckedMutex` takes (a memo hit pushed, the innermost lock popped): one
+// call into Swift with the engine instance kept in the slot. Only when it
+// answers 0 (no thread state yet, a trace recorded, a memo miss, a release
+// below the top) does the long way run, which validates fully. The pthread
+// interposers of such a lock look it up with `short_lookup` (first probe,
+// loads only) and raise the guard once, around the Swift calls.
 
 static inline void mark_held(struct lock_ref r, int64_t held) {
     if (r.mark) __atomic_store_n(r.mark, held, __ATOMIC_RELAXED);
@@ -289,6 +306,7 @@ static inline void validate_release(struct lock_ref r) {
     else lockcheck_preload_release(r.id);
 }
 
+__attribute__((noinline))
 static struct lock_ref acquire_before(const void *address, int kind, int mode) {
     in_lockcheck = 1;
     struct lock_ref r = identity_for(address, kind, 0);
@@ -331,7 +349,7 @@ static void acquired_try(const void *address, int kind, int mode) {
 
 /// Before the real unlock: the mark cleared. Returns the lock for `released`.
 static inline struct lock_ref releasing(const void *address) {
-    if (!validating()) { struct lock_ref none = {NULL, NULL}; return none; }
+    if (!validating()) { struct lock_ref none = {NULL, NULL, NULL}; return none; }
     struct lock_ref r = known_identity(address);
     if (r.id) mark_held(r, 0);
     return r;
@@ -341,6 +359,98 @@ static inline int released(struct lock_ref r, int rc) {
     if (rc == 0 && r.id) {
         in_lockcheck = 1;
         validate_release(r);
+        in_lockcheck = 0;
+    }
+    return rc;
+}
+
+// MARK: The short way (mutexes and spinlocks)
+//
+// What `pthread_mutex_lock`/`unlock` and `pthread_spin_lock`/`unlock` do
+// first, inline: the lock's slot at its first probe (loads only), then, for
+// a classified lock with a holder mark, one call into Swift with the guard
+// raised once. Anything else (a lock not seen yet, a collision, another
+// kind, a memo miss, a trace recorded, a release below the top) goes the
+// general way above, which does the whole event, the short way included.
+
+/// A marked lock's holder mark and engine instance, from its slot.
+struct short_ref {
+    int64_t *mark;
+    void *instance;
+};
+
+/// The slot of `address` at its first probe, if it holds a classified lock
+/// with a holder mark; a ref with no mark otherwise. No call, no guard.
+static inline struct short_ref short_lookup(const void *address) {
+    struct short_ref none = {NULL, NULL};
+    struct lock_slot *t = atomic_load_explicit(&lock_table, memory_order_acquire);
+    if (__builtin_expect(t == NULL, 0)) return none;
+    struct lock_slot *s = &t[slot_index((uintptr_t)address)];
+    if (atomic_load_explicit(&s->key, memory_order_acquire) != (uintptr_t)address) return none;
+    struct short_ref r = {atomic_load_explicit(&s->mark, memory_order_acquire),
+                          atomic_load_explicit(&s->instance, memory_order_relaxed)};
+    if (!r.instance) r.mark = NULL;  // forgotten meanwhile
+    return r;
+}
+
+/// The long way of a marked lock's acquisition, after its short way
+/// answered 0 (call with the guard up). Returns 0 when the lock was
+/// forgotten meanwhile (nothing validated: the caller goes the general way).
+__attribute__((noinline))
+static int acquire_long(const void *address) {
+    struct lock_ref k = known_identity(address);
+    if (!k.id) return 0;
+    if (k.mark) lockcheck_preload_acquire_marked_long(k.id);  // the short way was tried: no second try
+    else validate_acquire(k, 0);
+    return k.mark != NULL;
+}
+
+/// A blocking exclusive acquisition of a marked lock found at its first
+/// probe (validating): the short way, else the long way, with the guard
+/// raised once. Returns the lock's ref, or one with no mark when nothing was
+/// done and the caller must go the general way (`acquire_before`).
+static inline struct short_ref acquire_short(const void *address) {
+    struct short_ref r = short_lookup(address);
+    if (__builtin_expect(r.mark == NULL, 0)) return r;
+    in_lockcheck = 1;
+    if (__builtin_expect(!lockcheck_preload_acquire_short(r.instance), 0) && !acquire_long(address)) r.mark = NULL;
+    in_lockcheck = 0;
+    return r;
+}
+
+/// The long way of a marked lock's release, after its short way answered 0.
+__attribute__((noinline))
+static void release_long(const void *address) {
+    struct lock_ref k = known_identity(address);
+    if (k.id && k.mark) lockcheck_preload_release_marked_long(k.id);
+    else if (k.id) validate_release(k);
+}
+
+/// The real lock failed after a short acquisition: the acquisition undone
+/// (popped, or the long way when something came between).
+__attribute__((noinline))
+static int acquire_short_failed(const void *address, struct short_ref r, int rc) {
+    in_lockcheck = 1;
+    if (!lockcheck_preload_release_short(r.instance)) release_long(address);
+    in_lockcheck = 0;
+    return rc;
+}
+
+/// After the real blocking call of a short acquisition: the mark on success.
+static inline int acquired_short(const void *address, struct short_ref r, int rc) {
+    if (__builtin_expect(rc == 0, 1)) {
+        __atomic_store_n(r.mark, 1, __ATOMIC_RELAXED);
+        return 0;
+    }
+    return acquire_short_failed(address, r, rc);
+}
+
+/// After the real unlock of a marked lock whose mark was cleared: the
+/// release recorded, popped when it is the innermost lock.
+static inline int released_short(const void *address, struct short_ref r, int rc) {
+    if (__builtin_expect(rc == 0, 1)) {
+        in_lockcheck = 1;
+        if (__builtin_expect(!lockcheck_preload_release_short(r.instance), 0)) release_long(address);
         in_lockcheck = 0;
     }
     return rc;
@@ -359,6 +469,7 @@ static void internal_lock(const void *address) {
     struct lock_slot *s = find_slot(address, 1);
     if (!s) return;
     atomic_store(&s->mark, NULL);
+    atomic_store(&s->instance, NULL);
     void *old = atomic_exchange(&s->value, LCP_IGNORED);
     if (old != LCP_UNKNOWN && old != LCP_IGNORED) lockcheck_preload_free(old);
 }
@@ -388,10 +499,18 @@ int pthread_mutex_destroy(pthread_mutex_t *m) {
     return real_mutex_destroy(m);
 }
 
-int pthread_mutex_lock(pthread_mutex_t *m) {
-    if (!validating()) return real_mutex_lock(m);
+/// `pthread_mutex_lock` the general way (out of line: the short way stays small).
+__attribute__((noinline))
+static int mutex_lock_general(pthread_mutex_t *m) {
     struct lock_ref r = acquire_before(m, mutex_kind(m), 0);
     return acquire_after(r, real_mutex_lock(m));
+}
+
+int pthread_mutex_lock(pthread_mutex_t *m) {
+    if (!validating()) return real_mutex_lock(m);
+    struct short_ref s = acquire_short(m);
+    if (__builtin_expect(s.mark == NULL, 0)) return mutex_lock_general(m);
+    return acquired_short(m, s, real_mutex_lock(m));
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m) {
@@ -410,9 +529,19 @@ int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, const struct timesp
     return acquired_timed(m, mutex_kind(m), 0, real_mutex_clocklock(m, c, t));
 }
 
-int pthread_mutex_unlock(pthread_mutex_t *m) {
+/// `pthread_mutex_unlock` the general way (out of line).
+__attribute__((noinline))
+static int mutex_unlock_general(pthread_mutex_t *m) {
     struct lock_ref r = releasing(m);
     return released(r, real_mutex_unlock(m));
+}
+
+int pthread_mutex_unlock(pthread_mutex_t *m) {
+    if (!validating()) return real_mutex_unlock(m);
+    struct short_ref s = short_lookup(m);
+    if (__builtin_expect(s.mark == NULL, 0)) return mutex_unlock_general(m);
+    __atomic_store_n(s.mark, 0, __ATOMIC_RELAXED);
+    return released_short(m, s, real_mutex_unlock(m));
 }
 
 // MARK: Reader/writer locks
@@ -484,6 +613,8 @@ int pthread_spin_destroy(pthread_spinlock_t *l) {
 int pthread_spin_lock(pthread_spinlock_t *l) {
     if (!real_spin_lock) return ENOSYS;
     if (!validating()) return real_spin_lock(l);
+    struct short_ref s = acquire_short((const void *)l);
+    if (__builtin_expect(s.mark != NULL, 1)) return acquired_short((const void *)l, s, real_spin_lock(l));
     struct lock_ref r = acquire_before((const void *)l, LCP_SPINLOCK, 0);
     return acquire_after(r, real_spin_lock(l));
 }
@@ -497,6 +628,12 @@ int pthread_spin_trylock(pthread_spinlock_t *l) {
 
 int pthread_spin_unlock(pthread_spinlock_t *l) {
     if (!real_spin_unlock) return ENOSYS;
+    if (!validating()) return real_spin_unlock(l);
+    struct short_ref s = short_lookup((const void *)l);
+    if (__builtin_expect(s.mark != NULL, 1)) {
+        __atomic_store_n(s.mark, 0, __ATOMIC_RELAXED);
+        return released_short((const void *)l, s, real_spin_unlock(l));
+    }
     struct lock_ref r = releasing((const void *)l);
     return released(r, real_spin_unlock(l));
 }
@@ -506,7 +643,7 @@ int pthread_spin_unlock(pthread_spinlock_t *l) {
 /// Before a wait: a sleep point, then the mutex's release (the real wait
 /// releases it inside glibc, where no interposer sees it).
 static struct lock_ref before_wait(pthread_mutex_t *m) {
-    struct lock_ref none = {NULL, NULL};
+    struct lock_ref none = {NULL, NULL, NULL};
     if (!validating()) return none;
     struct lock_ref r = known_identity(m);
     in_lockcheck = 1;

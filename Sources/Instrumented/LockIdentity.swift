@@ -64,8 +64,10 @@ public final class LockIdentity: @unchecked Sendable {
         if !acquireShort(.exclusive, countsHolder: false) { acquireMarkedFully() }
     }
 
+    /// ``acquireMarked()`` past its short way (the preload library calls it
+    /// when it tried the short way itself).
     @inline(never)
-    private func acquireMarkedFully() {
+    func acquireMarkedFully() {
         event({ $0.acquireExclusive(instance, countsHolder: false, thread: $1, site: $2) },
               record: { recordAcquire($0, seq: $1, mode: .exclusive, isTry: false, subclass: 0, nest: nil) })
     }
@@ -86,13 +88,31 @@ public final class LockIdentity: @unchecked Sendable {
         if !releaseShort(countsHolder: false) { releaseFully() }
     }
 
+    /// ``releaseMarked()`` past its short way.
     @inline(never)
-    private func releaseFully() { release(countsHolder: false) }
+    func releaseFully() { release(countsHolder: false) }
 
     /// The short way of an acquisition (``PerThread/withFastEvent(_:)``):
     /// a memo hit, pushed. Returns false when the event must go the long way.
     @inline(__always)
     private func acquireShort(_ mode: AcquireMode, countsHolder: Bool) -> Bool {
+        LockIdentity.acquireShort(of: instance, mode: mode, countsHolder: countsHolder)
+    }
+
+    /// The short way of a release: the innermost lock, popped. Returns false
+    /// when the event must go the long way.
+    @inline(__always)
+    private func releaseShort(countsHolder: Bool) -> Bool {
+        LockIdentity.releaseShort(of: instance, countsHolder: countsHolder)
+    }
+
+    /// ``acquireShort(_:countsHolder:)`` on an engine instance: the one short
+    /// way of every caller, the Checked locks and the preload library (which
+    /// keeps the instance beside the lock and calls this with no identity).
+    /// The defaults are ``acquireMarked()``'s acquisition.
+    @inline(__always)
+    static func acquireShort(of instance: LockInstance, mode: AcquireMode = .exclusive,
+                             countsHolder: Bool = false) -> Bool {
         PerThread.withFastEvent { pt in
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
                 pt.stateRef._withUnsafeGuaranteedRef { state in
@@ -103,10 +123,10 @@ public final class LockIdentity: @unchecked Sendable {
         }
     }
 
-    /// The short way of a release: the innermost lock, popped. Returns false
-    /// when the event must go the long way.
+    /// ``releaseShort(countsHolder:)`` on an engine instance (see
+    /// ``acquireShort(of:mode:countsHolder:)``); the default is ``releaseMarked()``'s.
     @inline(__always)
-    private func releaseShort(countsHolder: Bool) -> Bool {
+    static func releaseShort(of instance: LockInstance, countsHolder: Bool = false) -> Bool {
         PerThread.withFastEvent { pt in
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
                 pt.stateRef._withUnsafeGuaranteedRef {

@@ -28,8 +28,21 @@ void lockcheck_preload_acquire(void *identity, int mode, int isTry);
 void lockcheck_preload_release(void *identity);
 /// The holder mark of a one-holder lock (mutex, spinlock), or NULL.
 int64_t *lockcheck_preload_holder_mark(void *identity);
+/// The lock's engine instance (unretained; the identity holds it), for the short ways.
+void *lockcheck_preload_instance(void *identity);
+/// The short way of a blocking exclusive acquisition of a marked lock (a memo
+/// hit, pushed): 1 when done, 0 when it must go the long way
+/// (`lockcheck_preload_acquire_marked`), nothing done.
+int lockcheck_preload_acquire_short(void *instance);
+/// The short way of a marked lock's release (the innermost lock, popped): 1
+/// when done, 0 when it must go the long way (`lockcheck_preload_release_marked`).
+int lockcheck_preload_release_short(void *instance);
 /// Validates a blocking exclusive acquisition of a marked lock (store 1 to the mark once taken).
 void lockcheck_preload_acquire_marked(void *identity);
+/// `lockcheck_preload_acquire_marked` without its short way (already tried).
+void lockcheck_preload_acquire_marked_long(void *identity);
+/// `lockcheck_preload_release_marked` without its short way (already tried).
+void lockcheck_preload_release_marked_long(void *identity);
 /// Records the release of a marked lock (its mark cleared before the real unlock).
 void lockcheck_preload_release_marked(void *identity);
 /// The lock's memory ends (destroy, or re-init over a known lock): `lock-free`, identity released.

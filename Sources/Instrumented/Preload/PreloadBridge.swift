@@ -77,6 +77,52 @@ public func _lockcheckPreloadReleaseMarked(_ identity: UnsafeMutableRawPointer) 
     Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef { $0.releaseMarked() }
 }
 
+/// The engine instance of a lock (unretained: the identity holds it), for
+/// the short way (``_lockcheckPreloadAcquireShort(_:)``). The C half keeps
+/// it in the lock's side-table slot beside the identity and the holder mark.
+@_cdecl("lockcheck_preload_instance")
+public func _lockcheckPreloadInstance(_ identity: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+    Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef {
+        Unmanaged.passUnretained($0.instance).toOpaque()
+    }
+}
+
+/// The short way of a blocking exclusive acquisition of a lock with a
+/// holder mark, taken by the C half before anything else: when the calling
+/// thread's memo holds this acquisition (and no trace is recorded), pushes
+/// it, as ``LockIdentity/acquireMarked()`` does, and returns 1. Returns 0
+/// when the acquisition must go the long way
+/// (``_lockcheckPreloadAcquireMarked(_:)``), having done nothing.
+/// - Parameter instance: The lock's engine instance (``_lockcheckPreloadInstance(_:)``).
+/// - Complexity: One TLS load, two flag tests, one memo probe; no reference counting.
+@_cdecl("lockcheck_preload_acquire_short")
+public func _lockcheckPreloadAcquireShort(_ instance: UnsafeMutableRawPointer) -> Int32 {
+    Unmanaged<LockInstance>.fromOpaque(instance)._withUnsafeGuaranteedRef { LockIdentity.acquireShort(of: $0) } ? 1 : 0
+}
+
+/// The short way of the release of a lock with a holder mark (the mark
+/// already cleared): when it is the innermost held lock, pops it and
+/// returns 1. Returns 0 when the release must go the long way
+/// (``_lockcheckPreloadReleaseMarked(_:)``), having done nothing.
+/// - Complexity: One TLS load, two flag tests, one held-stack comparison.
+@_cdecl("lockcheck_preload_release_short")
+public func _lockcheckPreloadReleaseShort(_ instance: UnsafeMutableRawPointer) -> Int32 {
+    Unmanaged<LockInstance>.fromOpaque(instance)._withUnsafeGuaranteedRef { LockIdentity.releaseShort(of: $0) } ? 1 : 0
+}
+
+/// ``_lockcheckPreloadAcquireMarked(_:)`` once its short way answered 0:
+/// the full acquisition, with no second memo probe (and no second `seq`).
+@_cdecl("lockcheck_preload_acquire_marked_long")
+public func _lockcheckPreloadAcquireMarkedLong(_ identity: UnsafeMutableRawPointer) {
+    Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef { $0.acquireMarkedFully() }
+}
+
+/// ``_lockcheckPreloadReleaseMarked(_:)`` once its short way answered 0.
+@_cdecl("lockcheck_preload_release_marked_long")
+public func _lockcheckPreloadReleaseMarkedLong(_ identity: UnsafeMutableRawPointer) {
+    Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef { $0.releaseFully() }
+}
+
 /// Records a release.
 @_cdecl("lockcheck_preload_release")
 public func _lockcheckPreloadRelease(_ identity: UnsafeMutableRawPointer) {
