@@ -80,6 +80,16 @@ class InstrumentedTestCase: XCTestCase {
         super.tearDown()
     }
 
+    /// Runs `body` in a detached task and waits for it (a semaphore).
+    func runTask(_ body: @escaping @Sendable () async -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            await body()
+            done.signal()
+        }
+        done.wait()
+    }
+
     /// A fresh temporary path.
     func temporaryPath(_ name: String) -> String {
         NSTemporaryDirectory() + "lockcheck-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max)).log"
