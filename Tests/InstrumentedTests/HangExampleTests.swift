@@ -21,11 +21,16 @@ final class HangExampleTests: XCTestCase {
 
     // MARK: deadlock
 
+    /// The run stopped (not by the timeout) with exactly one `deadlock` report.
+    private func assertTrappedOnOneDeadlock(_ r: ExampleRun, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertNotEqual(r.status, 0, r.stderr, file: file, line: line)
+        XCTAssertNotEqual(r.status, 124, "timed out: the deadlock was not reported\n\(r.stderr)", file: file, line: line)
+        XCTAssertEqual(r.rules, ["deadlock"], r.stderr, file: file, line: line)
+    }
+
     func test_abba_deadlock_traps_with_one_report_naming_both_threads_and_locks() throws {
         let r = try run("deadlock-abba", environment: ["LOCKCHECK": "trap"])
-        XCTAssertNotEqual(r.status, 0, r.stderr)
-        XCTAssertNotEqual(r.status, 124, "timed out: the deadlock was not reported\n\(r.stderr)")
-        XCTAssertEqual(r.rules, ["deadlock"], r.stderr)
+        assertTrappedOnOneDeadlock(r)
         XCTAssertTrue(r.stderr.contains("'teller-1' waits for Account #2 held by 'teller-2'; 'teller-2' waits for Account #1 held by 'teller-1'"), r.stderr)
         XCTAssertTrue(r.stderr.contains("stopping at violation [deadlock]"), r.stderr)
         XCTAssertTrue(r.stderr.contains("deadlock_abba.transfer"), "each blocked stack, symbolicated:\n\(r.stderr)")
@@ -48,9 +53,7 @@ final class HangExampleTests: XCTestCase {
 
     func test_three_thread_ring_traps_with_every_thread_in_the_cycle() throws {
         let r = try run("deadlock-ring", environment: ["LOCKCHECK": "trap"])
-        XCTAssertNotEqual(r.status, 0, r.stderr)
-        XCTAssertNotEqual(r.status, 124, "timed out: the deadlock was not reported\n\(r.stderr)")
-        XCTAssertEqual(r.rules, ["deadlock"], r.stderr)
+        assertTrappedOnOneDeadlock(r)
         XCTAssertTrue(r.stderr.contains("deadlock: 3 threads wait for each other: 'philosopher-0' waits for Fork #2 held by 'philosopher-1'; 'philosopher-1' waits for Fork #3 held by 'philosopher-2'; 'philosopher-2' waits for Fork #1 held by 'philosopher-0'"), r.stderr)
     }
 
