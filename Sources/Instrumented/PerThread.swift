@@ -221,10 +221,23 @@ final class PerThread {
     /// `name` whole: Linux keeps 15 bytes of a thread's name, so a dispatch
     /// worker named after its queue reads `oot.default-qos`; when the
     /// current queue's label ends with the cut name, the label is the name.
+    /// The current queue may not be the worker's root queue (a serial queue
+    /// runs on a root queue's worker), so a name that is the tail of exactly
+    /// one of libdispatch's root-queue labels is that label.
     private static func wholeName(_ name: String) -> String {
-        guard name.utf8.count == 15, let label = lc_current_queue_label().map({ String(cString: $0) }),
-              label.utf8.count > 15, label.hasSuffix(name) else { return name }
-        return label
+        guard name.utf8.count == 15 else { return name }
+        if let label = lc_current_queue_label().map({ String(cString: $0) }),
+           label.utf8.count > 15, label.hasSuffix(name) {
+            return label
+        }
+        let roots = rootQueueLabels.filter { $0.hasSuffix(name) }
+        return roots.count == 1 ? roots[0] : name
+    }
+
+    /// libdispatch's root queues, whose labels name their worker threads.
+    private static let rootQueueLabels: [String] = ["maintenance", "background", "utility", "default",
+                                                    "user-initiated", "user-interactive"].flatMap { qos in
+        ["com.apple.root.\(qos)-qos", "com.apple.root.\(qos)-qos.overcommit", "com.apple.root.\(qos)-qos.cooperative"]
     }
 
     /// The process's name (unnamed threads inherit it).

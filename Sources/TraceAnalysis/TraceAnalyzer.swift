@@ -28,6 +28,15 @@ public final class TraceAnalyzer {
         public var reorderWindow = 1 << 16
         /// Only parse; run no rule (to measure the reader alone).
         public var parseOnly = false
+        /// Parse each trace on a thread of its own while this thread runs the
+        /// rules (two cores), through a bounded queue of event batches. The
+        /// reports, warnings and errors are the same as with `false` (one
+        /// thread), byte for byte. Ignored with ``parseOnly``.
+        public var readerThread = true
+        /// Events per batch handed from the reader thread (tests use tiny ones).
+        var readerBatchSize = 4096
+        /// Batches in flight between the two threads: what bounds the memory.
+        var readerBatchDepth = 4
         /// When lock-order and irq inversions are reported.
         public var inversions = InversionReporting.wholeGraph
         public var limits = Configuration.Limits()
@@ -124,16 +133,25 @@ public final class TraceAnalyzer {
         return file
     }
 
-    /// Reads `reader` to its end and analyses it.
+    /// Reads `reader` to its end and analyses it: on a second thread that
+    /// parses while this one runs the rules (``Options/readerThread``), or on
+    /// this thread alone. Either way, the reader must not be used elsewhere
+    /// until this returns.
     /// - Throws: The reader's ``TraceError`` (bad input: file, line, reason).
     ///   Events before the bad line have been analysed.
     /// - Complexity: O(events) plus one graph search per new dependency;
-    ///   memory bounded by declarations and the reorder window.
+    ///   memory bounded by declarations, the reorder window and (with the
+    ///   reader thread) ``Options/readerBatchDepth`` batches of events.
     public func analyze(_ reader: TraceReader) throws(TraceError) {
         var file = FileReplay(name: reader.name, window: options.reorderWindow)
+        // Runs after the reader thread, if any, was joined: it reads the reader.
         defer { finish(&file, reader: reader) }
         do {
-            try read(reader, &file)
+            var done = false
+            if options.readerThread && !options.parseOnly {
+                done = try readOnTwoThreads(reader, &file)
+            }
+            if !done { try read(reader, &file) }
         } catch {
             flush(&file, reader)  // what came before the bad line is still analysed
             throw error
@@ -141,11 +159,55 @@ public final class TraceAnalyzer {
         flush(&file, reader)
     }
 
+    /// Applies the events still held for reordering. The reader thread, if
+    /// any, has exited: the reader is this thread's again.
     private func flush(_ file: inout FileReplay, _ reader: TraceReader) {
         if options.parseOnly { return }
         if file.source == nil { begin(&file) }
         guard let engine = validator else { return }
         while let e = file.reorder.pop() { apply(e, &file, reader, engine) }
+    }
+
+    /// ``read(_:_:)`` with the parsing on a ``ReaderThread``: the same records
+    /// in the same order, so the same reports. The reader's sleep reasons and
+    /// byte count come with each batch, its error with the last one.
+    /// - Returns: false if no thread could be started (nothing was read).
+    private func readOnTwoThreads(_ reader: TraceReader, _ file: inout FileReplay) throws(TraceError) -> Bool {
+        let channel = BatchChannel(depth: options.readerBatchDepth, batchSize: options.readerBatchSize)
+        guard let thread = ReaderThread.start(reader, channel: channel) else { return false }
+        // Every path out has received the last batch, so the thread is exiting.
+        defer { thread.join() }
+        var engine = validator
+        while true {
+            let batch = channel.receive()
+            file.sleepReasons = batch.sleepReasons
+            let declarations = batch.declarations.count
+            var next = 0
+            for i in 0..<batch.count {
+                while next < declarations && batch.declarations[next].before == i {
+                    consume(batch.declarations[next].record, &file)
+                    next += 1
+                }
+                events += 1
+                if events & progressMask == 0, let progress { progress(events, batch.bytesRead) }
+                if file.source == nil {
+                    begin(&file)
+                    engine = validator
+                }
+                if file.reorder.push(UnsafePointer(batch.events + i)), let ready = file.reorder.pop(), let engine {
+                    apply(ready, &file, nil, engine)
+                }
+            }
+            while next < declarations {
+                consume(batch.declarations[next].record, &file)
+                next += 1
+            }
+            let error = batch.error
+            let last = batch.isLast
+            channel.recycle(batch)
+            if let error { throw error }
+            if last { return true }
+        }
     }
 
     private func read(_ reader: TraceReader, _ file: inout FileReplay) throws(TraceError) {
@@ -168,16 +230,20 @@ public final class TraceAnalyzer {
                     apply(ready, &file, reader, engine)
                 }
             case .declaration:
-                guard let record = reader.declaration else { continue }
-                if case .config(let pairs) = record {
-                    file.config.merge(pairs) { _, new in new }
-                    continue
-                }
-                if case .thread = record { threads += 1 }
-                if options.parseOnly { continue }
-                if file.source == nil { file.declarations.append(record) } else { declare(record, &file) }
+                if let record = reader.declaration { consume(record, &file) }
             }
         }
+    }
+
+    /// A declaration or config line, in file order among the events.
+    private func consume(_ record: TraceRecord, _ file: inout FileReplay) {
+        if case .config(let pairs) = record {
+            file.config.merge(pairs) { _, new in new }
+            return
+        }
+        if case .thread = record { threads += 1 }
+        if options.parseOnly { return }
+        if file.source == nil { file.declarations.append(record) } else { declare(record, &file) }
     }
 
     private func finish(_ file: inout FileReplay, reader: TraceReader) {
@@ -257,7 +323,9 @@ public final class TraceAnalyzer {
     /// unretained (the file's `owned` list keeps them alive), so the hot path
     /// does no reference counting.
     @inline(__always)
-    private func apply(_ event: UnsafePointer<TraceEvent>, _ file: inout FileReplay, _ reader: TraceReader, _ v: Validator) {
+    /// - Parameter reader: The reader, for its sleep reasons; nil while the
+    ///   reader thread owns it (then `file.sleepReasons`, from the batch).
+    private func apply(_ event: UnsafePointer<TraceEvent>, _ file: inout FileReplay, _ reader: TraceReader?, _ v: Validator) {
         guard let thread = file.threads[event.pointee.thread], let source = file.source else { return }
         let e = event.pointee
         let site = EventSite(seq: e.seq, source: source, line: e.line,
@@ -281,23 +349,23 @@ public final class TraceAnalyzer {
     }
 
     /// "sleep what=<token>", built only for a report.
-    private static func describeSleep(_ e: TraceEvent, _ reader: TraceReader) -> String {
-        let reasons = reader.sleepReasons
+    private static func describeSleep(_ e: TraceEvent, _ reader: TraceReader?, _ batchReasons: [String]) -> String {
+        let reasons = reader?.sleepReasons ?? batchReasons
         return e.what != 0 && Int(e.what) < reasons.count ? "sleep what=\(reasons[Int(e.what)])" : "sleep"
     }
 
     /// Every event but acquire and release.
     private func applyOther(_ e: TraceEvent, _ site: EventSite, _ t: ThreadState, _ v: Validator,
-                            _ file: inout FileReplay, _ reader: TraceReader) {
+                            _ file: inout FileReplay, _ reader: TraceReader?) {
         switch e.op {
         case .acquire, .release:
             break
         case .sleep:
-            v.sleepPoint(Self.describeSleep(e, reader), thread: t, site: site)
+            v.sleepPoint(Self.describeSleep(e, reader, file.sleepReasons), thread: t, site: site)
             var context: Validator.BlockingContext = []
             if e.inTask { context.insert(.task) }
             if e.nonblocking { context.insert(.nonblockingThread) }
-            v.blockingWait(Self.describeSleep(e, reader), context: context, thread: t, site: site)
+            v.blockingWait(Self.describeSleep(e, reader, file.sleepReasons), context: context, thread: t, site: site)
         case .hardirqEnter: v.hardirqEnter(threaded: e.threaded, thread: t, site: site)
         case .hardirqExit: v.hardirqExit(thread: t, site: site)
         case .softirqEnter: v.softirqEnter(thread: t, site: site)
@@ -350,6 +418,8 @@ struct FileReplay {
     var queues = IDTable<DeferredQueue>()
     var stacks = IDTable<StackRef>()
     var reorder: ReorderBuffer
+    /// With the reader thread: the sleep reasons of the latest batch.
+    var sleepReasons: [String] = []
 
     init(name: String, window: Int) {
         self.name = name

@@ -44,6 +44,17 @@ struct Analyze: ParsableCommand {
     @Flag(name: .customLong("parse-only"), help: .hidden)
     var parseOnly = false
 
+    /// 1: parse and validate on one thread (the reference the two-thread
+    /// run is tested against); 2 (default): a reader thread parses.
+    @Option(name: .customLong("threads"), help: .hidden)
+    var threads = 2
+
+    func validate() throws {
+        guard threads == 1 || threads == 2 else {
+            throw ValidationError("--threads must be 1 or 2")
+        }
+    }
+
     var failingRules: Set<RuleID> { failOn.reduce(into: []) { $0.formUnion($1.rules) } }
 
     func run() throws {
@@ -52,6 +63,7 @@ struct Analyze: ParsableCommand {
         analysisOptions.preemptRT = options.preemptRt?.isOn
         analysisOptions.reorderWindow = options.reorderWindow
         analysisOptions.parseOnly = parseOnly
+        analysisOptions.readerThread = threads == 2
 
         let useColor = color == .always || (color == .auto && format == .text && isatty(STDOUT_FILENO) != 0)
         let triage = try Triage.load(baseline: baseline, suppressions: suppressions)
