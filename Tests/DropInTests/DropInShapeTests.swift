@@ -81,7 +81,9 @@ final class DropInShapeTests: XCTestCase {
 
 /// The swapped types still report: the same shapes, nested the wrong way.
 final class DropInReportTests: XCTestCase {
-    func test_swappedBoxes_ABBA_fires() {
+    /// Runs `body` in report mode.
+    /// - Returns: Its result and the rule ids reported while it ran.
+    private func reporting(_ body: () -> Int) -> (result: Int, rules: [String]) {
         LockCheck.configure(LockCheck.Options(mode: .report))
         final class Found: @unchecked Sendable {
             let lock = CheckedMutex(name: "DropInReportTests.found")
@@ -90,20 +92,19 @@ final class DropInReportTests: XCTestCase {
         let found = Found()
         LockCheck.setViolationHandler { v in found.lock.withLock { found.rules.append(v.rule.rawValue) } }
         defer { LockCheck.setViolationHandler(nil) }
-        XCTAssertEqual(abbaThroughSwappedBoxes(), 2)
-        XCTAssertEqual(found.lock.withLock { found.rules }, ["lock-order-inversion"])
+        let result = body()
+        return (result, found.lock.withLock { found.rules })
+    }
+
+    func test_swappedBoxes_ABBA_fires() {
+        let r = reporting { abbaThroughSwappedBoxes() }
+        XCTAssertEqual(r.result, 2)
+        XCTAssertEqual(r.rules, ["lock-order-inversion"])
     }
 
     func test_swappedBoxes_sameOrder_staysSilent() {
-        LockCheck.configure(LockCheck.Options(mode: .report))
-        final class Found: @unchecked Sendable {
-            let lock = CheckedMutex(name: "DropInReportTests.found")
-            var rules: [String] = []
-        }
-        let found = Found()
-        LockCheck.setViolationHandler { v in found.lock.withLock { found.rules.append(v.rule.rawValue) } }
-        defer { LockCheck.setViolationHandler(nil) }
-        XCTAssertEqual(sameOrderThroughSwappedBoxes(), 2)
-        XCTAssertEqual(found.lock.withLock { found.rules }, [])
+        let r = reporting { sameOrderThroughSwappedBoxes() }
+        XCTAssertEqual(r.result, 2)
+        XCTAssertEqual(r.rules, [])
     }
 }

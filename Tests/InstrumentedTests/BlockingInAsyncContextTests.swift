@@ -8,16 +8,6 @@ import XCTest
 /// thread declared non-blocking, live and through a recorded trace, each
 /// with a "fires" and a "stays silent" twin.
 final class BlockingInAsyncContextTests: InstrumentedTestCase {
-    /// Runs `body` in a task and waits for it.
-    private func runTask(_ body: @escaping @Sendable () async -> Void) {
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            await body()
-            done.signal()
-        }
-        done.wait()
-    }
-
     func test_semaphore_wait_in_task_fires() {
         let ready = CheckedSemaphore(value: 1)  // already signalled: the wait returns at once
         runTask { ready.wait() }

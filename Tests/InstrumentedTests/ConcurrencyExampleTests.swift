@@ -12,29 +12,9 @@ extension ExampleTests {
     private func check(_ name: String, _ arguments: [String] = []) throws -> (live: [String], offline: [RuleID], stdout: String) {
         let trace = NSTemporaryDirectory() + "lockcheck-\(name)-\(getpid())\(arguments.joined()).log"
         defer { unlink(trace) }
-        let p = Process()
-        p.executableURL = try example(name)
-        p.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for key in env.keys where key.hasPrefix("LOCKCHECK") { env[key] = nil }
-        env["LOCKCHECK"] = "report"
-        env["LOCKCHECK_TRACE"] = trace
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
-        let live = String(decoding: errData, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("lockcheck: [") }.map(String.init)
-        final class Found: @unchecked Sendable { var items: [Violation] = [] }
-        let found = Found()
-        let analyzer = TraceAnalyzer { found.items.append($0) }
-        try analyzer.analyze(TraceReader(path: trace))
-        analyzer.finish()
-        return (live, found.items.map(\.rule), String(decoding: outData, as: UTF8.self))
+        let r = try runExample(name, arguments, environment: ["LOCKCHECK": "report", "LOCKCHECK_TRACE": trace])
+        XCTAssertEqual(r.status, 0)
+        return (r.headlines, try analyzeTrace(trace).map(\.rule), r.stdout)
     }
 
     func test_resume_under_lock_reports_the_task_lock_inversion() throws {

@@ -8,50 +8,16 @@ import XCTest
 /// promises, live on stderr, and its recorded trace analyses to the same
 /// rule ids.
 final class DeferredFreeExampleTests: XCTestCase {
-    private func example(_ name: String) throws -> URL {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let url = exe.deletingLastPathComponent().appendingPathComponent(name)
-        guard FileManager.default.isExecutableFile(atPath: url.path) else {
-            throw XCTSkip("\(name) is not built next to \(exe.path); run `swift build` first")
-        }
-        return url
-    }
-
     /// Runs the example with a trace; checks exit status 0, the live rule
     /// headlines, and the rules the trace analyses to.
     private func check(_ name: String, arguments: [String] = [], rules expected: [String],
                        file: StaticString = #filePath, line: UInt = #line) throws {
         let trace = NSTemporaryDirectory() + "lockcheck-\(name)-\(getpid())-\(arguments.count).log"
         defer { unlink(trace) }
-        let p = Process()
-        p.executableURL = try example(name)
-        p.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for key in env.keys where key.hasPrefix("LOCKCHECK") { env[key] = nil }
-        env["LOCKCHECK"] = "report"
-        env["LOCKCHECK_TRACE"] = trace
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        _ = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let stderr = String(decoding: errData, as: UTF8.self)
-        XCTAssertEqual(p.terminationStatus, 0, stderr, file: file, line: line)
-        let live = stderr.split(separator: "\n").compactMap { l -> String? in
-            guard l.hasPrefix("lockcheck: ["), let close = l.firstIndex(of: "]") else { return nil }
-            return String(l[l.index(l.startIndex, offsetBy: 12)..<close])
-        }
-        XCTAssertEqual(live.sorted(), expected.sorted(), "live:\n\(stderr)", file: file, line: line)
-
-        final class Found: @unchecked Sendable { var items: [Violation] = [] }
-        let found = Found()
-        let analyzer = TraceAnalyzer { found.items.append($0) }
-        try analyzer.analyze(TraceReader(path: trace))
-        analyzer.finish()
-        XCTAssertEqual(found.items.map(\.rule.rawValue).sorted(), expected.sorted(), "offline", file: file, line: line)
+        let r = try runExample(name, arguments, environment: ["LOCKCHECK": "report", "LOCKCHECK_TRACE": trace])
+        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.rules.sorted(), expected.sorted(), "live:\n\(r.stderr)", file: file, line: line)
+        XCTAssertEqual(try analyzeTrace(trace).map(\.rule.rawValue).sorted(), expected.sorted(), "offline", file: file, line: line)
     }
 
     func test_seed_002_nowait_page_under_raw_lock_fires() throws {

@@ -28,28 +28,12 @@ final class SignalTests: InstrumentedTestCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        try XCTSkipIf(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil, "fork() under ThreadSanitizer")
+        try skipForkUnderThreadSanitizer()
     }
 
     /// Forks; the child runs `body` under a watchdog. Nil when it exited 0.
     private func runChild(_ body: () -> Int32) -> String? {
-        let pid = fork()
-        if pid == 0 {
-            alarm(Self.watchdogSeconds)
-            _exit(body())
-        }
-        guard pid > 0 else { return "fork failed: errno \(errno)" }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return "waitpid failed: errno \(errno)" }
-        }
-        let signal = status & 0x7F
-        if signal == 0 {
-            let code = (status >> 8) & 0xFF
-            return code == 0 ? nil : "child \(pid) exited \(code)"
-        }
-        if signal == SIGALRM { return "child \(pid) hung: its \(Self.watchdogSeconds) s watchdog fired" }
-        return "child \(pid) was killed by signal \(signal)"
+        runForkedChild(watchdogSeconds: Self.watchdogSeconds, body)
     }
 
     func test_signalsIntoLockingAllocatingThreads_handlerTakesRawLock_noHang_staysSilent() {

@@ -12,6 +12,22 @@ final class ContinuationBox<C>: @unchecked Sendable {
     func take() -> C? { lock.lock(); defer { lock.unlock() }; let c = value; value = nil; return c }
 }
 
+/// Suspends in `withTaskCancellationHandler` on an unsafe continuation,
+/// signalling `ready` once suspended, until the cancellation handler passes
+/// the continuation to `onCancel`, which resumes it.
+private func suspendUntilCancelled(ready: DispatchSemaphore,
+                                   onCancel: @escaping @Sendable (UnsafeContinuation<Void, Never>?) -> Void) async {
+    let box = ContinuationBox<UnsafeContinuation<Void, Never>>()
+    await withTaskCancellationHandler {
+        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+            box.set(c)
+            ready.signal()
+        }
+    } onCancel: {
+        onCancel(box.take())
+    }
+}
+
 /// The Swift concurrency runtime's task status lock as the pseudo-lock class
 /// `swift-task-status`, through real tasks, continuations and cancellation:
 /// the swift-nio#2558 shape and its relatives, each with a "fires" and a
@@ -22,32 +38,14 @@ final class TaskStatusLockTests: InstrumentedTestCase {
     /// is suspended, with a semaphore signalled when it has ended.
     private func startSuspendedTask(onCancel: @escaping @Sendable (UnsafeContinuation<Void, Never>?) -> Void)
         -> (task: Task<Void, Never>, done: DispatchSemaphore) {
-        let box = ContinuationBox<UnsafeContinuation<Void, Never>>()
         let ready = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
         let task = Task.detached {
-            await withTaskCancellationHandler {
-                await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-                    box.set(c)
-                    ready.signal()
-                }
-            } onCancel: {
-                onCancel(box.take())
-            }
+            await suspendUntilCancelled(ready: ready, onCancel: onCancel)
             done.signal()
         }
         ready.wait()
         return (task, done)
-    }
-
-    /// Runs `body` in a task and waits for it.
-    private func runTask(_ body: @escaping @Sendable () async -> Void) {
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            await body()
-            done.signal()
-        }
-        done.wait()
     }
 
     // MARK: swift-nio#2558: resume under a lock whose onCancel handler takes it
@@ -144,15 +142,7 @@ final class TaskStatusLockTests: InstrumentedTestCase {
             await withTaskGroup(of: Void.self) { group in
                 let ready = DispatchSemaphore(value: 0)
                 group.addTask {
-                    let box = ContinuationBox<UnsafeContinuation<Void, Never>>()
-                    await withTaskCancellationHandler {
-                        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-                            box.set(c)
-                            ready.signal()
-                        }
-                    } onCancel: {
-                        box.take()?.resume()
-                    }
+                    await suspendUntilCancelled(ready: ready) { $0?.resume() }
                 }
                 await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
                     DispatchQueue.global().async { ready.wait(); c.resume() }
@@ -228,16 +218,8 @@ final class TaskStatusLockTests: InstrumentedTestCase {
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<2 {
                     group.addTask {
-                        let box = ContinuationBox<UnsafeContinuation<Void, Never>>()
-                        await withTaskCancellationHandler {
-                            await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-                                box.set(c)
-                                ready.signal()
-                            }
-                        } onCancel: {
-                            // A resumption inside a handler, inside the parent's cancellation.
-                            box.take()?.resume()
-                        }
+                        // A resumption inside a handler, inside the parent's cancellation.
+                        await suspendUntilCancelled(ready: ready) { $0?.resume() }
                     }
                 }
             }
@@ -258,15 +240,12 @@ final class TaskStatusLockTraceTests: InstrumentedTestCase {
         let path = temporaryPath("task-status")
         XCTAssertTrue(LockCheck.startRecording(path: path))
         let state = CheckedMutex(name: "nio2558-rec.state")
-        let box = ContinuationBox<UnsafeContinuation<Void, Never>>()
         let ready = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
         let task = Task.detached {
-            await withTaskCancellationHandler {
-                await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in box.set(c); ready.signal() }
-            } onCancel: {
+            await suspendUntilCancelled(ready: ready) { c in
                 state.withLock {}
-                box.take()?.resume()
+                c?.resume()
             }
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in state.withLock { c.resume() } }
             done.signal()

@@ -5,12 +5,6 @@ import XCTest
 /// a violation: every test first takes its locks cleanly, often enough that
 /// the memo serves them, then takes the same locks where a rule fires.
 final class AcquireMemoTests: XCTestCase {
-    /// Takes `body`'s locks three times in a clean setting: checked once, then served by the memo.
-    private func warm(_ s: Scenario, _ body: () -> Void) {
-        for _ in 0..<3 { body() }
-        s.expectSilent("warm-up")
-    }
-
     func test_memoizedSleepingLock_takenInEveryAtomicContext_fires() {
         for context in SleepInAtomicTests.Context.allCases {
             let s = Scenario()
@@ -18,7 +12,7 @@ final class AcquireMemoTests: XCTestCase {
             s.declare(.spinlock, "spin_S")
             s.declare(.rwlock, "rw_S")
             s.declare(.rawSpinlock, "raw_S")
-            warm(s) { s.lock("sleeping_mutex"); s.unlock("sleeping_mutex") }
+            s.warm { s.lock("sleeping_mutex"); s.unlock("sleeping_mutex") }
             context.enter(s)
             s.lock("sleeping_mutex")
             var expected = [Expected(.sleepInAtomic, ["sleeping_mutex", context.heldName].compactMap { $0 })]
@@ -33,7 +27,7 @@ final class AcquireMemoTests: XCTestCase {
     func test_memoizedIrqUnsafeRawSpinlock_takenInHardirq_fires() {
         let s = Scenario()
         s.declare(.rawSpinlock, "S")
-        warm(s) { s.lock("S"); s.unlock("S") }
+        s.warm { s.lock("S"); s.unlock("S") }
         s.inHardirq { s.lock("S"); s.unlock("S") }
         s.expect(fires(.inconsistentLockState, "S"))
     }
@@ -42,7 +36,7 @@ final class AcquireMemoTests: XCTestCase {
         let s = Scenario()
         s.declare(.spinlock, "spin")
         s.declare(.rawSpinlock, "raw")
-        warm(s) { s.lock("spin"); s.unlock("spin") }
+        s.warm { s.lock("spin"); s.unlock("spin") }
         s.lock("raw"); s.lock("spin"); s.unlock("spin"); s.unlock("raw")
         s.expect(fires(.invalidWaitContext, "spin", "raw"))
     }
@@ -50,7 +44,7 @@ final class AcquireMemoTests: XCTestCase {
     func test_memoizedLock_afterLockFree_fires() {
         let s = Scenario()
         s.declare(.mutex, "L")
-        warm(s) { s.lock("L"); s.unlock("L") }
+        s.warm { s.lock("L"); s.unlock("L") }
         s.lockFree("L")
         s.lock("L")
         s.expect(fires(.useAfterDestroy, "L"))
@@ -59,7 +53,7 @@ final class AcquireMemoTests: XCTestCase {
     func test_memoizedOrder_thenReversed_fires() {
         let s = Scenario()
         s.declare(.mutex, "A", "B")
-        warm(s) { s.lockUnlock2("A", "B") }
+        s.warm { s.lockUnlock2("A", "B") }
         s.lockUnlock2("B", "A")
         s.expect(fires(.lockOrderInversion, "A", "B"))
     }
@@ -67,7 +61,7 @@ final class AcquireMemoTests: XCTestCase {
     func test_memoizedChain_onAnotherThread_isValidatedThere() {
         let s = Scenario()
         s.declare(.mutex, "A", "B")
-        s.thread("t1") { warm(s) { s.lockUnlock2("A", "B") } }
+        s.thread("t1") { s.warm { s.lockUnlock2("A", "B") } }
         s.thread("t2") { s.lockUnlock2("B", "A") }
         s.expect(fires(.lockOrderInversion, "A", "B"))
     }
@@ -75,7 +69,7 @@ final class AcquireMemoTests: XCTestCase {
     func test_memoizedLock_heldAgain_recursiveLockFires() {
         let s = Scenario()
         s.declare(.mutex, "A")
-        warm(s) { s.lock("A"); s.unlock("A") }
+        s.warm { s.lock("A"); s.unlock("A") }
         s.lock("A"); s.lock("A")
         s.expect(fires(.recursiveLock, "A"))
     }
@@ -86,7 +80,7 @@ final class AcquireMemoTests: XCTestCase {
     func test_contextEpochWrap_emptiesTheMemo() {
         let s = Scenario()
         s.declare(.mutex, "A")
-        warm(s) { s.lock("A"); s.unlock("A") }
+        s.warm { s.lock("A"); s.unlock("A") }
         let t = s.current, a = s.instance("A")
         let site = EventSite(seq: 1_000)
         XCTAssertTrue(s.validator.acquireIfMemoized(a, countsHolder: true, thread: t, site: site), "warm: served")
@@ -112,7 +106,7 @@ final class AcquireMemoTests: XCTestCase {
         let s = Scenario()
         s.declare(flavor: .rsem, "A")
         s.declare(.mutex, "B")
-        warm(s) { s.lock("A"); s.lock("B"); s.unlock("B"); s.unlock("A") }  // A (read) → B
+        s.warm { s.lock("A"); s.lock("B"); s.unlock("B"); s.unlock("A") }  // A (read) → B
         s.lock("B"); s.wlock("A"); s.unlock("A"); s.unlock("B")              // B → A (write)
         s.expect(fires(.lockOrderInversion, "A", "B"))
     }
@@ -122,7 +116,7 @@ final class AcquireMemoTests: XCTestCase {
     func test_memoizedReader_takenAgain_recursiveLockFires() {
         let s = Scenario()
         s.declare(flavor: .rsem, "A")
-        warm(s) { s.lock("A"); s.unlock("A") }
+        s.warm { s.lock("A"); s.unlock("A") }
         s.lock("A"); s.lock("A")
         s.expect(fires(.recursiveLock, "A"))
     }
@@ -132,7 +126,7 @@ final class AcquireMemoTests: XCTestCase {
     func test_memoizedRecursiveReader_doesNotServeTheWriter() {
         let s = Scenario()
         s.declare(flavor: .rlock, "R")
-        warm(s) { s.rlock("R"); s.rlock("R"); s.unlock("R"); s.unlock("R") }  // recursive reads: clean
+        s.warm { s.rlock("R"); s.rlock("R"); s.unlock("R"); s.unlock("R") }  // recursive reads: clean
         s.rlock("R"); s.wlock("R")
         s.expect(fires(.recursiveLock, "R"))
     }
@@ -140,7 +134,7 @@ final class AcquireMemoTests: XCTestCase {
     func test_memoizedAcquisitions_unlockUnbalanced_fires() {
         let s = Scenario()
         s.declare(.mutex, "A")
-        warm(s) { s.lock("A"); s.unlock("A") }
+        s.warm { s.lock("A"); s.unlock("A") }
         s.unlock("A")
         s.expect(fires(.unlockUnheld, "A"))
     }

@@ -17,16 +17,10 @@ final class ChainCollisionTests: XCTestCase {
         return s
     }
 
-    /// Takes `body`'s locks three times: checked once, then served by the memo.
-    private func warm(_ s: Scenario, _ body: () -> Void) {
-        for _ in 0..<3 { body() }
-        s.expectSilent("warm-up")
-    }
-
     func test_ABBA_everyChainKeyColliding_fires() {
         let s = colliding()
         s.declare(.mutex, "A", "B")
-        warm(s) { s.lockUnlock2("A", "B") }
+        s.warm { s.lockUnlock2("A", "B") }
         s.lockUnlock2("B", "A")
         s.expect(fires(.lockOrderInversion, "A", "B"))
     }
@@ -34,7 +28,7 @@ final class ChainCollisionTests: XCTestCase {
     func test_AB_everyChainKeyColliding_staysSilent() {
         let s = colliding()
         s.declare(.mutex, "A", "B", "C")
-        warm(s) { s.lockUnlock2("A", "B"); s.lockUnlock2("B", "C"); s.lockUnlock2("A", "C") }
+        s.warm { s.lockUnlock2("A", "B"); s.lockUnlock2("B", "C"); s.lockUnlock2("A", "C") }
         s.nested("A", "B", "C")
         s.expectSilent()
     }
@@ -42,7 +36,7 @@ final class ChainCollisionTests: XCTestCase {
     func test_ABBCCA_everyChainKeyColliding_fires() {
         let s = colliding()
         s.declare(.mutex, "A", "B", "C")
-        warm(s) { s.lockUnlock2("A", "B"); s.lockUnlock2("B", "C") }
+        s.warm { s.lockUnlock2("A", "B"); s.lockUnlock2("B", "C") }
         s.lockUnlock2("C", "A")
         s.expect(fires(.lockOrderInversion, "A", "B", "C"))
     }
@@ -52,7 +46,7 @@ final class ChainCollisionTests: XCTestCase {
     func test_memoOnCollidingChain_newDependencyStillFound_fires() {
         let s = colliding()
         s.declare(.mutex, "X", "Y", "B")
-        warm(s) { s.lockUnlock2("X", "B") }
+        s.warm { s.lockUnlock2("X", "B") }
         s.lockUnlock2("Y", "B")   // a new dependency Y → B, on a chain keyed as X's
         s.lockUnlock2("B", "Y")
         s.expect(fires(.lockOrderInversion, "B", "Y"))

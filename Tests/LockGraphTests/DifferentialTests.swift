@@ -58,9 +58,7 @@ final class DifferentialTests: XCTestCase {
     }
 
     func test_randomHistories_inversionIffReferenceFindsCycle() {
-        let env = ProcessInfo.processInfo.environment["LOCKGRAPH_TEST_SEED"].flatMap { UInt64($0) }
-        let seed = env ?? UInt64.random(in: 1...UInt64.max)
-        print("DifferentialTests: seed \(seed) (LOCKGRAPH_TEST_SEED=\(seed) replays it)")
+        let seed = testSeed("DifferentialTests")
         var master = SplitMix64(state: seed)
         var withCycle = 0
         for h in 0..<histories {
@@ -188,9 +186,7 @@ final class DifferentialTests: XCTestCase {
     }
 
     func test_randomReaderWriterHistories_inversionIffStrongCycle() {
-        let env = ProcessInfo.processInfo.environment["LOCKGRAPH_TEST_SEED"].flatMap { UInt64($0) }
-        let seed = env ?? UInt64.random(in: 1...UInt64.max)
-        print("DifferentialTests (reader/writer): seed \(seed) (LOCKGRAPH_TEST_SEED=\(seed) replays it)")
+        let seed = testSeed("DifferentialTests (reader/writer)")
         var master = SplitMix64(state: seed)
         var withCycle = 0
         for h in 0..<histories {

@@ -20,9 +20,7 @@ final class TopologicalOrderTests: XCTestCase {
     /// closed a cycle; after it, every rank is distinct, every ordered edge
     /// climbs and every cycle-closing edge runs against the order.
     func test_randomGraphs_orderAgreesWithTransitiveClosure_cyclesIncluded() {
-        let env = ProcessInfo.processInfo.environment["LOCKGRAPH_TEST_SEED"].flatMap { UInt64($0) }
-        let seed = env ?? UInt64.random(in: 1...UInt64.max)
-        print("TopologicalOrderTests: seed \(seed) (LOCKGRAPH_TEST_SEED=\(seed) replays it)")
+        let seed = testSeed("TopologicalOrderTests")
         var rng = SplitMix64(state: seed)
         let n = 12
         var provedAbsentWithCycles = 0, unorderedEdges = 0, reorders = 0

@@ -331,6 +331,13 @@ final class Scenario {
         }
     }
 
+    /// Takes `body`'s locks three times (checked once, then served by the
+    /// acquire memo) and asserts that the warm-up reported nothing.
+    func warm(file: StaticString = #filePath, line: UInt = #line, _ body: () -> Void) {
+        for _ in 0..<3 { body() }
+        expectSilent("warm-up", file: file, line: line)
+    }
+
     /// Asserts that nothing was reported.
     func expectSilent(_ label: String = "", file: StaticString = #filePath, line: UInt = #line) {
         expect([], label, file: file, line: line)
