@@ -23,7 +23,8 @@ import Testing
 /// - raised while no lock-checked test runs: printed, and the test process
 ///   exits with status 1 at the end, so the run fails.
 ///
-/// A `deadlock` is also printed at once, since its threads never return.
+/// A `deadlock` is printed at once and exits the process with status 1,
+/// naming the test: its threads never return, so the test would hang.
 /// The trait replaces lockcheck's violation action (print or trap) for the
 /// whole process from the first lock-checked test on.
 public struct LockCheckedTrait: TestTrait, SuiteTrait, TestScoping {

@@ -23,8 +23,9 @@ import LockTextReport
 ///    between two) is printed at once and fails the process at exit
 ///    (status 1): it never passes silently.
 ///
-/// `deadlock` is also printed at once: the test that caused it will never
-/// reach its end to record it.
+/// `deadlock` is printed at once and ends the process (status 1, after a
+/// line naming the test and flushing the trace): the threads of the test
+/// that caused it never return, so the test would hang until CI's limit.
 final class ViolationCollector: @unchecked Sendable {
     static let shared = ViolationCollector()
 
@@ -96,9 +97,24 @@ final class ViolationCollector: @unchecked Sendable {
             for s in active { s.violations.append(Attributed(violation: violation, note: note)) }
             return false
         }
-        if orphan {
+        if orphan, violation.rule != .deadlock {
             writeStderr(Self.render(violation) + "\nlockcheck: this violation was raised while no lock-checked test was running; the test run will fail at exit\n")
         }
+        if violation.rule == .deadlock { stopDeadlocked(own: own) }
+    }
+
+    /// After a `deadlock`: its threads never return, so the test that caused
+    /// it never ends to record it, and the run would hang until CI's time
+    /// limit. Names the test (the report is printed above), flushes the
+    /// trace if one is recorded, and exits with status 1 at once. No other
+    /// rule stops the process.
+    private func stopDeadlocked(own: Scope?) -> Never {
+        let names = own.map { [$0.name] } ?? lock.withLock { active.map(\.name) }
+        let which = names.isEmpty ? "no lock-checked test was running"
+            : "in lock-checked test\(names.count == 1 ? "" : "s") \(names.joined(separator: ", "))"
+        writeStderr("lockcheck: deadlock \(which): the process cannot continue because its threads are deadlocked (report above); exiting with status 1\n")
+        LockCheck.flushTrace()
+        _exit(1)
     }
 
     /// At exit: status 1 when a violation had no test to fail.

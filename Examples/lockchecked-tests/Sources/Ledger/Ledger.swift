@@ -20,6 +20,26 @@ public final class Ledger: @unchecked Sendable {
         b = Account("\(prefix).b")
     }
 
+    /// Two accounts whose locks share one class, `name` (a transfer takes
+    /// the second with `subclass: 1`): opposite transfers at the same moment
+    /// deadlock without any lock-order-inversion, as Examples/deadlock-abba.
+    public init(oneClass name: String) {
+        a = Account(name)
+        b = Account(name)
+    }
+
+    /// Locks `source`, runs `meet` holding it, then locks `destination` as
+    /// the inner account (`subclass: 1`).
+    public func transfer(from source: Account, to destination: Account, amount: Int, meet: () -> Void) {
+        source.lock.withLock {
+            meet()
+            destination.lock.withLock(subclass: 1) {
+                source.balance -= amount
+                destination.balance += amount
+            }
+        }
+    }
+
     public func transfer(from source: Account, to destination: Account, amount: Int) {
         source.lock.withLock {
             destination.lock.withLock {   // the second lock: where a failure points
