@@ -42,39 +42,45 @@ final class BatchChannel: @unchecked Sendable {
     /// An empty batch to fill; waits while every batch is in flight.
     /// - Complexity: O(1), plus the wait.
     func emptyBatch() -> EventBatch {
-        pthread_mutex_lock(mutex)
-        while free.isEmpty { pthread_cond_wait(emptied, mutex) }
-        let batch = free.removeLast()
-        pthread_mutex_unlock(mutex)
-        return batch
+        take(from: \.free, waitingOn: emptied) { $0.removeLast() }
     }
 
     /// Hands a filled batch to the receiver.
     /// - Complexity: Amortized O(1).
     func send(_ batch: EventBatch) {
-        pthread_mutex_lock(mutex)
-        full.append(batch)
-        pthread_cond_signal(filled)
-        pthread_mutex_unlock(mutex)
+        put(batch, into: \.full, signalling: filled)
     }
 
     /// The oldest batch sent; waits for one.
     /// - Complexity: O(depth), plus the wait.
     func receive() -> EventBatch {
-        pthread_mutex_lock(mutex)
-        while full.isEmpty { pthread_cond_wait(filled, mutex) }
-        let batch = full.removeFirst()
-        pthread_mutex_unlock(mutex)
-        return batch
+        take(from: \.full, waitingOn: filled) { $0.removeFirst() }
     }
 
     /// Gives a received batch back, emptied, to be filled again.
     /// - Complexity: O(its declarations).
     func recycle(_ batch: EventBatch) {
         batch.reset()
+        put(batch, into: \.free, signalling: emptied)
+    }
+
+    /// Removes a batch from `queue` under the lock, waiting on `ready` while it is empty.
+    private func take(from queue: ReferenceWritableKeyPath<BatchChannel, [EventBatch]>,
+                      waitingOn ready: UnsafeMutablePointer<pthread_cond_t>,
+                      _ remove: (inout [EventBatch]) -> EventBatch) -> EventBatch {
         pthread_mutex_lock(mutex)
-        free.append(batch)
-        pthread_cond_signal(emptied)
+        while self[keyPath: queue].isEmpty { pthread_cond_wait(ready, mutex) }
+        let batch = remove(&self[keyPath: queue])
+        pthread_mutex_unlock(mutex)
+        return batch
+    }
+
+    /// Appends `batch` to `queue` under the lock and wakes the side waiting on `ready`.
+    private func put(_ batch: EventBatch, into queue: ReferenceWritableKeyPath<BatchChannel, [EventBatch]>,
+                     signalling ready: UnsafeMutablePointer<pthread_cond_t>) {
+        pthread_mutex_lock(mutex)
+        self[keyPath: queue].append(batch)
+        pthread_cond_signal(ready)
         pthread_mutex_unlock(mutex)
     }
 }
