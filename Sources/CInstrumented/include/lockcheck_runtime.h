@@ -252,4 +252,7 @@ static inline uintptr_t lc_frame_address(void) { return (uintptr_t)__builtin_fra
 /// validated; returns the previous state. Does nothing (returns 0) without the library.
 int lc_preload_set_guard(int on);
 
+// The re-entry guard word and signal handlers' queued events.
+#include "lockcheck_handler_events.h"
+
 #endif

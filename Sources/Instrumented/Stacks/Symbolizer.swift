@@ -146,7 +146,7 @@ final class Symbolizer: StackSymbolizing, @unchecked Sendable {
                          isRuntime: module.hasPrefix("libunwind"))
         }
         let isRuntime = mangled.hasPrefix("$s12Instrumented") || mangled.hasPrefix("$s9LockGraph")
-            || mangled.hasPrefix("unw_") || mangled.hasPrefix("_ULx86_64") || mangled.hasPrefix("_ULaarch64")
+            || mangled.hasPrefix("unw_") || mangled.hasPrefix("lc_handler_") || mangled.hasPrefix("_ULx86_64") || mangled.hasPrefix("_ULaarch64")
             || module.hasPrefix("libunwind") || module.hasPrefix("liblockcheck-preload")
         let isStandardLibrary = mangled.hasPrefix("$ss") || mangled.hasPrefix("$sS") || module.hasPrefix("libswiftCore")
         let symbol = demangle(mangled)
