@@ -37,7 +37,14 @@ enum CreationSite: Equatable {
 
     static let maxFrames = 24
 
-    /// - Complexity: One `unw_backtrace`, and a symbol lookup per frame not seen before.
+    /// A frame's object decides first (one `dladdr`): the symbol table of a
+    /// runtime whose locks are ignored, or of libc, is never read, so a
+    /// program's first Swift task or dispatch source does not wait for
+    /// `libswift_Concurrency`'s or `libdispatch`'s tables (issue 18: the
+    /// swift-service-lifecycle trial).
+    /// - Complexity: One `unw_backtrace`, one `dladdr` per frame, and a
+    ///   symbol lookup per frame not seen before in an object whose frames
+    ///   need their symbol.
     static func classify(lockAddress: UnsafeRawPointer, atInit: Bool, symbolizer: Symbolizer) -> CreationSite {
         if !atInit, let name = staticSymbol(lockAddress) { return .named(name) }
         let addresses: [UInt] = withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: maxFrames) { buf in
@@ -45,6 +52,11 @@ enum CreationSite: Equatable {
             return (0..<max(0, n)).compactMap { buf[$0].map { UInt(bitPattern: $0) } }
         }
         for address in addresses {
+            switch objectRule(objectPath(address)) {
+            case .skip?: continue
+            case .ignore?: return .ignored
+            case .name?, nil: break
+            }
             let entry = symbolizer.entry(address)
             switch frameRule(object: entry.object.isEmpty ? objectPath(address) : entry.object, symbol: entry.symbol) {
             case .skip: continue
@@ -60,10 +72,8 @@ enum CreationSite: Equatable {
     /// What ``classify(lockAddress:atInit:symbolizer:)`` does with a frame in
     /// `object` (a path) at `symbol` (demangled; nil when unknown).
     static func frameRule(object: String, symbol: String?) -> FrameRule {
-        if object == ownObject { return .skip }
+        if let rule = objectRule(object) { return rule }
         let module = object.split(separator: "/").last.map(String.init) ?? object
-        if module.hasPrefix("libc.so") || module.hasPrefix("libpthread") { return .skip }
-        for prefix in ignoredModules where module.hasPrefix(prefix) { return .ignore }
         guard let symbol else { return .name }
         if module.hasPrefix("libswiftCore") {
             // The runtime's C++ half and its C entry points; the standard library's Swift code is skipped.
@@ -74,6 +84,16 @@ enum CreationSite: Equatable {
         if symbol.contains("NIOConcurrencyHelpers.") { return .skip }
         if isLockImplementation(symbol) { return .skip }
         return .name
+    }
+
+    /// The rule for every frame in `object` when its object alone decides
+    /// (this library, libc, an ignored runtime); nil when the symbol does.
+    static func objectRule(_ object: String) -> FrameRule? {
+        if object == ownObject { return .skip }
+        let module = object.split(separator: "/").last.map(String.init) ?? object
+        if module.hasPrefix("libc.so") || module.hasPrefix("libpthread") { return .skip }
+        for prefix in ignoredModules where module.hasPrefix(prefix) { return .ignore }
+        return nil
     }
 
     /// Runtimes whose locks lockcheck leaves alone (rule 2).
@@ -146,14 +166,13 @@ enum CreationSite: Equatable {
         return "\(demangle(String(cString: symbol))) (\(module))"
     }
 
-    /// The path of the object `address` is in (dladdr), "" when unknown.
+    /// The path of the object `address` is in, "" when unknown or the main
+    /// program (``lc_object_info``: no symbol-table scan).
     static func objectPath(_ address: UInt) -> String {
         var object: UnsafePointer<CChar>?
         var base: UInt = 0
-        var symbol: UnsafePointer<CChar>?
-        var symbolAddress: UInt = 0
-        guard lc_symbol_info(UnsafeRawPointer(bitPattern: address > 0 ? address - 1 : address), &object, &base, &symbol,
-                             &symbolAddress) != 0, let object else { return "" }
+        guard lc_object_info(UnsafeRawPointer(bitPattern: address > 0 ? address - 1 : address), &object, &base) != 0,
+              let object else { return "" }
         return String(cString: object)
     }
 
