@@ -60,39 +60,33 @@ extension LockInstance {
 
 /// The C mirrors of the engine's types against their Swift layouts.
 enum ShortWayLayout {
-    /// Whether every mirrored field sits at the same offset, and every
-    /// mirrored type has the same size and stride.
+    /// Whether every mirrored field sits at the same offset with the same
+    /// size, and every mirrored type has the same stride.
     static var matches: Bool {
         typealias H = HeldLock
-        typealias C = lg_held_lock
-        let held = MemoryLayout<H>.stride == MemoryLayout<C>.stride
-            && MemoryLayout<H>.offset(of: \H.instance) == MemoryLayout<C>.offset(of: \C.instance)
-            && MemoryLayout<H>.offset(of: \H.instanceID) == MemoryLayout<C>.offset(of: \C.instance_id)
-            && MemoryLayout<H>.offset(of: \H.shape) == MemoryLayout<C>.offset(of: \C.shape)
-            && MemoryLayout<H>.offset(of: \H.contextAndRecursion) == MemoryLayout<C>.offset(of: \C.context_and_recursion)
-            && MemoryLayout<H>.offset(of: \H.chainKey) == MemoryLayout<C>.offset(of: \C.chain_key)
-            && MemoryLayout<H>.offset(of: \H.chainCheck) == MemoryLayout<C>.offset(of: \C.chain_check)
-            && MemoryLayout<H>.offset(of: \H.site.seq) == MemoryLayout<C>.offset(of: \C.site_seq)
-            && MemoryLayout<H>.offset(of: \H.site.source) == MemoryLayout<C>.offset(of: \C.site_source)
-            && MemoryLayout<H>.offset(of: \H.site.line) == MemoryLayout<C>.offset(of: \C.site_line)
-            && MemoryLayout<H>.offset(of: \H.site.stack) == MemoryLayout<C>.offset(of: \C.site_stack)
-            && MemoryLayout<H>.offset(of: \H.nestInstance) == MemoryLayout<C>.offset(of: \C.nest_instance)
-            && MemoryLayout<ObjectIdentifier?>.size == MemoryLayout<UnsafeRawPointer?>.size
-            && MemoryLayout<SourceID>.size == 4 && MemoryLayout<StackRef>.size == 4
+        typealias CH = lg_held_lock
+        let held = MemoryLayout<H>.stride == MemoryLayout<CH>.stride
+            && same(\H.instance, \CH.instance) && same(\H.instanceID, \CH.instance_id) && same(\H.shape, \CH.shape)
+            && same(\H.contextAndRecursion, \CH.context_and_recursion)
+            && same(\H.chainKey, \CH.chain_key) && same(\H.chainCheck, \CH.chain_check)
+            && same(\H.site.seq, \CH.site_seq) && same(\H.site.source, \CH.site_source)
+            && same(\H.site.line, \CH.site_line) && same(\H.site.stack, \CH.site_stack)
+            && same(\H.nestInstance, \CH.nest_instance)
         typealias S = HeldStack
         typealias CS = lg_held_stack
         let stack = MemoryLayout<S>.size == MemoryLayout<CS>.size
-            && MemoryLayout<S>.offset(of: \S.base) == MemoryLayout<CS>.offset(of: \CS.base)
-            && MemoryLayout<S>.offset(of: \S.count) == MemoryLayout<CS>.offset(of: \CS.count)
-            && MemoryLayout<S>.offset(of: \S.capacity) == MemoryLayout<CS>.offset(of: \CS.capacity)
+            && same(\S.base, \CS.base) && same(\S.count, \CS.count) && same(\S.capacity, \CS.capacity)
         typealias E = AcquireMemo.Entry
         typealias CE = lg_memo_entry
         let memo = MemoryLayout<E>.stride == MemoryLayout<CE>.stride
-            && MemoryLayout<E>.offset(of: \E.prev) == MemoryLayout<CE>.offset(of: \CE.prev)
-            && MemoryLayout<E>.offset(of: \E.prevCheck) == MemoryLayout<CE>.offset(of: \CE.prev_check)
-            && MemoryLayout<E>.offset(of: \E.key) == MemoryLayout<CE>.offset(of: \CE.key)
-            && MemoryLayout<E>.offset(of: \E.check) == MemoryLayout<CE>.offset(of: \CE.check)
-            && MemoryLayout<E>.offset(of: \E.classAndTag) == MemoryLayout<CE>.offset(of: \CE.class_and_tag)
+            && same(\E.prev, \CE.prev) && same(\E.prevCheck, \CE.prev_check) && same(\E.key, \CE.key)
+            && same(\E.check, \CE.check) && same(\E.classAndTag, \CE.class_and_tag)
         return held && stack && memo && MemoryLayout<AcquireMode>.size == 1
+    }
+
+    /// Whether a Swift field and its C mirror have the same offset and size.
+    private static func same<T, V, C, W>(_ swift: KeyPath<T, V>, _ c: KeyPath<C, W>) -> Bool {
+        guard let a = MemoryLayout<T>.offset(of: swift), let b = MemoryLayout<C>.offset(of: c) else { return false }
+        return a == b && MemoryLayout<V>.size == MemoryLayout<W>.size
     }
 }
