@@ -18,15 +18,21 @@
 //    done, the slot stays CAPTURING and later requests answer BUSY rather
 //    than hand the buffer to a second writer.
 //
+// A requester waits for another at most three bounds (then BUSY), and a
+// child of fork() starts with the word and the slot reset (pthread_atfork),
+// so asking never hangs the waiter.
+//
 // The handler calls only syscall(SYS_gettid), atomics and libunwind's local
 // unw_init_local2 / unw_get_reg / unw_step, which libunwind documents as safe
 // in a signal handler; it saves and restores errno. It never allocates and
-// takes no lock. (unw_backtrace, which the rest of the runtime uses, keeps a
-// per-thread cache it may allocate: not used here.)
+// takes no lock. (unw_backtrace, which the rest of the runtime uses, builds a
+// per-thread trace cache on first use and is not documented as signal-safe:
+// not used here.)
 #define _GNU_SOURCE
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -46,6 +52,16 @@ static struct {
 // Serialises requesters. A plain word, not a pthread mutex: under
 // `lockcheck run` the preload library's pthread_mutex_lock is lockcheck's own.
 static int requesters = 0;
+
+// A child of fork() has one thread: no request of its parent's is going on
+// there, whatever the word and the slot said at the fork.
+static void reset_in_child(void) {
+    requesters = 0;
+    slot.state = IDLE;
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void register_atfork(void) { pthread_atfork(NULL, NULL, reset_in_child); }
 
 static void answer(int signo, siginfo_t *info, void *context) {
     (void)signo;
@@ -137,13 +153,19 @@ static int ask(int32_t tid, int signo, uintptr_t *frames, int max, int64_t bound
     return n;
 }
 
+int lc_holder_stack_in_flight(void) { return __atomic_load_n(&requesters, __ATOMIC_ACQUIRE); }
+
 int lc_holder_stack(int32_t tid, int signo, uintptr_t *frames, int max, int64_t bound_ns) {
     if (signo == 0) return LC_HOLDER_STACK_OFF;
     if (signo < SIGRTMIN || signo > SIGRTMAX) return LC_HOLDER_STACK_BAD_SIGNAL;
     if (tid <= 0) return LC_HOLDER_STACK_NO_THREAD;
+    pthread_once(&atfork_once, register_atfork);
+    // Another requester waits at most two bounds; wait for it no longer.
     const struct timespec step = {0, 1000000};
+    int64_t deadline = now_ns() + 3 * bound_ns;
     int expected = 0;
     while (!__atomic_compare_exchange_n(&requesters, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        if (now_ns() >= deadline) return LC_HOLDER_STACK_BUSY;
         expected = 0;
         nanosleep(&step, NULL);
     }

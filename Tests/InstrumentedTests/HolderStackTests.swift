@@ -117,6 +117,30 @@ final class HolderStackTests: XCTestCase {
         XCTAssertEqual(off.reason, "asking holders is off (LOCKCHECK_HOLDER_SIGNAL=0)")
     }
 
+    /// A child forked while the parent waits for a holder's answer can ask
+    /// at once (here itself: the signal is delivered before tgkill returns).
+    func test_forkDuringARequest_childAsksAtOnce() throws {
+        try skipForkUnderThreadSanitizer()
+        let signal = HolderStack.defaultSignal
+        let release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let blocked = park(blocking: signal, release: release, done: done)
+        defer { release.signal(); done.wait() }
+        let requested = DispatchSemaphore(value: 0)
+        Thread {
+            _ = HolderStack.capture(tid: blocked, signal: signal)   // in flight for the whole bound
+            requested.signal()
+        }.start()
+        while lc_holder_stack_in_flight() == 0 { sched_yield() }
+        let failure = runForkedChild(watchdogSeconds: 30) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            guard case .success(let frames) = HolderStack.capture(tid: Int32(lc_gettid()), signal: signal),
+                  !frames.isEmpty else { return 3 }
+            return DispatchTime.now().uptimeNanoseconds - start < UInt64(HolderStack.boundNanoseconds) ? 0 : 4
+        }
+        requested.wait()
+        XCTAssertNil(failure, "the child answers its own request within the bound (3: no answer, 4: waited for the parent's)")
+    }
+
     func test_environment_setsOrTurnsOffTheSignal() {
         var warnings: [String] = []
         let base = LockCheck.Options()

@@ -29,8 +29,9 @@ enum {
     /// The thread did not answer within the bound (it blocks the signal, or
     /// cannot run the handler).
     LC_HOLDER_STACK_NO_ANSWER = -4,
-    /// An earlier request is still being answered, past its bound: the
-    /// buffer is not reused.
+    /// An earlier request is still being answered, past its bound (the
+    /// buffer is not reused), or another waiter's request held the slot for
+    /// longer than it may.
     LC_HOLDER_STACK_BUSY = -5,
     /// The signal number is not a valid realtime signal, or sigaction failed.
     LC_HOLDER_STACK_BAD_SIGNAL = -6,
@@ -45,9 +46,13 @@ int lc_sigrtmax(void);
 /// Asks the thread `tid` of this process for its current stack, innermost
 /// frame first (the interrupted instruction, then return addresses), with
 /// the realtime signal `signo`, waiting at most `bound_ns` for the answer.
-/// One request at a time: concurrent callers wait for each other.
+/// One request at a time: concurrent callers wait for each other, at most
+/// three bounds. A child of fork() starts with no request going on.
 /// - Returns: The number of frames written to `frames` (at most `max`), or
 ///   one of the negative LC_HOLDER_STACK_ values.
 int lc_holder_stack(int32_t tid, int signo, uintptr_t *frames, int max, int64_t bound_ns);
+
+/// Whether a request is going on now (for tests).
+int lc_holder_stack_in_flight(void);
 
 #endif

@@ -51,7 +51,7 @@ enum HolderStack {
             case Int(LC_HOLDER_STACK_NO_THREAD): return "the thread has exited"
             case Int(LC_HOLDER_STACK_NO_ANSWER):
                 return "it did not answer signal \(signal) within \(bound) (it blocks the signal, or cannot run)"
-            case Int(LC_HOLDER_STACK_BUSY): return "an earlier holder has not finished answering"
+            case Int(LC_HOLDER_STACK_BUSY): return "an earlier request for a holder's stack has not finished"
             case 0: return "its unwinder found no frame"
             default: return "signal \(signal) is not a realtime signal this process can send"
             }
