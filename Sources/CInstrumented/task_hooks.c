@@ -15,6 +15,8 @@
 // Swift half covers the handlers (Instrumented's withTaskCancellationHandler).
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -179,3 +181,41 @@ LC_TRAMPOLINE(unsafe_current_task_cancel, "$sSct6cancelyyF", 1);
 LC_TRAMPOLINE(checked_resume_returning, "$sScC6resume9returningyxn_tF", 0);
 LC_TRAMPOLINE(checked_resume_throwing, "$sScC6resume8throwingyq_n_tF", 0);
 #endif
+
+// MARK: The current task and a cheap stack (lock-held-across-suspension)
+
+// Weak: a program that does not link the concurrency runtime has no tasks.
+extern LC_SWIFTCC void *swift_task_getCurrent(void) __attribute__((weak));
+
+unsigned long long lc_current_task(void) {
+    return swift_task_getCurrent ? (unsigned long long)(uintptr_t)swift_task_getCurrent() : 0;
+}
+
+/// The calling thread's stack bounds, found once per thread (0, 0: unknown).
+static __thread uintptr_t lc_stack_low __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t lc_stack_high __attribute__((tls_model("initial-exec")));
+
+__attribute__((noinline)) int lc_return_addresses(unsigned long *out, int max) {
+    if (lc_stack_high == 0) {
+        pthread_attr_t attr;
+        void *addr = NULL;
+        size_t size = 0;
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            if (pthread_attr_getstack(&attr, &addr, &size) != 0) size = 0;
+            pthread_attr_destroy(&attr);
+        }
+        lc_stack_low = (uintptr_t)addr;
+        lc_stack_high = size ? (uintptr_t)addr + size : 1;  // 1: unknown, walk nothing
+    }
+    uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+    int n = 0;
+    while (n < max && fp >= lc_stack_low && fp + 2 * sizeof(uintptr_t) <= lc_stack_high && (fp & 7) == 0) {
+        uintptr_t next = ((const uintptr_t *)fp)[0];
+        uintptr_t ret = ((const uintptr_t *)fp)[1];
+        if (ret == 0) break;
+        out[n++] = (unsigned long)ret;
+        if (next <= fp) break;
+        fp = next;
+    }
+    return n;
+}

@@ -45,4 +45,17 @@ void lc_task_status_exit(int kind);
 /// Whether the calling thread holds the `swift-task-status` pseudo-lock now.
 int lc_task_status_depth(void);
 
+/// The Swift task the calling thread runs now, as a number (its address), or
+/// 0 outside a task: the runtime's `swift_task_getCurrent` (a thread-local
+/// read behind one call into libswift_Concurrency). For the lock slow path
+/// and the hooks only.
+unsigned long long lc_current_task(void);
+
+/// Up to `max` return addresses of the calling thread's stack, innermost
+/// first, found by following frame pointers; stops at a frame outside the
+/// thread's stack, a frame that does not move outwards, or a null return
+/// address, so a frame without a frame pointer ends the walk early instead
+/// of reading memory off the stack. About four instructions a frame.
+int lc_return_addresses(unsigned long *out, int max);
+
 #endif
