@@ -195,7 +195,7 @@ unsigned long long lc_current_task(void) {
 static __thread uintptr_t lc_stack_low __attribute__((tls_model("initial-exec")));
 static __thread uintptr_t lc_stack_high __attribute__((tls_model("initial-exec")));
 
-__attribute__((noinline)) int lc_return_addresses(unsigned long *out, int max) {
+__attribute__((noinline)) int lc_return_addresses(unsigned long *out, int max, unsigned long skip_to) {
     if (lc_stack_high == 0) {
         pthread_attr_t attr;
         void *addr = NULL;
@@ -204,18 +204,22 @@ __attribute__((noinline)) int lc_return_addresses(unsigned long *out, int max) {
             if (pthread_attr_getstack(&attr, &addr, &size) != 0) size = 0;
             pthread_attr_destroy(&attr);
         }
-        lc_stack_low = (uintptr_t)addr;
-        lc_stack_high = size ? (uintptr_t)addr + size : 1;  // 1: unknown, walk nothing
+        // Unknown bounds (high == low): nothing is walked.
+        lc_stack_low = size ? (uintptr_t)addr : 1;
+        lc_stack_high = size ? (uintptr_t)addr + size : 1;
     }
+    if (lc_stack_high - lc_stack_low < 2 * sizeof(uintptr_t)) return 0;
+    // Every frame read lies in [low, high): one unsigned comparison per frame.
+    uintptr_t low = lc_stack_low, span = lc_stack_high - low - 2 * sizeof(uintptr_t);
     uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
     int n = 0;
-    while (n < max && fp >= lc_stack_low && fp + 2 * sizeof(uintptr_t) <= lc_stack_high && (fp & 7) == 0) {
-        uintptr_t next = ((const uintptr_t *)fp)[0];
-        uintptr_t ret = ((const uintptr_t *)fp)[1];
-        if (ret == 0) break;
-        out[n++] = (unsigned long)ret;
-        if (next <= fp) break;
+    while (n < max && fp - low <= span) {
+        const uintptr_t *frame = (const uintptr_t *)fp;
+        uintptr_t next = frame[0];
+        if (fp > skip_to) out[n++] = (unsigned long)frame[1];
+        if (next <= fp || (next & 7) != 0) break;
         fp = next;
     }
+    if (n > 0 && out[n - 1] == 0) n--;
     return n;
 }

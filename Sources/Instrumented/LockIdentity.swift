@@ -154,7 +154,9 @@ public final class LockIdentity: @unchecked Sendable {
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
                 pt.stateRef._withUnsafeGuaranteedRef { state in
                     validator.setTask(task, thread: state)
+                    pt.eventFrame = UInt(lc_frame_address())  // acquisition stacks start above it
                     validate(validator, state, pt.site(seq))
+                    pt.eventFrame = 0
                 }
             }
             if pt.recorder.isRecording { record(pt, seq, task) }

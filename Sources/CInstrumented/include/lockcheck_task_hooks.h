@@ -15,6 +15,8 @@
 #ifndef LOCKCHECK_TASK_HOOKS_H
 #define LOCKCHECK_TASK_HOOKS_H
 
+#include <stdint.h>
+
 /// What a hooked runtime call does to the status lock.
 enum {
     /// Takes and drops it at once (a continuation resumption).
@@ -52,10 +54,11 @@ int lc_task_status_depth(void);
 unsigned long long lc_current_task(void);
 
 /// Up to `max` return addresses of the calling thread's stack, innermost
-/// first, found by following frame pointers; stops at a frame outside the
-/// thread's stack, a frame that does not move outwards, or a null return
-/// address, so a frame without a frame pointer ends the walk early instead
-/// of reading memory off the stack. About four instructions a frame.
-int lc_return_addresses(unsigned long *out, int max);
+/// first, found by following frame pointers, leaving out the frames at or
+/// below `skip_to` (the validator's own, under the event's entry; 0: none);
+/// stops at a frame outside the thread's stack or one that does not move
+/// outwards, so a frame without a frame pointer ends the walk early instead
+/// of reading memory off the stack. About fifteen instructions a frame.
+int lc_return_addresses(unsigned long *out, int max, unsigned long skip_to);
 
 #endif

@@ -49,6 +49,8 @@ extension Validator {
     private func startRunningTasks(_ t: ThreadState) {
         t.runsTasks = true
         t.heldTasks = Array(repeating: 0, count: t.held.count)
+        t.taskThreadSlot = taskHolds.register(t.name)
+        t.shortStacks = Array(repeating: 0, count: 2 * Self.shortStackSlots)
         t.updateContext()  // a new epoch: what the memo holds no longer matches
     }
 
@@ -56,7 +58,7 @@ extension Validator {
     /// reports and sets aside every held lock another task took (case (a)),
     /// and drops silently the locks of this task that were released on
     /// another thread (case (b), reported there).
-    /// - Complexity: O(held locks); one lock per set-aside lock.
+    /// - Complexity: O(held locks).
     func setAsideOtherTasksLocks(acquiring lock: LockInstance, thread t: ThreadState, site: EventSite) {
         let releases = taskHolds.releaseCount
         let checkReleased = releases != t.seenTaskReleases
@@ -66,7 +68,7 @@ extension Validator {
         while i < t.held.count {
             let owner = t.heldTasks[i]
             let h = t.held[i]
-            let releasedElsewhere = owner != 0 && checkReleased && taskHolds.wasReleasedElsewhere(h.instance, takenAt: h.site.seq)
+            let releasedElsewhere = owner != 0 && checkReleased && taskHolds.takeReleasedElsewhere(h.site)
             guard owner != 0 && (owner != t.task || releasedElsewhere) else {
                 i += 1
                 continue
@@ -87,32 +89,74 @@ extension Validator {
     }
 
     /// After a full acquisition pushed on a thread that runs tasks: which
-    /// task took the new top entry, and (in a task) where, for reports made
-    /// elsewhere.
-    /// - Complexity: O(1) amortized; in a task, a short stack and one lock.
+    /// task took the new top entry and, in a task, its stack (into the
+    /// entry's site) and a record in the lock, for a release elsewhere.
+    /// - Complexity: O(1) amortized; in a task, a frame-pointer walk, a hash
+    ///   and three relaxed stores (a stack seen for the first time: one lock).
     func noteTaskAcquisition(_ lock: LockInstance, thread t: ThreadState, site: EventSite) {
         let i = t.held.count - 1
         while t.heldTasks.count <= i { t.heldTasks.append(0) }
         t.heldTasks[i] = t.task
         guard t.task != 0 else { return }
-        let frames = site.stack == .captureOnDemand ? stackProvider?.captureShortStack() ?? [] : []
-        taskHolds.record(ObjectIdentifier(lock), TaskHolds.Hold(task: t.task, thread: t.name, site: site, frames: frames))
+        var stack = site.stack
+        if stack == .captureOnDemand {
+            stack = shortStack(thread: t)
+            t.held[i].site.stack = stack
+        }
+        lock.recordTaskAcquisition(task: t.task, seq: site.seq, stack: stack, thread: t.taskThreadSlot)
     }
+
+    /// The calling thread's stack as a kept ``StackRef``: return addresses
+    /// by frame pointers, kept once per distinct stack (a per-thread
+    /// direct-mapped cache by their hash), `.none` without a provider.
+    private func shortStack(thread t: ThreadState) -> StackRef {
+        withUnsafeTemporaryAllocation(of: UInt.self, capacity: Self.shortStackFrames) { buffer in
+            let n = stackProvider?.captureReturnAddresses(into: buffer) ?? 0
+            guard n > 0 else { return .none }
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            var k = 0
+            while k < n {
+                hash = (hash ^ UInt64(buffer[k])) &* 0x100_0000_01B3
+                k += 1
+            }
+            hash |= 1  // never 0, the empty slot's hash
+            let slot = Int(truncatingIfNeeded: hash >> 58) * 2
+            if t.shortStacks[slot] == hash { return StackRef(rawValue: UInt32(truncatingIfNeeded: t.shortStacks[slot + 1])) }
+            let ref = stacks.add((0..<n).map { StackFrame.address(buffer[$0]) })
+            t.shortStacks[slot] = hash
+            t.shortStacks[slot + 1] = UInt64(ref.rawValue)
+            return ref
+        }
+    }
+
+    /// Frames of an acquisition stack: the validator's own (about 8 in a
+    /// release build, left out when printed) and the program's innermost.
+    static let shortStackFrames = 16
+    /// Entries of a thread's acquisition-stack cache (64: the hash's top 6 bits).
+    static let shortStackSlots = 64
 
     /// A release of `lock`, which `t` does not hold, while `t` runs a task
     /// (case (b)): reports `lock-held-across-suspension` and counts the lock
     /// released. Returns false, doing nothing, outside a task (then it is an
     /// `unlock-unheld`).
-    /// - Complexity: Two locks and a report (once per lock class).
+    /// - Complexity: A few relaxed atomics; a report once per lock class.
     func releasedAcrossSuspension(_ lock: LockInstance, countsHolder: Bool, thread t: ThreadState,
                                   site: EventSite) -> Bool {
         guard t.task != 0 else { return false }
-        let hold = taskHolds.releasedElsewhere(ObjectIdentifier(lock))
+        let last = lock.lastTaskAcquisition()
+        if last.task != 0 { taskHolds.releasedElsewhere(EventSite(seq: last.seq, source: site.source)) }
         if countsHolder { lock.addHolder(-1) }
         let n = name(lock.lockClass)
         let key = violationKey(.lockHeldAcrossSuspension, [n])
         if alreadyReported(key) { return true }
-        let taker = hold.map { "task \(Self.taskName($0.task)) took it on thread '\($0.thread)'" } ?? "it was taken on another thread"
+        let takerThread = taskHolds.name(last.thread) ?? "?"
+        let taker = last.task != 0 ? "task \(Self.taskName(last.task)) took it on thread '\(takerThread)'" : "it was taken on another thread"
+        var related: [Violation.RelatedEvent] = []
+        if last.task != 0 {
+            let taken = siteInfo(EventSite(seq: last.seq, source: site.source, stack: last.stack))
+            related = [Violation.RelatedEvent(label: "\(n) was taken by task \(Self.taskName(last.task)) at", thread: takerThread,
+                                              site: taken)]
+        }
         report(Violation(
             rule: .lockHeldAcrossSuspension,
             message: "task \(Self.taskName(t.task)) releases lock \(n) on thread '\(t.name)', which does not hold it: \(taker) and suspended before releasing it",
@@ -120,7 +164,7 @@ extension Validator {
             classes: classList([lock.lockClass]),
             event: eventInfo(t, site, what: "release \(n)"),
             held: heldInfo(t),
-            related: hold.map { [takenBy($0, lock: n)] } ?? [],
+            related: related,
             hint: Self.acrossSuspensionHint,
             key: key))
         return true
@@ -132,28 +176,18 @@ extension Validator {
         let key = violationKey(.lockHeldAcrossSuspension, [n])
         if alreadyReported(key) { return }
         let runner = t.task == 0 ? "code outside any task" : "task \(Self.taskName(t.task))"
-        var hold = taskHolds.hold(of: h.instance)
-        if hold?.task != owner || hold?.site.seq != h.site.seq {
-            hold = TaskHolds.Hold(task: owner, thread: t.name, site: h.site, frames: [])
-        }
+        let taking = lock.lockClass == h.lockClass ? "another \(n)" : name(lock.lockClass)
         report(Violation(
             rule: .lockHeldAcrossSuspension,
-            message: "task \(Self.taskName(owner)) suspended holding lock \(n): \(runner) runs on thread '\(t.name)' and takes \(name(lock.lockClass)) while \(n) is still held",
+            message: "task \(Self.taskName(owner)) suspended holding lock \(n): \(runner) runs on thread '\(t.name)' and takes \(taking) while \(n) is still held",
             explanation: "'\(n)' was taken by a Swift task that is no longer running on this thread: it suspended (an await) with the lock held, and the thread went on to run other work. Any task that wants the lock now blocks a thread of the cooperative pool, which the suspended task may need to resume and release it; with as many pool threads as cores, a few such waits hang the process.",
             classes: classList([h.lockClass]),
             event: eventInfo(t, site, what: "acquire \(name(lock.lockClass))"),
             held: heldInfo(t),
-            related: [takenBy(hold!, lock: n)],
+            related: [Violation.RelatedEvent(label: "\(n) was taken by task \(Self.taskName(owner)) at", thread: t.name,
+                                             site: siteInfo(h.site))],
             hint: Self.acrossSuspensionHint,
             key: key))
-    }
-
-    /// "lock L was taken by task 0x… at" its acquisition site and stack.
-    private func takenBy(_ hold: TaskHolds.Hold, lock n: String) -> Violation.RelatedEvent {
-        var site = siteInfo(hold.site)
-        if !hold.frames.isEmpty { site.stack = stacks.frames(stacks.add(hold.frames)) }
-        return Violation.RelatedEvent(label: "\(n) was taken by task \(Self.taskName(hold.task)) at", thread: hold.thread,
-                                      site: site)
     }
 
     /// A task as reports name it (its address live, its trace id offline).

@@ -53,6 +53,11 @@ public final class ThreadState: @unchecked Sendable {
     @exclusivity(unchecked) var heldTasks: [UInt64] = []
     /// The ``TaskHolds/releaseCount`` this thread last looked at.
     @exclusivity(unchecked) var seenTaskReleases: Int64 = 0
+    /// The thread's ``TaskHolds`` slot (0 until it runs a task).
+    @exclusivity(unchecked) var taskThreadSlot: UInt32 = 0
+    /// Acquisition stacks already kept, direct-mapped by the hash of their
+    /// return addresses: hash, then ``StackRef`` (64 pairs, while `runsTasks`).
+    @exclusivity(unchecked) var shortStacks: [UInt64] = []
 
     struct RCUSection: Sendable {
         var flavor: RCUFlavor
