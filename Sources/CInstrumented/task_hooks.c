@@ -211,15 +211,22 @@ __attribute__((noinline)) int lc_return_addresses(unsigned long *out, int max, u
     if (lc_stack_high - lc_stack_low < 2 * sizeof(uintptr_t)) return 0;
     // Every frame read lies in [low, high): one unsigned comparison per frame.
     uintptr_t low = lc_stack_low, span = lc_stack_high - low - 2 * sizeof(uintptr_t);
+    // Start at the event's frame when it is above this one on this stack: the
+    // validator's frames in between are not walked at all.
     uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+    if (skip_to > fp && skip_to - low <= span && (skip_to & 7) == 0) fp = skip_to;
     int n = 0;
     while (n < max && fp - low <= span) {
         const uintptr_t *frame = (const uintptr_t *)fp;
         uintptr_t next = frame[0];
-        if (fp > skip_to) out[n++] = (unsigned long)frame[1];
+        if (fp >= skip_to) out[n++] = (unsigned long)frame[1];
         if (next <= fp || (next & 7) != 0) break;
         fp = next;
     }
     if (n > 0 && out[n - 1] == 0) n--;
     return n;
+}
+
+__attribute__((noinline)) unsigned long lc_caller_frame(void) {
+    return (unsigned long)(uintptr_t)__builtin_frame_address(1);
 }

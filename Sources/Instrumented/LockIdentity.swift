@@ -154,7 +154,7 @@ public final class LockIdentity: @unchecked Sendable {
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
                 pt.stateRef._withUnsafeGuaranteedRef { state in
                     validator.setTask(task, thread: state)
-                    pt.eventFrame = UInt(lc_frame_address())  // acquisition stacks start above it
+                    pt.eventFrame = UInt(lc_caller_frame())  // acquisition stacks start at this frame
                     validate(validator, state, pt.site(seq))
                     pt.eventFrame = 0
                 }

@@ -39,8 +39,8 @@ final class PerThread {
     @exclusivity(unchecked) var nonblocking = false
     /// The stack the engine captured during the current event, for the trace.
     @exclusivity(unchecked) var capturedStack: [StackFrame]?
-    /// During a lock event's engine call: an address in the event's frame;
-    /// the frames at or below it are the validator's (0: none).
+    /// During a lock event's engine call: the event's frame pointer, where
+    /// an acquisition stack starts (the validator's frames are below it; 0: none).
     @exclusivity(unchecked) var eventFrame: UInt = 0
 
     // Trace recording (see TraceRecorder).

@@ -53,9 +53,14 @@ int lc_task_status_depth(void);
 /// and the hooks only.
 unsigned long long lc_current_task(void);
 
+/// The frame pointer of the function that calls it (its `rbp`): where a lock
+/// event's stack starts (`lc_return_addresses`' `skip_to`).
+unsigned long lc_caller_frame(void);
+
 /// Up to `max` return addresses of the calling thread's stack, innermost
-/// first, found by following frame pointers, leaving out the frames at or
-/// below `skip_to` (the validator's own, under the event's entry; 0: none);
+/// first, found by following frame pointers, from the frame `skip_to` (the
+/// lock event's, from `lc_caller_frame`; the validator's frames under it are
+/// not walked) or, with 0 or a frame not above this one, from here;
 /// stops at a frame outside the thread's stack or one that does not move
 /// outwards, so a frame without a frame pointer ends the walk early instead
 /// of reading memory off the stack. About fifteen instructions a frame.

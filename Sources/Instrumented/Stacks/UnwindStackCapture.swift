@@ -12,8 +12,10 @@ import LockGraph
 /// report. When a trace is being recorded, the stack is also handed to the
 /// recorder for the current event's `stack=`.
 struct UnwindStackCapture: StackCapturing {
-    let symbolizer: Symbolizer
-    let recorder: TraceRecorder
+    // Unowned: the runtime that owns both is never destroyed, and the engine
+    // copies its provider at each call; a copy then costs no reference counting.
+    unowned(unsafe) let symbolizer: Symbolizer
+    unowned(unsafe) let recorder: TraceRecorder
     /// The application's 64 frames below the validator's own (about 16).
     static let maxFrames = 80
 
@@ -43,7 +45,8 @@ struct UnwindStackCapture: StackCapturing {
     /// left out when printed, as in ``captureStack()``).
     /// - Complexity: About ten instructions a frame; no allocation.
     func captureReturnAddresses(into buffer: UnsafeMutableBufferPointer<UInt>) -> Int {
-        let skip = PerThread.currentIfAny()?.eventFrame ?? 0
+        // The thread's state without retaining it (this runs inside its event).
+        let skip = lc_thread_get().map { Unmanaged<PerThread>.fromOpaque($0)._withUnsafeGuaranteedRef { $0.eventFrame } } ?? 0
         return Int(lc_return_addresses(buffer.baseAddress, Int32(buffer.count), skip))
     }
 }

@@ -129,9 +129,10 @@ extension Validator {
         }
     }
 
-    /// Frames of an acquisition stack: the validator's own (about 8 in a
-    /// release build, left out when printed) and the program's innermost.
-    static let shortStackFrames = 16
+    /// Frames of an acquisition stack, from the lock event's frame outwards:
+    /// the few lock-type frames above it (left out when printed; about 8 in
+    /// a debug build, 2 in a release build) and the program's.
+    static let shortStackFrames = 24
     /// Entries of a thread's acquisition-stack cache (64: the hash's top 6 bits).
     static let shortStackSlots = 64
 
