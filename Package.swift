@@ -81,6 +81,7 @@ let package = Package(
         // Examples: Swift concurrency meeting locks (issue 14; each header says what is reported, and --fixed).
         .executableTarget(name: "resume-under-lock", dependencies: ["Instrumented"], path: "Examples/resume-under-lock"),
         .executableTarget(name: "semaphore-wait-in-task", dependencies: ["Instrumented"], path: "Examples/semaphore-wait-in-task"),
+        .executableTarget(name: "lock-across-await", dependencies: ["Instrumented"], path: "Examples/lock-across-await"),
         .executableTarget(
             name: "lockcheck",
             dependencies: [

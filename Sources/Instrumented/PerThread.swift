@@ -39,6 +39,9 @@ final class PerThread {
     @exclusivity(unchecked) var nonblocking = false
     /// The stack the engine captured during the current event, for the trace.
     @exclusivity(unchecked) var capturedStack: [StackFrame]?
+    /// During a lock event's engine call: the event's frame pointer, where
+    /// an acquisition stack starts (the validator's frames are below it; 0: none).
+    @exclusivity(unchecked) var eventFrame: UInt = 0
 
     // Trace recording (see TraceRecorder).
     /// The recording session this thread is declared in (0: none).
