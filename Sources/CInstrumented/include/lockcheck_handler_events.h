@@ -58,6 +58,11 @@ static inline void lc_guard_clear_pending(void) {
 /// Events a thread can queue before it next runs lockcheck code normally.
 #define LC_HANDLER_SLOTS 64
 
+/// Flag bit of a queued event: capture the stack into its slot (acquisitions
+/// and scope starts, whose stacks reports and new dependencies show; a
+/// release or a scope's end is queued without one, for half the unwinding).
+#define LC_HANDLER_WITH_STACK 0x40
+
 /// One queued event: a lock operation or a context change, as plain words.
 typedef struct {
     uint8_t op;          // HandlerEvent.Op (Swift), opaque here
@@ -108,7 +113,7 @@ void lc_handler_ring_install(void);
 uint64_t lc_handler_ring_remove(void);
 
 /// Starts a handler scope: raises the guard's `handler` depth and queues
-/// the scope's start (op `enterOp`). Async-signal-safe.
+/// the scope's start (op `enterOp`, with its stack). Async-signal-safe.
 void lc_handler_scope_enter(uint8_t enterOp);
 /// Ends a handler scope: queues its end (op `exitOp`) unless the scope is
 /// being dropped, and lowers the depth. Async-signal-safe.
@@ -119,8 +124,9 @@ void lc_handler_scope_exit(uint8_t exitOp);
 void lc_handler_reset_after_fork(void);
 
 /// Queues one event of the current handler scope: async-signal-safe (no
-/// malloc, no lock). Captures the stack into the slot. Counts a drop (and
-/// drops the whole scope) when the ring is full or absent.
+/// malloc, no lock). Captures the stack into the slot when `flags` has
+/// LC_HANDLER_WITH_STACK. Counts a drop (and drops the whole scope) when the
+/// ring is full or absent.
 void lc_handler_push(uint8_t op, uint8_t mode, uint8_t flags, uint32_t subclass, void *lock, void *nest);
 
 /// Counts one handler event that is not queued (a kind the ring does not

@@ -43,6 +43,8 @@ enum HandlerEvents {
     static let threaded: UInt8 = 4
     /// Bits 4–5: the RCU flavour (``rcuBits(_:)``).
     static let rcuShift: UInt8 = 4
+    /// Bit 6 (`LC_HANDLER_WITH_STACK`): the slot keeps the stack.
+    static let withStack = UInt8(LC_HANDLER_WITH_STACK)
 
     /// The innermost frames searched for a signal frame when a hardirq scope
     /// starts: a handler that calls `LockCheck.hardirq` deeper than this is
@@ -78,7 +80,8 @@ enum HandlerEvents {
     @inline(__always)
     static func pushLock(_ op: Op, _ lock: LockIdentity, mode: AcquireMode, flags: UInt8, subclass: UInt32,
                          nest: LockIdentity?) {
-        lc_handler_push(op.rawValue, mode.rawValue, flags, subclass, Unmanaged.passUnretained(lock).toOpaque(),
+        lc_handler_push(op.rawValue, mode.rawValue, op == .acquire ? flags | withStack : flags, subclass,
+                        Unmanaged.passUnretained(lock).toOpaque(),
                         nest.map { Unmanaged.passUnretained($0).toOpaque() })
     }
 
