@@ -163,8 +163,19 @@ final class PerThread {
         let pt = PerThread(runtime: runtime, name: name)
         let raw = Unmanaged.passRetained(pt).toOpaque()
         lc_thread_set(raw)
+        pt.publishShortWay()
         pthread_setspecific(runtime.threadKey, raw)
         return pt
+    }
+
+    /// Gives a short way written in C (`lc_short_thread`, used by the preload
+    /// library's interposers) this thread's engine fields, when their layout
+    /// checks out; otherwise turns it off, and the interposers call the
+    /// Swift short way.
+    private func publishShortWay() {
+        guard var engine = state.shortWayFields() else { return lc_short_thread_clear() }
+        engine.site_stack = stackMode.rawValue
+        lc_short_thread_set(engine)
     }
 
     /// The calling thread's state if it has one (no guard change).
@@ -193,6 +204,7 @@ final class PerThread {
     /// The pthread key destructor: `thread-exit`, then the state is released.
     static func threadDidExit(_ raw: UnsafeMutableRawPointer) {
         let pt = Unmanaged<PerThread>.fromOpaque(raw).takeRetainedValue()
+        lc_short_thread_clear()
         lc_thread_set(raw)
         pt.busy = true
         let seq = lc_next_seq()

@@ -125,8 +125,11 @@ extension Validator {
 
         let needed = t.usage(shared: mode.isShared, isTry: isTry)
         var clean = !freed
+        // A new usage captures the stack: the held entry keeps it, so a
+        // report on this thread's held locks can say where this one was taken.
+        var site = site
         if !classes.usageMask(cls).isSuperset(of: needed) && !classes.isOverflow(cls) {
-            markUsage(needed, lockClass: cls, mode: mode, thread: t, site: site)
+            site = markUsage(needed, lockClass: cls, mode: mode, thread: t, site: site)
             clean = false
         }
         // A trylock never waits: neither rule applies (lockdep skips check_wait_context for it too).

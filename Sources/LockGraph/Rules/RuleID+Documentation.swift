@@ -355,7 +355,7 @@ extension RuleID {
             return Documentation(
                 name: "LockWaitTimeout",
                 summary: "A thread waited longer than LOCKCHECK_WAIT_TIMEOUT for a lockcheck lock (live only).",
-                firesWhen: "Live only. A thread has been blocked on one lockcheck lock for longer than LOCKCHECK_WAIT_TIMEOUT seconds (default 30, 0 turns the rule off). The report names the holder when lockcheck knows it (a blocked lockcheck waiter that holds the lock, or the owner pthread records for a mutex or a writer), where the holder took the lock when it is itself blocked, and the waiter's stack. Reported once per waiting thread and lock class.",
+                firesWhen: "Live only. A thread has been blocked on one lockcheck lock for longer than LOCKCHECK_WAIT_TIMEOUT seconds (default 30, 0 turns the rule off). The report names the holder when lockcheck knows it (a blocked lockcheck waiter that holds the lock, or the owner pthread records for a mutex or a writer), the holder's current stack (where it blocked, or, for a holder not waiting for a lockcheck lock, its answer to one realtime signal, LOCKCHECK_HOLDER_SIGNAL; why not, when it does not answer within 1 s), where the holder took the lock when lockcheck kept that stack (else where the lock's class was first taken, said as such), and the waiter's stack. Reported once per waiting thread and lock class.",
                 example: """
                     // LOCKCHECK_WAIT_TIMEOUT=1 (Examples/lock-wait-timeout):
                     let config = CheckedMutex(name: "Config.lock")

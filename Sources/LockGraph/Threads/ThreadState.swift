@@ -162,4 +162,14 @@ public final class ThreadState: @unchecked Sendable {
 
     /// Number of locks held (recursive re-acquisitions count once).
     public var heldCount: Int { held.count }
+
+    /// The addresses inside this object of the fields the C short way reads
+    /// and writes (see ``shortWayFields()``, which checks them). Inout access
+    /// to a stored property of a final class passes its storage's address.
+    func shortWayAddresses() -> (held: UnsafeMutableRawPointer, memoTag: UnsafeMutableRawPointer,
+                                 irqContext: UnsafeMutableRawPointer) {
+        (withUnsafeMutablePointer(to: &held) { UnsafeMutableRawPointer($0) },
+         withUnsafeMutablePointer(to: &memoTag) { UnsafeMutableRawPointer($0) },
+         withUnsafeMutablePointer(to: &irqContext) { UnsafeMutableRawPointer($0) })
+    }
 }
