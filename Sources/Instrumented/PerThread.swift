@@ -118,6 +118,12 @@ final class PerThread {
     ///   thread is inside an event (whose events are not validated). False
     ///   when the caller must run the event the long way (``withEvent(_:)``).
     /// - Complexity: One TLS load, two flag tests, no reference counting.
+    ///
+    /// The preload library's C short way (`c_short_acquire` and
+    /// `c_short_release` in Sources/CLockcheckPreload/interpose.c) takes the
+    /// same gate — a thread with state, no trace recorded — and the same
+    /// shortcut (`lg_short_acquire`): a change to either (say, events the
+    /// short way must record) must be made in both.
     @inline(__always)
     static func withFastEvent(_ body: (PerThread) -> Bool) -> Bool {
         guard let raw = lc_thread_get(), !lc_seq_is_shared() else { return false }
