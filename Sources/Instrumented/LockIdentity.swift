@@ -44,11 +44,13 @@ public final class LockIdentity: @unchecked Sendable {
     ///
     /// A blocking acquisition with subclass 0 and no nest lock that the
     /// thread's memo holds takes the short way (see ``acquireMarked()``).
+    /// - Parameter countsHolder: false on a lock whose holder mark the caller
+    ///   sets once it holds the lock (see ``LockInstance/exclusiveHolderMark``).
     @usableFromInline
-    func acquire(_ mode: AcquireMode, isTry: Bool, subclass: UInt32, nest: LockIdentity?) {
-        if !isTry && subclass == 0 && nest == nil && acquireShort(mode, countsHolder: true) { return }
+    func acquire(_ mode: AcquireMode, isTry: Bool, subclass: UInt32, nest: LockIdentity?, countsHolder: Bool = true) {
+        if !isTry && subclass == 0 && nest == nil && acquireShort(mode, countsHolder: countsHolder) { return }
         event({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
-                           thread: $1, site: $2) },
+                           countsHolder: countsHolder, thread: $1, site: $2) },
               record: { recordAcquire($0, seq: $1, mode: mode, isTry: isTry, subclass: subclass, nest: nest) })
     }
 

@@ -1,7 +1,7 @@
 import DropInFixture
-import Instrumented
 import LockGraph
 import XCTest
+@testable import Instrumented
 
 /// The fixture's files are written against the original lock APIs (swift-nio,
 /// Synchronization, Foundation, swift-log) and changed only in their import
@@ -41,6 +41,37 @@ final class DropInShapeTests: XCTestCase {
         XCTAssertEqual(registry.addUnsafely("b"), 2)
         XCTAssertEqual(try registry.failIfEmpty(), 2)
         XCTAssertThrowsError(try registry.failingLock()) { XCTAssertEqual($0 as? RegistryError, .empty) }
+        XCTAssertEqual(reports.rules, [])
+    }
+
+    /// Where each held lock was taken, as the lock keeps it: "File.swift:line", or "none".
+    private func sites(_ run: ((String, AnyObject) -> Void) -> Void) -> [String: String] {
+        var out: [String: String] = [:]
+        run { how, lock in
+            let site = (lock as? any InstrumentedLock)?.lockIdentity?.instance.holderSite
+            out[how] = site.map { "\($0.file ?? "?"):\($0.line ?? 0)" } ?? "none"
+        }
+        return out
+    }
+
+    func test_foundationShapes_keepTheCallersLine_exceptThroughNSLocking() throws {
+        let user = FoundationUser()
+        let s = sites { user.probeHeld($0) }
+        let withLock = try XCTUnwrap(s["withLock"]), manual = try XCTUnwrap(s["lock()"])
+        XCTAssertTrue(withLock.hasPrefix("DropInFixture/FoundationShapes.swift:"), withLock)
+        XCTAssertTrue(manual.hasPrefix("DropInFixture/FoundationShapes.swift:"), manual)
+        XCTAssertNotEqual(withLock, manual)
+        XCTAssertEqual(s["NSLocking"], "none", "NSLocking's lock() has no caller's line")
+        XCTAssertEqual(reports.rules, [])
+    }
+
+    func test_nioShapes_keepTheCallersLine() throws {
+        let registry = NIORegistry()
+        let s = sites { registry.probeHeld($0) }
+        let withLock = try XCTUnwrap(s["withLock"]), manual = try XCTUnwrap(s["lock()"])
+        XCTAssertTrue(withLock.hasPrefix("DropInFixture/NIOShapes.swift:"), withLock)
+        XCTAssertTrue(manual.hasPrefix("DropInFixture/NIOShapes.swift:"), manual)
+        XCTAssertNotEqual(withLock, manual)
         XCTAssertEqual(reports.rules, [])
     }
 
