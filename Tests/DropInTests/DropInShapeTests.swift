@@ -44,35 +44,33 @@ final class DropInShapeTests: XCTestCase {
         XCTAssertEqual(reports.rules, [])
     }
 
-    /// Where each held lock was taken, as the lock keeps it: "File.swift:line", or "none".
-    private func sites(_ run: ((String, AnyObject) -> Void) -> Void) -> [String: String] {
-        var out: [String: String] = [:]
+    /// Runs a fixture's `probeHeld` and checks where each held lock was
+    /// taken, as the lock keeps it: `withLock` and a manual `lock()` each
+    /// on their own line of `file`. Returns every probe's site ("none": no site).
+    private func assertKeepsLines(in file: String, _ run: ((String, AnyObject) -> Void) -> Void,
+                                  line: UInt = #line) throws -> [String: String] {
+        var sites: [String: String] = [:]
         run { how, lock in
             let site = (lock as? any InstrumentedLock)?.lockIdentity?.instance.holderSite
-            out[how] = site.map { "\($0.file ?? "?"):\($0.line ?? 0)" } ?? "none"
+            sites[how] = site.map { "\($0.file ?? "?"):\($0.line ?? 0)" } ?? "none"
         }
-        return out
+        let withLock = try XCTUnwrap(sites["withLock"], line: line), manual = try XCTUnwrap(sites["lock()"], line: line)
+        XCTAssertTrue(withLock.hasPrefix("DropInFixture/\(file):"), withLock, line: line)
+        XCTAssertTrue(manual.hasPrefix("DropInFixture/\(file):"), manual, line: line)
+        XCTAssertNotEqual(withLock, manual, line: line)
+        XCTAssertEqual(reports.rules, [], line: line)
+        return sites
     }
 
     func test_foundationShapes_keepTheCallersLine_exceptThroughNSLocking() throws {
         let user = FoundationUser()
-        let s = sites { user.probeHeld($0) }
-        let withLock = try XCTUnwrap(s["withLock"]), manual = try XCTUnwrap(s["lock()"])
-        XCTAssertTrue(withLock.hasPrefix("DropInFixture/FoundationShapes.swift:"), withLock)
-        XCTAssertTrue(manual.hasPrefix("DropInFixture/FoundationShapes.swift:"), manual)
-        XCTAssertNotEqual(withLock, manual)
-        XCTAssertEqual(s["NSLocking"], "none", "NSLocking's lock() has no caller's line")
-        XCTAssertEqual(reports.rules, [])
+        let sites = try assertKeepsLines(in: "FoundationShapes.swift") { user.probeHeld($0) }
+        XCTAssertEqual(sites["NSLocking"], "none", "NSLocking's lock() has no caller's line")
     }
 
     func test_nioShapes_keepTheCallersLine() throws {
         let registry = NIORegistry()
-        let s = sites { registry.probeHeld($0) }
-        let withLock = try XCTUnwrap(s["withLock"]), manual = try XCTUnwrap(s["lock()"])
-        XCTAssertTrue(withLock.hasPrefix("DropInFixture/NIOShapes.swift:"), withLock)
-        XCTAssertTrue(manual.hasPrefix("DropInFixture/NIOShapes.swift:"), manual)
-        XCTAssertNotEqual(withLock, manual)
-        XCTAssertEqual(reports.rules, [])
+        _ = try assertKeepsLines(in: "NIOShapes.swift") { registry.probeHeld($0) }
     }
 
     func test_nioConditionLock_handOffBetweenThreads_staysSilent() {
