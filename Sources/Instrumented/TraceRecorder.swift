@@ -167,14 +167,17 @@ final class TraceRecorder: @unchecked Sendable {
     /// was captured, the line is written straight from its fields
     /// (``TraceWriter/lockEvent(seq:thread:op:id:mode:)``).
     @inline(__always)
-    func recordLock(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity, mode: AcquireMode) {
+    func recordLock(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity, mode: AcquireMode,
+                    task: UInt64) {
         let session = lc_load_relaxed_i64(sessionWord)
         guard session != 0 else { return }
         guard pt.traceSession == session, pt.capturedStack == nil, lc_load_relaxed_i64(l.declaredSession) == session else {
-            record(TraceEvent(seq: seq, thread: 0, op: op, id: l.traceID, mode: mode), thread: pt, lock: l)
+            record(TraceEvent(seq: seq, thread: 0, op: op, id: l.traceID, mode: mode, task: task), thread: pt, lock: l)
             return
         }
-        append(seq: seq, thread: pt) { $0.lockEvent(seq: seq, thread: pt.traceTID, op: op, id: l.traceID, mode: mode) }
+        append(seq: seq, thread: pt) {
+            $0.lockEvent(seq: seq, thread: pt.traceTID, op: op, id: l.traceID, mode: mode, task: task)
+        }
     }
 
     /// Declares what `record` needs. Returns nil if the session ended, else

@@ -5,14 +5,16 @@ extension TraceWriter {
     /// appended at once. The trace recorder's hot path.
     ///
     /// Any other `op` is written by ``event(_:sleepReason:)``.
+    /// - Parameter task: The Swift task the thread runs (` task=<n>`, revision 1.2); 0: none.
     /// - Complexity: O(1): one append to the buffer.
-    public mutating func lockEvent(seq: UInt64, thread: UInt64, op: TraceOp, id: UInt64, mode: AcquireMode = .exclusive) {
+    public mutating func lockEvent(seq: UInt64, thread: UInt64, op: TraceOp, id: UInt64, mode: AcquireMode = .exclusive,
+                                   task: UInt64 = 0) {
         guard op == .acquire || op == .release else {
-            event(TraceEvent(seq: seq, thread: thread, op: op, id: id, mode: mode))
+            event(TraceEvent(seq: seq, thread: thread, op: op, id: id, mode: mode, task: task))
             return
         }
-        // 3 numbers of at most 20 digits, "acquire", " rr", 3 spaces and a newline: 74 bytes.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 80) { space in
+        // 4 numbers of at most 20 digits, "acquire", " rr", " task=", 3 spaces and a newline: 100 bytes.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 104) { space in
             let p = space.baseAddress!
             var n = Self.putDecimal(seq, at: p)
             p[n] = ASCII.space
@@ -30,6 +32,12 @@ extension TraceWriter {
                 p[n &+ 1] = 0x72  // r
                 p[n &+ 2] = 0x72
                 n &+= mode == .recursiveShared ? 3 : 2
+            }
+            if task != 0 {
+                let key: StaticString = " task="
+                (p + n).update(from: key.utf8Start, count: 6)
+                n &+= 6
+                n &+= Self.putDecimal(task, at: p + n)
             }
             p[n] = ASCII.newline
             buffer.append(contentsOf: UnsafeBufferPointer(start: p, count: n &+ 1))

@@ -119,6 +119,7 @@ extension Validator {
     private func acquireChecked(_ lock: LockInstance, mode: AcquireMode, isTry: Bool, subclass: UInt32,
                                 nestLock: LockInstance?, freed: Bool, countsHolder: Bool, thread t: ThreadState,
                                 site: EventSite) {
+        if t.runsTasks { setAsideOtherTasksLocks(acquiring: lock, thread: t, site: site) }
         let kind = lock.kind
         let ctx = t.irqContext
         let mode = effectiveMode(mode, of: kind, irqContext: ctx)
@@ -151,11 +152,13 @@ extension Validator {
         let tag = t.memoTag
         push(lock, shape: HeldLock.shape(lockClass: cls, kind: kind, mode: mode, isTry: isTry, waitType: wait),
              chainKey: key, chainCheck: check, site: site, nestLock: nestLock, countsHolder: countsHolder, thread: t)
+        if t.runsTasks { noteTaskAcquisition(lock, thread: t, site: site) }
         guard !isTry, t.held.count <= heldDepthLimit else { return }
         if !chains.contains(key, check: check) {
             validateChain(thread: t, key: key, check: check, chainHead: !inContext)
-        } else if clean && subclass == 0 && nestLock == nil {
+        } else if clean && subclass == 0 && nestLock == nil && !t.runsTasks {
             // Taken again here, this acquisition would only be pushed: remember that.
+            // (Not on a thread that runs tasks: each of its acquisitions must record its task.)
             t.memo.insert(prev: prev, prevCheck: prevCheck, cls: cls, mode: mode, tag: tag, key: key, check: check)
         }
     }
