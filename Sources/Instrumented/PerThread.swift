@@ -13,7 +13,7 @@ import LockTrace
 /// Reached through the C `__thread` slot (`lc_thread_get`, one TLS load);
 /// created on the thread's first event; released by the pthread key
 /// destructor, which reports `thread-exit`. Only its own thread touches it,
-/// except the trace buffer, which the recorder drains under `bufferLock`.
+/// except its trace line ring, which the recorder drains (``TraceLineRing``).
 final class PerThread {
     unowned(unsafe) let runtime: Runtime
     // The runtime's parts, unowned: the runtime is never destroyed, and
@@ -27,6 +27,8 @@ final class PerThread {
     /// path: `_withUnsafeGuaranteedRef` reads them with no retain/release.
     let validatorRef: Unmanaged<Validator>
     let stateRef: Unmanaged<ThreadState>
+    /// `recorder` as an unmanaged reference, for recording a lock event.
+    let recorderRef: Unmanaged<TraceRecorder>
     /// Set while the runtime handles an event of this thread: events raised
     /// meanwhile (by a violation handler, say) are not validated.
     @exclusivity(unchecked) var busy = false
@@ -44,9 +46,12 @@ final class PerThread {
     /// The recording session this thread is declared in (0: none).
     @exclusivity(unchecked) var traceSession: Int64 = 0
     @exclusivity(unchecked) var traceTID: UInt64 = 0
-    /// Event lines not yet flushed; guarded by `bufferLock` (a spinlock word).
-    @exclusivity(unchecked) var writer = TraceWriter()
-    let bufferLock: UnsafeMutablePointer<Int32>
+    /// Event lines not yet taken by the recorder; made when the thread is
+    /// first declared in a recording session, set under the recorder's lock.
+    @exclusivity(unchecked) var traceRing: TraceLineRing?
+    /// Where a line other than a plain acquire or release is built before
+    /// it goes into the ring.
+    @exclusivity(unchecked) var traceScratch = TraceWriter()
 
     /// Blocks for `no-locks` allocations.
     @exclusivity(unchecked) var noLocksCache = NoLocksCache()
@@ -63,13 +68,11 @@ final class PerThread {
         state = runtime.validator.makeThread(name: name ?? PerThread.currentThreadName(), id: UInt64(lc_gettid()))
         validatorRef = Unmanaged.passUnretained(runtime.validator)
         stateRef = Unmanaged.passUnretained(state)
-        bufferLock = .allocate(capacity: 1)
-        bufferLock.initialize(to: 0)
-        writer.buffer.reserveCapacity(4096)
+        recorderRef = Unmanaged.passUnretained(runtime.recorder)
     }
 
     deinit {
-        bufferLock.deallocate()
+        traceRing?.deallocate()
     }
 
     // MARK: Entering and leaving an event
