@@ -17,6 +17,7 @@ extension Validator {
             let old = classes.addUsage(bits, to: cls)
             let added = bits.subtracting(old)
             if added.isEmpty { return }
+            graph.upstreamUsage.noteUsage(added, of: cls, in: graph)
             var s = site
             for bit in 0..<8 where added.contains(UsageMask(rawValue: 1 << UInt32(bit))) {
                 if s.stack == .captureOnDemand { resolveStack(&s) }
