@@ -122,15 +122,22 @@ final class UpstreamUsageTests: XCTestCase {
     /// searches backward: the edges scanned stay flat (lockdep's way scans
     /// the chain behind each one, about 45,000 edges). Silent.
     func test_irq_shape_chain_apart_from_the_irq_safe_class_scans_no_edges_and_stays_silent() {
+        let (s, edgesScanned) = irqShape(chain: .mutex)
+        XCTAssertLessThan(edgesScanned, 1_000)
+        s.expectSilent()
+    }
+
+    /// The irq shape: spinlock X used in a hardirq handler, then classes
+    /// C0 … C299 of `kind` nested pairwise with irqs on; returns the edges
+    /// the chain's dependencies scanned.
+    private func irqShape(chain kind: LockKind) -> (Scenario, edgesScanned: Int) {
         let s = Scenario(rawNesting: false)
-        let chain = (0..<300).map { "C\($0)" }
         s.declare(.spinlock, "X")
-        for c in chain { s.declare(.mutex, c) }
+        for i in 0..<300 { s.declare(kind, "C\(i)") }
         s.inHardirq { s.lock("X"); s.unlock("X") }
         let before = s.validator.search.edgesScanned
-        for i in 0..<(chain.count - 1) { s.lockUnlock2(chain[i], chain[i + 1]) }
-        XCTAssertLessThan(s.validator.search.edgesScanned - before, 1_000)
-        s.expectSilent()
+        for i in 0..<299 { s.lockUnlock2("C\(i)", "C\(i + 1)") }
+        return (s, s.validator.search.edgesScanned - before)
     }
 
     /// Its twin: the irq-safe spinlock X held while the chain's head is
@@ -138,12 +145,7 @@ final class UpstreamUsageTests: XCTestCase {
     /// through X): the head was taken with irqs on before, so the new
     /// dependency X -> C0 is an irq inversion, found through the masks.
     func test_irq_safe_class_reaching_the_chain_fires() {
-        let s = Scenario(rawNesting: false)
-        let chain = (0..<300).map { "C\($0)" }
-        s.declare(.spinlock, "X")
-        for c in chain { s.declare(.spinlock, c) }
-        s.inHardirq { s.lock("X"); s.unlock("X") }
-        for i in 0..<(chain.count - 1) { s.lockUnlock2(chain[i], chain[i + 1]) }
+        let (s, _) = irqShape(chain: .spinlock)
         s.expectSilent()
         s.irqsOff(); s.lockUnlock2("X", "C0"); s.irqsOn()
         XCTAssertEqual(s.violations.map(\.rule), [.irqLockInversion])
