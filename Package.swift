@@ -57,10 +57,11 @@ let package = Package(
         .target(name: "LockCheckFoundation", dependencies: ["Instrumented"]),
         // The Instrumented runtime's C half: the per-thread slot (a `__thread` pointer), the
         // global seq counter, and the spinning locks' atomics. `static inline`, ~free from Swift.
-        .target(name: "CInstrumented"),
+        .target(name: "CInstrumented", dependencies: ["CLockGraphAtomics"]),
         // The preload library's C half: pthread_mutex/rwlock/spin/cond definitions that forward
         // to the real ones (dlsym RTLD_NEXT) and call the Instrumented runtime (Preload/).
-        .target(name: "CLockcheckPreload", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CLockcheckPreload", dependencies: ["CInstrumented", "CLockGraphAtomics"],
+                linkerSettings: [.linkedLibrary("dl")]),
         // libunwind (`libunwind-dev`, installed by scripts/setup): stack capture for live reports.
         .systemLibrary(name: "CLibunwind", pkgConfig: "libunwind", providers: [.apt(["libunwind-dev"])]),
         // Example: an ABBA between two bank transfers that never overlap (one lock-order-inversion).
@@ -80,6 +81,7 @@ let package = Package(
         // Examples: Swift concurrency meeting locks (issue 14; each header says what is reported, and --fixed).
         .executableTarget(name: "resume-under-lock", dependencies: ["Instrumented"], path: "Examples/resume-under-lock"),
         .executableTarget(name: "semaphore-wait-in-task", dependencies: ["Instrumented"], path: "Examples/semaphore-wait-in-task"),
+        .executableTarget(name: "lock-across-await", dependencies: ["Instrumented"], path: "Examples/lock-across-await"),
         .executableTarget(
             name: "lockcheck",
             dependencies: [

@@ -3,10 +3,11 @@
 # nested A→B→C loop of lock-bench (`--worker profile`) under callgrind,
 # counted only inside the loop, per function. Instruction counts do not
 # depend on the machine's load, unlike the timings of lock-bench.sh.
-#   Benchmarks/callgrind-lock-path.sh [ITERATIONS (100000)]
+#   Benchmarks/callgrind-lock-path.sh [ITERATIONS (100000)] [WORKER (profile; profile-task: the loop in a Swift task)]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 iters=${1:-100000}
+worker=${2:-profile}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 swift build -c release --package-path "$here" --product lock-bench >&2
@@ -14,7 +15,7 @@ swift build -c release --package-path "$here" --product lock-bench >&2
 cp "$here/.build/release/lock-bench" "$out/lock-bench"
 strip --strip-debug "$out/lock-bench"
 LOCKCHECK=report valgrind --tool=callgrind --callgrind-out-file="$out/cg" --toggle-collect='*CheckedLocks*run*' \
-    "$out/lock-bench" --worker profile --iterations "$iters" 2> "$out/valgrind.txt"
+    "$out/lock-bench" --worker "$worker" --iterations "$iters" 2> "$out/valgrind.txt"
 total=$(grep -m1 'refs:' "$out/valgrind.txt" | awk '{gsub(",", "", $4); print $4}')
 ops=$((iters * 3))
 echo "instructions per lock + unlock (validated CheckedMutex, nested A→B→C, $iters iterations): $(awk -v t="$total" -v o="$ops" 'BEGIN{printf "%.1f", t/o}')"

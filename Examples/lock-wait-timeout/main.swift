@@ -2,9 +2,13 @@
 //
 //   with LOCKCHECK_WAIT_TIMEOUT=1: one lock-wait-timeout: 'reader' has waited
 //   more than 1 s for Config.lock, held by 'loader', which is not waiting for
-//   a lockcheck lock (it sleeps, standing in for slow I/O); with the
-//   waiter's stack. No deadlock: the holder finishes after 3 s and the
-//   program ends normally (exit 0) under LOCKCHECK=report.
+//   a lockcheck lock; the holder's stack as it is then, inside slowRead()
+//   (asked of the loader thread with a signal), where Config.lock's class was
+//   first taken, and the waiter's stack. No deadlock: the holder finishes
+//   after 3 s and the program ends normally (exit 0) under LOCKCHECK=report.
+//   With --holder-blocks-signals: the same report, but the loader blocks
+//   every signal, so it says the holder's stack is unavailable (it did not
+//   answer) and still gives the rest.
 //   With --fixed: nothing (the loader reads outside the lock and holds it
 //   only to publish the result).
 //
@@ -13,6 +17,7 @@
 // deadlock check sees it; the wait itself is the symptom.
 //
 //   LOCKCHECK_WAIT_TIMEOUT=1 swift run lock-wait-timeout
+//   LOCKCHECK_WAIT_TIMEOUT=1 swift run lock-wait-timeout --holder-blocks-signals
 //   LOCKCHECK_WAIT_TIMEOUT=1 swift run lock-wait-timeout --fixed
 import Dispatch
 import Foundation
@@ -24,17 +29,25 @@ final class Config: @unchecked Sendable {
 }
 
 let fixed = CommandLine.arguments.contains("--fixed")
+let holderBlocksSignals = CommandLine.arguments.contains("--holder-blocks-signals")
 let config = Config()
 let holding = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
 
-/// Stands in for a slow read (disk, network): 3 s.
+/// Stands in for a slow read (disk, network): 3 s. Like a careful read, it
+/// goes on after a signal interrupts it (EINTR).
 func slowRead() -> String {
-    usleep(3_000_000)
+    var request = timespec(tv_sec: 3, tv_nsec: 0), remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
     return "answer = 42"
 }
 
 Thread {
     LockCheck.setThreadName("loader")
+    if holderBlocksSignals {
+        var all = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_BLOCK, &all, nil)
+    }
     if fixed {
         let text = slowRead()
         holding.signal()

@@ -61,7 +61,14 @@ static void *second_thread(void *arg) {
 
 int main(int argc, char **argv) {
     fixed = argc > 1 && strcmp(argv[1], "--fixed") == 0;
+    // `--repeat N`: main first takes `a` then `b` N more times (validated the
+    // first time, then by the short way); the same report, counter N + 2.
+    long repeat = 0;
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--repeat") == 0)
+            for (const char *d = argv[i + 1]; *d >= '0' && *d <= '9'; d++) repeat = repeat * 10 + (*d - '0');
     make_locks();
+    for (long i = 0; i < repeat; i++) take_in_order(a, b);
     take_in_order(a, b);
     pthread_t t;
     if (fixed) {

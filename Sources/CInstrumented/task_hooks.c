@@ -15,6 +15,8 @@
 // Swift half covers the handlers (Instrumented's withTaskCancellationHandler).
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -179,3 +181,52 @@ LC_TRAMPOLINE(unsafe_current_task_cancel, "$sSct6cancelyyF", 1);
 LC_TRAMPOLINE(checked_resume_returning, "$sScC6resume9returningyxn_tF", 0);
 LC_TRAMPOLINE(checked_resume_throwing, "$sScC6resume8throwingyq_n_tF", 0);
 #endif
+
+// MARK: The current task and a cheap stack (lock-held-across-suspension)
+
+// Weak: a program that does not link the concurrency runtime has no tasks.
+extern LC_SWIFTCC void *swift_task_getCurrent(void) __attribute__((weak));
+
+unsigned long long lc_current_task(void) {
+    return swift_task_getCurrent ? (unsigned long long)(uintptr_t)swift_task_getCurrent() : 0;
+}
+
+/// The calling thread's stack bounds, found once per thread (0, 0: unknown).
+static __thread uintptr_t lc_stack_low __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t lc_stack_high __attribute__((tls_model("initial-exec")));
+
+__attribute__((noinline)) int lc_return_addresses(unsigned long *out, int max, unsigned long skip_to) {
+    if (lc_stack_high == 0) {
+        pthread_attr_t attr;
+        void *addr = NULL;
+        size_t size = 0;
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            if (pthread_attr_getstack(&attr, &addr, &size) != 0) size = 0;
+            pthread_attr_destroy(&attr);
+        }
+        // Unknown bounds (high == low): nothing is walked.
+        lc_stack_low = size ? (uintptr_t)addr : 1;
+        lc_stack_high = size ? (uintptr_t)addr + size : 1;
+    }
+    if (lc_stack_high - lc_stack_low < 2 * sizeof(uintptr_t)) return 0;
+    // Every frame read lies in [low, high): one unsigned comparison per frame.
+    uintptr_t low = lc_stack_low, span = lc_stack_high - low - 2 * sizeof(uintptr_t);
+    // Start at the event's frame when it is above this one on this stack: the
+    // validator's frames in between are not walked at all.
+    uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+    if (skip_to > fp && skip_to - low <= span && (skip_to & 7) == 0) fp = skip_to;
+    int n = 0;
+    while (n < max && fp - low <= span) {
+        const uintptr_t *frame = (const uintptr_t *)fp;
+        uintptr_t next = frame[0];
+        if (fp >= skip_to) out[n++] = (unsigned long)frame[1];
+        if (next <= fp || (next & 7) != 0) break;
+        fp = next;
+    }
+    if (n > 0 && out[n - 1] == 0) n--;
+    return n;
+}
+
+__attribute__((noinline)) unsigned long lc_caller_frame(void) {
+    return (unsigned long)(uintptr_t)__builtin_frame_address(1);
+}

@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "lockcheck_preload.h"
+#include "lockcheck_runtime.h"
+#include "lockgraph_short_way.h"
 
 // MARK: The real functions
 
@@ -156,6 +158,13 @@ struct lock_slot {
     /// The identity's engine instance (unretained) when it has a mark: what the
     /// short ways take, so a lock call needs nothing beyond its slot.
     _Atomic(void *) instance;
+    /// The instance as the C short way sees it (`lg_short_lock`), set before
+    /// `mark` when the C way serves the lock (a kind that does not spin, the
+    /// engine's layout checked); `flags` NULL otherwise. Written with
+    /// relaxed atomics (`short_lock_store`) before the release store of
+    /// `mark`, read plainly after its acquire load: only a program that
+    /// destroys a lock while another thread uses it races on them.
+    struct lg_short_lock short_lock;
 };
 
 /// What a lock call needs of its slot.
@@ -165,7 +174,7 @@ struct lock_ref {
     void *instance;  // set when `mark` is
 };
 
-/// 2^20 slots (32 MiB of address space, touched page by page).
+/// 2^20 slots of one cache line (64 MiB of address space, touched page by page).
 #define TABLE_BITS 20
 #define TABLE_SIZE ((size_t)1 << TABLE_BITS)
 #define MAX_PROBES 64
@@ -184,6 +193,14 @@ static struct lock_slot *table(void) {
         return expected;
     }
     return (struct lock_slot *)m;
+}
+
+/// Publishes a slot's C short-way view (before its `mark`, which is stored with release).
+static void short_lock_store(struct lock_slot *s, struct lg_short_lock l) {
+    __atomic_store_n(&s->short_lock.instance, l.instance, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->short_lock.id, l.id, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->short_lock.shape, l.shape, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->short_lock.flags, l.flags, __ATOMIC_RELAXED);
 }
 
 static inline size_t slot_index(uintptr_t key) {
@@ -229,6 +246,9 @@ static struct lock_ref identity_for(const void *address, int kind, int atInit) {
             v = made;
             if (made != LCP_IGNORED) {
                 atomic_store_explicit(&s->instance, lockcheck_preload_instance(made), memory_order_relaxed);
+                struct lg_short_lock l = {NULL, 0, 0, NULL};
+                if (!lockcheck_preload_short_lock(made, &l)) l.flags = NULL;
+                short_lock_store(s, l);
                 atomic_store_explicit(&s->mark, lockcheck_preload_holder_mark(made), memory_order_release);
             }
         } else {  // another thread classified it first
@@ -261,6 +281,7 @@ static void forget(const void *address) {
     if (!s) return;
     atomic_store(&s->mark, NULL);
     atomic_store(&s->instance, NULL);
+    __atomic_store_n(&s->short_lock.flags, NULL, __ATOMIC_RELAXED);
     void *old = atomic_exchange(&s->value, LCP_UNKNOWN);
     if (old != LCP_UNKNOWN && old != LCP_IGNORED) lockcheck_preload_free(old);
 }
@@ -283,12 +304,14 @@ static inline int mutex_kind(const pthread_mutex_t *m) {
 // the holder in the engine instead; clearing the mark is their decrement.
 //
 // Its blocking acquisitions and releases first try the short way, the one
-// `CheckedMutex` takes (a memo hit pushed, the innermost lock popped): one
-// call into Swift with the engine instance kept in the slot. Only when it
-// answers 0 (no thread state yet, a trace recorded, a memo miss, a release
-// below the top) does the long way run, which validates fully. The pthread
-// interposers of such a lock look it up with `short_lookup` (first probe,
-// loads only) and raise the guard once, around the Swift calls.
+// `CheckedMutex` takes (a memo hit pushed, the innermost lock popped): for
+// a mutex, in C with no call at all (`lg_short_acquire`/`lg_short_release`
+// on the engine's data, see "The short way" below); for a spinlock, or
+// when the C way cannot serve, one call into Swift with the engine instance
+// kept in the slot. Only when the short way answers 0 (a memo miss, a
+// release below the top, no thread state yet, a trace recorded) does the
+// long way run, which validates fully. The pthread interposers of such a
+// lock look it up with `short_lookup` (first probe, loads only).
 
 static inline void mark_held(struct lock_ref r, int64_t held) {
     if (r.mark) __atomic_store_n(r.mark, held, __ATOMIC_RELAXED);
@@ -368,29 +391,57 @@ static inline int released(struct lock_ref r, int rc) {
 //
 // What `pthread_mutex_lock`/`unlock` and `pthread_spin_lock`/`unlock` do
 // first, inline: the lock's slot at its first probe (loads only), then, for
-// a classified lock with a holder mark, one call into Swift with the guard
-// raised once. Anything else (a lock not seen yet, a collision, another
-// kind, a memo miss, a trace recorded, a release below the top) goes the
-// general way above, which does the whole event, the short way included.
-
-/// A marked lock's holder mark and engine instance, from its slot.
-struct short_ref {
-    int64_t *mark;
-    void *instance;
-};
+// a classified lock with a holder mark, the C short way (a mutex), else one
+// call into Swift with the guard raised once. A memo miss or a release
+// below the top goes the long way; anything else (a lock not seen yet, a
+// collision, another kind) goes the general way above, which does the
+// whole event, the short way included.
 
 /// The slot of `address` at its first probe, if it holds a classified lock
-/// with a holder mark; a ref with no mark otherwise. No call, no guard.
-static inline struct short_ref short_lookup(const void *address) {
-    struct short_ref none = {NULL, NULL};
+/// with a holder mark (stored to `mark`); NULL otherwise. No call, no guard.
+///
+/// Needs no `ready` test: a slot gets a mark only once the library validates.
+static inline __attribute__((always_inline)) struct lock_slot *short_lookup(const void *address, int64_t **mark) {
     struct lock_slot *t = atomic_load_explicit(&lock_table, memory_order_acquire);
-    if (__builtin_expect(t == NULL, 0)) return none;
+    if (__builtin_expect(t == NULL, 0)) return NULL;
     struct lock_slot *s = &t[slot_index((uintptr_t)address)];
-    if (atomic_load_explicit(&s->key, memory_order_acquire) != (uintptr_t)address) return none;
-    struct short_ref r = {atomic_load_explicit(&s->mark, memory_order_acquire),
-                          atomic_load_explicit(&s->instance, memory_order_relaxed)};
-    if (!r.instance) r.mark = NULL;  // forgotten meanwhile
-    return r;
+    if (atomic_load_explicit(&s->key, memory_order_acquire) != (uintptr_t)address) return NULL;
+    *mark = atomic_load_explicit(&s->mark, memory_order_acquire);
+    return *mark ? s : NULL;
+}
+
+// The C short way: `lg_short_acquire`/`lg_short_release` (the engine's memo
+// hit and innermost pop, lockgraph_short_way.h) on the calling thread's
+// state (`lc_short_thread`), with no call at all. It answers as
+// `PerThread.withFastEvent` does: -1 when it cannot serve (no thread state,
+// a trace recorded, a lock of a kind that spins, a layout the engine's
+// check refused), and the Swift short way is called instead; 1 when the
+// event is done (pushed or popped); 0 for a memo miss or a release below
+// the top, and the long way runs.
+//
+// Its re-entry guard is the C half's, `in_lockcheck`, which the interposer
+// found down: the runtime's own `busy` guard is up only inside a call the
+// C half made with `in_lockcheck` up, or in the thread-exit destructor,
+// which turns the thread's C way off first (`lc_short_thread_clear`).
+
+/// A blocking exclusive acquisition the C way (see above).
+static inline __attribute__((always_inline)) int c_short_acquire(const struct lock_slot *s) {
+    struct lg_short_thread *t = lc_short_thread_get();
+    if (__builtin_expect(t->held == NULL || s->short_lock.flags == NULL || lc_seq_is_shared(), 0)) return -1;
+    // The guard keeps a signal handler's lock calls off a half-made push.
+    in_lockcheck = 1;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    int done = lg_short_acquire(t, &s->short_lock, lc_thread_seq_counter());
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    in_lockcheck = 0;
+    return done;
+}
+
+/// A release the C way (see above); one store, so no guard.
+static inline __attribute__((always_inline)) int c_short_release(const struct lock_slot *s) {
+    struct lg_short_thread *t = lc_short_thread_get();
+    if (__builtin_expect(t->held == NULL || s->short_lock.flags == NULL || lc_seq_is_shared(), 0)) return -1;
+    return lg_short_release(t, s->short_lock.instance);
 }
 
 /// The long way of a marked lock's acquisition, after its short way
@@ -405,17 +456,28 @@ static int acquire_long(const void *address) {
     return k.mark != NULL;
 }
 
-/// A blocking exclusive acquisition of a marked lock found at its first
-/// probe (validating): the short way, else the long way, with the guard
-/// raised once. Returns the lock's ref, or one with no mark when nothing was
-/// done and the caller must go the general way (`acquire_before`).
-static inline struct short_ref acquire_short(const void *address) {
-    struct short_ref r = short_lookup(address);
-    if (__builtin_expect(r.mark == NULL, 0)) return r;
+/// A short acquisition the C way did not do (`done`: its answer, -1 or 0):
+/// the Swift short way (when the C way could not serve), else the long way,
+/// with the guard raised once. Returns 0 when nothing was done (the lock
+/// was forgotten meanwhile) and the caller must go the general way.
+__attribute__((noinline))
+static int acquire_short_rest(const void *address, const struct lock_slot *s, int done) {
+    void *instance = atomic_load_explicit(&s->instance, memory_order_relaxed);
     in_lockcheck = 1;
-    if (__builtin_expect(!lockcheck_preload_acquire_short(r.instance), 0) && !acquire_long(address)) r.mark = NULL;
+    int validated = done < 0 && instance && lockcheck_preload_acquire_short(instance);
+    if (!validated) validated = acquire_long(address);
     in_lockcheck = 0;
-    return r;
+    return validated;
+}
+
+/// A blocking exclusive acquisition of a marked lock found at its first
+/// probe (validating): the C short way, else the Swift one, else the long
+/// way. Returns 0 when nothing was done and the caller must go the general
+/// way (`acquire_before`).
+static inline __attribute__((always_inline)) int acquire_short(const void *address, const struct lock_slot *s) {
+    int done = c_short_acquire(s);
+    if (__builtin_expect(done > 0, 1)) return 1;
+    return acquire_short_rest(address, s, done);
 }
 
 /// The long way of a marked lock's release, after its short way answered 0.
@@ -426,33 +488,39 @@ static void release_long(const void *address) {
     else if (k.id) validate_release(k);
 }
 
+/// A short release the C way did not do (`done`: its answer, -1 or 0): the
+/// Swift short way when the C way could not serve, else the long way.
+__attribute__((noinline))
+static void release_short_rest(const void *address, const struct lock_slot *s, int done) {
+    void *instance = atomic_load_explicit(&s->instance, memory_order_relaxed);
+    in_lockcheck = 1;
+    if (!(done < 0 && instance && lockcheck_preload_release_short(instance))) release_long(address);
+    in_lockcheck = 0;
+}
+
 /// The real lock failed after a short acquisition: the acquisition undone
 /// (popped, or the long way when something came between).
 __attribute__((noinline))
-static int acquire_short_failed(const void *address, struct short_ref r, int rc) {
-    in_lockcheck = 1;
-    if (!lockcheck_preload_release_short(r.instance)) release_long(address);
-    in_lockcheck = 0;
+static int acquire_short_failed(const void *address, const struct lock_slot *s, int rc) {
+    release_short_rest(address, s, -1);
     return rc;
 }
 
 /// After the real blocking call of a short acquisition: the mark on success.
-static inline int acquired_short(const void *address, struct short_ref r, int rc) {
+static inline int acquired_short(const void *address, const struct lock_slot *s, int64_t *mark, int rc) {
     if (__builtin_expect(rc == 0, 1)) {
-        __atomic_store_n(r.mark, 1, __ATOMIC_RELAXED);
+        __atomic_store_n(mark, 1, __ATOMIC_RELAXED);
         return 0;
     }
-    return acquire_short_failed(address, r, rc);
+    return acquire_short_failed(address, s, rc);
 }
 
 /// After the real unlock of a marked lock whose mark was cleared: the
 /// release recorded, popped when it is the innermost lock.
-static inline int released_short(const void *address, struct short_ref r, int rc) {
-    if (__builtin_expect(rc == 0, 1)) {
-        in_lockcheck = 1;
-        if (__builtin_expect(!lockcheck_preload_release_short(r.instance), 0)) release_long(address);
-        in_lockcheck = 0;
-    }
+static inline __attribute__((always_inline)) int released_short(const void *address, const struct lock_slot *s, int rc) {
+    if (__builtin_expect(rc != 0, 0)) return rc;
+    int done = c_short_release(s);
+    if (__builtin_expect(done <= 0, 0)) release_short_rest(address, s, done);
     return rc;
 }
 
@@ -470,6 +538,7 @@ static void internal_lock(const void *address) {
     if (!s) return;
     atomic_store(&s->mark, NULL);
     atomic_store(&s->instance, NULL);
+    __atomic_store_n(&s->short_lock.flags, NULL, __ATOMIC_RELAXED);
     void *old = atomic_exchange(&s->value, LCP_IGNORED);
     if (old != LCP_UNKNOWN && old != LCP_IGNORED) lockcheck_preload_free(old);
 }
@@ -502,15 +571,17 @@ int pthread_mutex_destroy(pthread_mutex_t *m) {
 /// `pthread_mutex_lock` the general way (out of line: the short way stays small).
 __attribute__((noinline))
 static int mutex_lock_general(pthread_mutex_t *m) {
+    if (!validating()) return real_mutex_lock(m);
     struct lock_ref r = acquire_before(m, mutex_kind(m), 0);
     return acquire_after(r, real_mutex_lock(m));
 }
 
 int pthread_mutex_lock(pthread_mutex_t *m) {
-    if (!validating()) return real_mutex_lock(m);
-    struct short_ref s = acquire_short(m);
-    if (__builtin_expect(s.mark == NULL, 0)) return mutex_lock_general(m);
-    return acquired_short(m, s, real_mutex_lock(m));
+    if (in_lockcheck) return real_mutex_lock(m);
+    int64_t *mark;
+    struct lock_slot *s = short_lookup(m, &mark);
+    if (__builtin_expect(s == NULL || !acquire_short(m, s), 0)) return mutex_lock_general(m);
+    return acquired_short(m, s, mark, real_mutex_lock(m));
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m) {
@@ -532,15 +603,17 @@ int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c, const struct timesp
 /// `pthread_mutex_unlock` the general way (out of line).
 __attribute__((noinline))
 static int mutex_unlock_general(pthread_mutex_t *m) {
+    if (!validating()) return real_mutex_unlock(m);
     struct lock_ref r = releasing(m);
     return released(r, real_mutex_unlock(m));
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *m) {
-    if (!validating()) return real_mutex_unlock(m);
-    struct short_ref s = short_lookup(m);
-    if (__builtin_expect(s.mark == NULL, 0)) return mutex_unlock_general(m);
-    __atomic_store_n(s.mark, 0, __ATOMIC_RELAXED);
+    if (in_lockcheck) return real_mutex_unlock(m);
+    int64_t *mark;
+    struct lock_slot *s = short_lookup(m, &mark);
+    if (__builtin_expect(s == NULL, 0)) return mutex_unlock_general(m);
+    __atomic_store_n(mark, 0, __ATOMIC_RELAXED);
     return released_short(m, s, real_mutex_unlock(m));
 }
 
@@ -613,8 +686,10 @@ int pthread_spin_destroy(pthread_spinlock_t *l) {
 int pthread_spin_lock(pthread_spinlock_t *l) {
     if (!real_spin_lock) return ENOSYS;
     if (!validating()) return real_spin_lock(l);
-    struct short_ref s = acquire_short((const void *)l);
-    if (__builtin_expect(s.mark != NULL, 1)) return acquired_short((const void *)l, s, real_spin_lock(l));
+    int64_t *mark;
+    struct lock_slot *s = short_lookup((const void *)l, &mark);
+    if (__builtin_expect(s != NULL && acquire_short((const void *)l, s), 1))
+        return acquired_short((const void *)l, s, mark, real_spin_lock(l));
     struct lock_ref r = acquire_before((const void *)l, LCP_SPINLOCK, 0);
     return acquire_after(r, real_spin_lock(l));
 }
@@ -629,9 +704,10 @@ int pthread_spin_trylock(pthread_spinlock_t *l) {
 int pthread_spin_unlock(pthread_spinlock_t *l) {
     if (!real_spin_unlock) return ENOSYS;
     if (!validating()) return real_spin_unlock(l);
-    struct short_ref s = short_lookup((const void *)l);
-    if (__builtin_expect(s.mark != NULL, 1)) {
-        __atomic_store_n(s.mark, 0, __ATOMIC_RELAXED);
+    int64_t *mark;
+    struct lock_slot *s = short_lookup((const void *)l, &mark);
+    if (__builtin_expect(s != NULL, 1)) {
+        __atomic_store_n(mark, 0, __ATOMIC_RELAXED);
         return released_short((const void *)l, s, real_spin_unlock(l));
     }
     struct lock_ref r = releasing((const void *)l);

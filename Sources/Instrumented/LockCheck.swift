@@ -16,6 +16,7 @@ import LockGraph
 /// | `LOCKCHECK_RAW_NESTING` | `on` / `off` (CONFIG_PROVE_RAW_LOCK_NESTING, default on) |
 /// | `LOCKCHECK_PREEMPT_RT` | `on` / `off` (explain config locks as sleeping locks, default off) |
 /// | `LOCKCHECK_WAIT_TIMEOUT` | seconds a lock wait may last before `lock-wait-timeout` (default 30, `0` off) |
+/// | `LOCKCHECK_HOLDER_SIGNAL` | the realtime signal that asks a lock's holder for its stack in a `lock-wait-timeout` report (default `SIGRTMAX-6`, `0` never asks) |
 ///
 /// Debug builds validate by default; release builds default to `off`, where
 /// every lock is one predictable branch away from its plain pthread or
@@ -47,16 +48,22 @@ public enum LockCheck {
         /// is reported (go-deadlock's default, 30); 0 turns the rule off.
         /// `deadlock` is found whatever this is.
         public var waitTimeout: Double
+        /// The realtime signal a `lock-wait-timeout` sends the lock's holder
+        /// to ask for its current stack (default `SIGRTMAX - 6`); 0 never
+        /// signals (the report then says the holder's stack is unavailable).
+        public var holderSignal: Int32
 
         /// - Parameter mode: Default `report` in debug builds, `off` in release builds.
         public init(mode: Mode = Options.defaultMode, tracePath: String? = nil, rawNesting: Bool = true,
-                    preemptRT: Bool = false, captureStacks: Bool = true, waitTimeout: Double = 30) {
+                    preemptRT: Bool = false, captureStacks: Bool = true, waitTimeout: Double = 30,
+                    holderSignal: Int32? = nil) {
             self.mode = mode
             self.tracePath = tracePath
             self.rawNesting = rawNesting
             self.preemptRT = preemptRT
             self.captureStacks = captureStacks
             self.waitTimeout = waitTimeout
+            self.holderSignal = holderSignal ?? HolderStack.defaultSignal
         }
 
         /// `report` in debug builds, `off` in release builds.
@@ -93,6 +100,12 @@ public enum LockCheck {
             if let v = environment["LOCKCHECK_WAIT_TIMEOUT"] {
                 if let t = Double(v), t >= 0, t.isFinite { o.waitTimeout = t } else {
                     warnings.append("lockcheck: ignoring LOCKCHECK_WAIT_TIMEOUT=\(v) (expected seconds, 0 or more)")
+                }
+            }
+            if let v = environment["LOCKCHECK_HOLDER_SIGNAL"] {
+                let n = v.lowercased() == "off" ? 0 : Int32(v)
+                if let n, n == 0 || HolderStack.realtimeSignals.contains(n) { o.holderSignal = n } else {
+                    warnings.append("lockcheck: ignoring LOCKCHECK_HOLDER_SIGNAL=\(v) (expected a realtime signal number, \(HolderStack.realtimeSignals.lowerBound)–\(HolderStack.realtimeSignals.upperBound), or 0)")
                 }
             }
             return o

@@ -49,7 +49,7 @@ public final class LockIdentity: @unchecked Sendable {
         if !isTry && subclass == 0 && nest == nil && acquireShort(mode, countsHolder: true) { return }
         event({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
                            thread: $1, site: $2) },
-              record: { recordAcquire($0, seq: $1, mode: mode, isTry: isTry, subclass: subclass, nest: nest) })
+              record: { recordAcquire($0, seq: $1, task: $2, mode: mode, isTry: isTry, subclass: subclass, nest: nest) })
     }
 
     /// ``acquire(_:isTry:subclass:nest:)`` of the usual kind: exclusive,
@@ -69,7 +69,7 @@ public final class LockIdentity: @unchecked Sendable {
     @inline(never)
     func acquireMarkedFully() {
         event({ $0.acquireExclusive(instance, countsHolder: false, thread: $1, site: $2) },
-              record: { recordAcquire($0, seq: $1, mode: .exclusive, isTry: false, subclass: 0, nest: nil) })
+              record: { recordAcquire($0, seq: $1, task: $2, mode: .exclusive, isTry: false, subclass: 0, nest: nil) })
     }
 
     /// Records a release: call after unlocking. The innermost lock's
@@ -139,41 +139,49 @@ public final class LockIdentity: @unchecked Sendable {
     @inline(__always)
     private func release(countsHolder: Bool) {
         event({ $0.release(instance, countsHolder: countsHolder, thread: $1, site: $2) },
-              record: { recordRelease($0, seq: $1) })
+              record: { recordRelease($0, seq: $1, task: $2) })
     }
 
     /// One lock event of the calling thread: the re-entry guard, a `seq`,
-    /// the engine call, then the trace line when recording.
+    /// the Swift task the thread runs (the long way only: the memo's short
+    /// way never asks), the engine call, then the trace line when recording.
     @inline(__always)
-    private func event(_ validate: (Validator, ThreadState, EventSite) -> Void, record: (PerThread, UInt64) -> Void) {
+    private func event(_ validate: (Validator, ThreadState, EventSite) -> Void,
+                       record: (PerThread, UInt64, UInt64) -> Void) {
         PerThread.withEvent { pt in
             let seq = lc_next_seq()
+            let task = UInt64(lc_current_task())
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
-                pt.stateRef._withUnsafeGuaranteedRef { state in validate(validator, state, pt.site(seq)) }
+                pt.stateRef._withUnsafeGuaranteedRef { state in
+                    validator.setTask(task, thread: state)
+                    pt.eventFrame = UInt(lc_caller_frame())  // acquisition stacks start at this frame
+                    validate(validator, state, pt.site(seq))
+                    pt.eventFrame = 0
+                }
             }
-            if pt.recorder.isRecording { record(pt, seq) }
+            if pt.recorder.isRecording { record(pt, seq, task) }
         }
     }
 
     @inline(never)
-    private func recordRelease(_ pt: PerThread, seq: UInt64) {
+    private func recordRelease(_ pt: PerThread, seq: UInt64, task: UInt64) {
         pt.recorderRef._withUnsafeGuaranteedRef {
-            $0.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive)
+            $0.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: task)
         }
     }
 
     @inline(never)
-    private func recordAcquire(_ pt: PerThread, seq: UInt64, mode: AcquireMode, isTry: Bool, subclass: UInt32,
-                               nest: LockIdentity?) {
+    private func recordAcquire(_ pt: PerThread, seq: UInt64, task: UInt64, mode: AcquireMode, isTry: Bool,
+                               subclass: UInt32, nest: LockIdentity?) {
         if !isTry && subclass == 0 && nest == nil {
             pt.recorderRef._withUnsafeGuaranteedRef {
-                $0.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode)
+                $0.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: task)
             }
             return
         }
         pt.recorder.record(
             TraceEvent(seq: seq, thread: 0, op: .acquire, id: traceID, nest: nest?.traceID, subclass: subclass,
-                       mode: mode, isTry: isTry),
+                       mode: mode, isTry: isTry, task: task),
             thread: pt, lock: self, nest: nest)
     }
 

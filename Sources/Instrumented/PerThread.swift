@@ -41,6 +41,9 @@ final class PerThread {
     @exclusivity(unchecked) var nonblocking = false
     /// The stack the engine captured during the current event, for the trace.
     @exclusivity(unchecked) var capturedStack: [StackFrame]?
+    /// During a lock event's engine call: the event's frame pointer, where
+    /// an acquisition stack starts (the validator's frames are below it; 0: none).
+    @exclusivity(unchecked) var eventFrame: UInt = 0
 
     // Trace recording (see TraceRecorder).
     /// The recording session this thread is declared in (0: none).
@@ -118,6 +121,12 @@ final class PerThread {
     ///   thread is inside an event (whose events are not validated). False
     ///   when the caller must run the event the long way (``withEvent(_:)``).
     /// - Complexity: One TLS load, two flag tests, no reference counting.
+    ///
+    /// The preload library's C short way (`c_short_acquire` and
+    /// `c_short_release` in Sources/CLockcheckPreload/interpose.c) takes the
+    /// same gate — a thread with state, no trace recorded — and the same
+    /// shortcut (`lg_short_acquire`): a change to either (say, events the
+    /// short way must record) must be made in both.
     @inline(__always)
     static func withFastEvent(_ body: (PerThread) -> Bool) -> Bool {
         guard let raw = lc_thread_get(), !lc_seq_is_shared() else { return false }
@@ -163,8 +172,19 @@ final class PerThread {
         let pt = PerThread(runtime: runtime, name: name)
         let raw = Unmanaged.passRetained(pt).toOpaque()
         lc_thread_set(raw)
+        pt.publishShortWay()
         pthread_setspecific(runtime.threadKey, raw)
         return pt
+    }
+
+    /// Gives a short way written in C (`lc_short_thread`, used by the preload
+    /// library's interposers) this thread's engine fields, when their layout
+    /// checks out; otherwise turns it off, and the interposers call the
+    /// Swift short way.
+    private func publishShortWay() {
+        guard var engine = state.shortWayFields() else { return lc_short_thread_clear() }
+        engine.site_stack = stackMode.rawValue
+        lc_short_thread_set(engine)
     }
 
     /// The calling thread's state if it has one (no guard change).
@@ -193,6 +213,7 @@ final class PerThread {
     /// The pthread key destructor: `thread-exit`, then the state is released.
     static func threadDidExit(_ raw: UnsafeMutableRawPointer) {
         let pt = Unmanaged<PerThread>.fromOpaque(raw).takeRetainedValue()
+        lc_short_thread_clear()
         lc_thread_set(raw)
         pt.busy = true
         let seq = lc_next_seq()

@@ -54,7 +54,8 @@ final class Runtime: @unchecked Sendable {
 
     private static func resolveOptions() -> (options: LockCheck.Options, warnings: [String]) {
         var env: [String: String] = [:]
-        for key in ["LOCKCHECK", "LOCKCHECK_TRACE", "LOCKCHECK_RAW_NESTING", "LOCKCHECK_PREEMPT_RT", "LOCKCHECK_WAIT_TIMEOUT"] {
+        for key in ["LOCKCHECK", "LOCKCHECK_TRACE", "LOCKCHECK_RAW_NESTING", "LOCKCHECK_PREEMPT_RT", "LOCKCHECK_WAIT_TIMEOUT",
+                    "LOCKCHECK_HOLDER_SIGNAL"] {
             if let v = getenv(key) { env[key] = String(cString: v) }
         }
         var warnings: [String] = []
@@ -88,7 +89,7 @@ final class Runtime: @unchecked Sendable {
         colorReports = isatty(2) != 0 && getenv("NO_COLOR") == nil
         let recorder = TraceRecorder(rawNesting: options.rawNesting, preemptRT: options.preemptRT, symbolizer: symbolizer)
         self.recorder = recorder
-        waits = WaitRegistry(timeout: options.waitTimeout)
+        waits = WaitRegistry(timeout: options.waitTimeout, holderSignal: options.holderSignal)
         validator = Validator(
             configuration: Configuration(rawNesting: options.rawNesting, preemptRT: options.preemptRT),
             stacks: stacks,

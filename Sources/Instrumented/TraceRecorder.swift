@@ -207,36 +207,37 @@ final class TraceRecorder: @unchecked Sendable {
     /// one of the two), the commonest events: once the thread and lock are
     /// declared and no stack was captured, the line is formatted straight
     /// into the thread's ring from its fields
-    /// (``TraceWriter/putLockLine(at:seq:thread:op:id:mode:)``).
+    /// (``TraceWriter/putLockLine(at:seq:thread:op:id:mode:task:)``).
     /// - Complexity: A few loads, the line's digits and one release store;
     ///   every 4,096 events of the process, a wake-up of the writer thread.
     @inline(__always)
-    func recordLock(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity, mode: AcquireMode) {
+    func recordLock(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity, mode: AcquireMode,
+                    task: UInt64) {
         let session = lc_load_relaxed_i64(sessionWord)
         guard session != 0 else { return }
         let thread = pt.traceTID, id = l.traceID
         guard pt.traceSession == session, pt.capturedStack == nil, lc_load_relaxed_i64(l.declaredSession) == session,
               pt.traceRing.unsafelyUnwrapped.appendLine(maxLength: TraceWriter.lockLineCapacity, {
-                  TraceWriter.putLockLine(at: $0, seq: seq, thread: thread, op: op, id: id, mode: mode)
+                  TraceWriter.putLockLine(at: $0, seq: seq, thread: thread, op: op, id: id, mode: mode, task: task)
               })
         else {
-            recordLockSlow(op, seq: seq, thread: pt, lock: l, mode: mode, session: session)
+            recordLockSlow(op, seq: seq, thread: pt, lock: l, mode: mode, task: task, session: session)
             return
         }
         if seq & (Self.drainInterval &- 1) == 0 { kick(seq: seq) }
     }
 
-    /// ``recordLock(_:seq:thread:lock:mode:)`` when something is to be
+    /// ``recordLock(_:seq:thread:lock:mode:task:)`` when something is to be
     /// declared first, a stack was captured, or the ring is full.
     @inline(never)
     private func recordLockSlow(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity,
-                                mode: AcquireMode, session: Int64) {
+                                mode: AcquireMode, task: UInt64, session: Int64) {
         guard pt.traceSession == session, pt.capturedStack == nil, lc_load_relaxed_i64(l.declaredSession) == session else {
-            record(TraceEvent(seq: seq, thread: 0, op: op, id: l.traceID, mode: mode), thread: pt, lock: l)
+            record(TraceEvent(seq: seq, thread: 0, op: op, id: l.traceID, mode: mode, task: task), thread: pt, lock: l)
             return
         }
         var line = TraceWriter()
-        line.lockEvent(seq: seq, thread: pt.traceTID, op: op, id: l.traceID, mode: mode)
+        line.lockEvent(seq: seq, thread: pt.traceTID, op: op, id: l.traceID, mode: mode, task: task)
         writeAround(line.buffer, session: session)
         if seq & (Self.drainInterval &- 1) == 0 { kick(seq: seq) }
     }

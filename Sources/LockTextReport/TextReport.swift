@@ -77,7 +77,13 @@ public struct TextReport: Sendable {
             }
         }
         for r in v.related {
-            out += "\n\(r.label) \(place(r.site)) by thread '\(r.thread)':\n"
+            // seq 0: no event of the trace or the process (a stack asked of a
+            // thread, a note); the label says it all.
+            if r.site.seq == 0 && r.site.file == nil {
+                out += "\n\(r.label)\(r.site.stack.isEmpty ? "" : ":")\n"
+            } else {
+                out += "\n\(r.label) \(place(r.site)) by thread '\(r.thread)':\n"
+            }
             stack(r.site.stack, indent: "    ", into: &out)
         }
         if let s = v.scenario {

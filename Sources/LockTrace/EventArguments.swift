@@ -3,6 +3,8 @@
 /// allocating.
 enum EventKey: UInt32 {
     case sub = 0, nest, stack, what, ptr, pool
+    /// Revision 1.2: the Swift task of an `acquire` or `release`.
+    case task
 
     @inline(__always) var bit: UInt32 { 1 << rawValue }
 
@@ -16,6 +18,7 @@ enum EventKey: UInt32 {
         case (4, Words.nest): self = .nest
         case (4, Words.pool): self = .pool
         case (4, Words.what): self = .what
+        case (4, Words.task): self = .task
         case (5, Words.stack): self = .stack
         default: return nil
         }
@@ -31,6 +34,7 @@ enum EventKey: UInt32 {
         case .what: op == .sleep
         case .ptr: op == .alloc
         case .pool: op.takesPool
+        case .task: op == .acquire || op == .release
         }
     }
 }

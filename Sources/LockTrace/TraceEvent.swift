@@ -50,6 +50,9 @@ public struct TraceEvent: Sendable, Equatable {
     /// `what=<token>` of `sleep`, interned: an index into the reader's
     /// ``TraceReader/sleepReasons`` (0 for none).
     public var what: UInt32
+    /// `task=<n>` of `acquire` and `release` (revision 1.2): the Swift task
+    /// the thread runs (0: none, or not said).
+    public var task: UInt64
 
     /// An event with every optional part at its default.
     ///
@@ -61,7 +64,7 @@ public struct TraceEvent: Sendable, Equatable {
         subclass: UInt32 = 0, mode: AcquireMode = .exclusive,
         isTry: Bool = false, headless: Bool = false, threaded: Bool = false,
         allocFlags: AllocFlags = .mayBlock, rcuFlavor: RCUFlavor = .plain,
-        what: UInt32 = 0, inTask: Bool = false, nonblocking: Bool = false
+        what: UInt32 = 0, inTask: Bool = false, nonblocking: Bool = false, task: UInt64 = 0
     ) {
         self.seq = seq
         self.thread = thread
@@ -83,5 +86,6 @@ public struct TraceEvent: Sendable, Equatable {
         self.what = what
         self.inTask = inTask
         self.nonblocking = nonblocking
+        self.task = task
     }
 }

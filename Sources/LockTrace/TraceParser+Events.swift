@@ -82,6 +82,7 @@ extension TraceParser {
         e.pointee.allocFlags = .mayBlock
         e.pointee.rcuFlavor = .plain
         e.pointee.what = 0
+        e.pointee.task = 0
         var lockSlot = -1
         switch op {
         case .acquire, .release, .lockInit, .lockFree:
@@ -155,6 +156,11 @@ extension TraceParser {
                     eventStorage.pointee.subclass = try subclass(p, valueStart, tokenEnd, end)
                 case .what:
                     eventStorage.pointee.what = try internReason(p, Token(start: valueStart, end: tokenEnd), end)
+                case .task:
+                    guard let (task, after) = SWAR.decimal(p, from: valueStart, end: tokenEnd), after == tokenEnd else {
+                        throw eventError(.badNumber(from: valueStart, limit: tokenEnd, what: "<task>"), p, end)
+                    }
+                    eventStorage.pointee.task = task
                 }
             } else {
                 try checkIgnored(Token(start: pos, end: tokenEnd), p, end)

@@ -50,6 +50,9 @@ extension TraceWriter {
                 append(" nest=")
                 appendDecimal(nest)
             }
+            appendTask(event.task)
+        case .release:
+            appendTask(event.task)
         case .hardirqEnter:
             if event.threaded { append(" threaded") }
         case .rcuLock, .rcuUnlock:
@@ -84,5 +87,12 @@ extension TraceWriter {
             appendDecimal(stack)
         }
         newline()
+    }
+
+    /// ` task=<n>` of an `acquire` or `release` run by a Swift task (revision 1.2); nothing for 0.
+    private mutating func appendTask(_ task: UInt64) {
+        guard task != 0 else { return }
+        append(" task=")
+        appendDecimal(task)
     }
 }

@@ -5,33 +5,36 @@ extension TraceWriter {
     /// appended at once. The trace recorder's hot path.
     ///
     /// Any other `op` is written by ``event(_:sleepReason:)``.
+    /// - Parameter task: The Swift task the thread runs (` task=<n>`, revision 1.2); 0: none.
     /// - Complexity: O(1): one append to the buffer.
-    public mutating func lockEvent(seq: UInt64, thread: UInt64, op: TraceOp, id: UInt64, mode: AcquireMode = .exclusive) {
+    public mutating func lockEvent(seq: UInt64, thread: UInt64, op: TraceOp, id: UInt64, mode: AcquireMode = .exclusive,
+                                   task: UInt64 = 0) {
         guard op == .acquire || op == .release else {
-            event(TraceEvent(seq: seq, thread: thread, op: op, id: id, mode: mode))
+            event(TraceEvent(seq: seq, thread: thread, op: op, id: id, mode: mode, task: task))
             return
         }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.lockLineCapacity) { space in
-            let n = Self.putLockLine(at: space.baseAddress!, seq: seq, thread: thread, op: op, id: id, mode: mode)
+            let n = Self.putLockLine(at: space.baseAddress!, seq: seq, thread: thread, op: op, id: id, mode: mode, task: task)
             buffer.append(contentsOf: UnsafeBufferPointer(start: space.baseAddress!, count: n))
         }
     }
 
-    /// Room that ``putLockLine(at:seq:thread:op:id:mode:)`` may use: 3
-    /// numbers of at most 20 digits, `acquire`, ` rr`, 3 spaces and a
-    /// newline are 74 bytes.
-    @inlinable public static var lockLineCapacity: Int { 80 }
+    /// Room that ``putLockLine(at:seq:thread:op:id:mode:task:)`` may use: 4
+    /// numbers of at most 20 digits, `acquire`, ` rr`, ` task=`, 3 spaces
+    /// and a newline are 100 bytes.
+    @inlinable public static var lockLineCapacity: Int { 104 }
 
     /// Writes the line of an `acquire` (blocking, subclass 0, no nest lock,
     /// no stack) or, for any other `op`, a `release` of lock `id` at `p`,
     /// which has room for ``lockLineCapacity`` bytes, newline included;
-    /// returns its length. The bytes ``lockEvent(seq:thread:op:id:mode:)``
+    /// returns its length. `task` (revision 1.2) is written as ` task=<n>`
+    /// unless 0. The bytes ``lockEvent(seq:thread:op:id:mode:task:)``
     /// appends; the trace recorder writes them straight into a thread's ring.
     /// - Complexity: O(1), no allocation; inlinable, so the recorder's
     ///   call sites specialise it for their `op`.
     @inlinable @inline(__always)
     public static func putLockLine(at p: UnsafeMutablePointer<UInt8>, seq: UInt64, thread: UInt64, op: TraceOp,
-                                   id: UInt64, mode: AcquireMode) -> Int {
+                                   id: UInt64, mode: AcquireMode, task: UInt64 = 0) -> Int {
         var n = putDecimal(seq, at: p)
         p[n] = 0x20
         n &+= 1
@@ -48,6 +51,12 @@ extension TraceWriter {
             p[n &+ 1] = 0x72  // r
             p[n &+ 2] = 0x72
             n &+= mode == .recursiveShared ? 3 : 2
+        }
+        if task != 0 {
+            // " task=", 6 bytes: one word of " task=" and two zero bytes the digits overwrite.
+            UnsafeMutableRawPointer(p + n).storeBytes(of: UInt64(0x3D6B_7361_7420).littleEndian, as: UInt64.self)
+            n &+= 6
+            n &+= putDecimal(task, at: p + n)
         }
         p[n] = 0x0A
         return n &+ 1

@@ -333,6 +333,7 @@ public final class TraceAnalyzer {
         thread._withUnsafeGuaranteedRef { t in
             if e.op == .acquire || e.op == .release {
                 guard let lock = file.locks[e.id] else { return }
+                v.setTask(e.task, thread: t)  // as the live validator did (revision 1.2; 0 when absent)
                 lock._withUnsafeGuaranteedRef { lock in
                     if e.op == .release {
                         v.release(lock, thread: t, site: site)

@@ -4,8 +4,8 @@ import LockTrace
 import TraceAnalysis
 import XCTest
 
-/// Examples/resume-under-lock and Examples/semaphore-wait-in-task report what
-/// their headers say, live and from their recorded traces, and nothing with `--fixed`.
+/// Examples/resume-under-lock, Examples/semaphore-wait-in-task and
+/// Examples/lock-across-await report what their headers say, live and from their recorded traces, and nothing with `--fixed`.
 extension ExampleTests {
     /// Runs example `name` (with `arguments`), recording a trace; returns the
     /// live headlines, the offline rules and stdout.
@@ -43,5 +43,19 @@ extension ExampleTests {
         XCTAssertEqual(r.live, [])
         XCTAssertEqual(r.offline, [])
         XCTAssertEqual(r.stdout, "size 4096\n")
+    }
+
+    func test_lock_across_await_reports_the_lock_held_across_the_suspension() throws {
+        let r = try check("lock-across-await")
+        XCTAssertEqual(r.live, ["lockcheck: [lock-held-across-suspension] lock held when the task suspended"])
+        XCTAssertEqual(r.offline, [.lockHeldAcrossSuspension])
+        XCTAssertEqual(r.stdout, "every connection flushed\n")
+    }
+
+    func test_lock_across_await_fixed_is_clean() throws {
+        let r = try check("lock-across-await", ["--fixed"])
+        XCTAssertEqual(r.live, [])
+        XCTAssertEqual(r.offline, [])
+        XCTAssertEqual(r.stdout, "every connection flushed\n")
     }
 }

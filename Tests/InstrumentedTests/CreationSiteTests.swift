@@ -1,39 +1,66 @@
 @testable import Instrumented
 import XCTest
 
-/// The preload library's class rule (``CreationSite``): which frames of a
-/// creation stack are skipped, which make a lock unvalidated, which name it.
+/// The one creation-site rule (``CreationSiteRule``) as the preload library
+/// (``CreationSite``) applies it to pthread locks: which frames of a
+/// creation stack are skipped, which leave a lock unvalidated, which name
+/// it. The drop-in wrappers' side is in `WrapperClassTests`.
 final class CreationSiteTests: XCTestCase {
-    func test_lockImplementationFrames_areSkipped() {
+    private typealias F = CreationSiteRule.Frame
+
+    private func role(_ object: String, _ symbol: String?) -> CreationSiteRule.Role {
+        CreationSiteRule.role(of: F(address: 1, object: object, isLockcheck: false, symbol: symbol))
+    }
+
+    func test_lockImplementationFrames_areSkippedAsWrappers() {
         for symbol in ["Foundation.NSLock.init() -> Foundation.NSLock",
                        "Foundation.NSRecursiveLock.init() -> Foundation.NSRecursiveLock",
                        "Foundation.NSCondition.init() -> Foundation.NSCondition",
+                       "Foundation.NSLock.lock() -> ()",
                        "static NIOConcurrencyHelpers.LockStorage.create(value: A) -> NIOConcurrencyHelpers.LockStorage<A>",
                        "Logging.Lock.init() -> Logging.Lock",
                        "CoreMetrics.ReadWriteLock.init() -> CoreMetrics.ReadWriteLock"] {
-            XCTAssertEqual(CreationSite.frameRule(object: "/usr/lib/libFoundation.so", symbol: symbol), .skip, symbol)
+            XCTAssertEqual(role("/usr/lib/libFoundation.so", symbol), .wrapper, symbol)
         }
-        XCTAssertEqual(CreationSite.frameRule(object: "/lib/x86_64-linux-gnu/libc.so.6", symbol: "pthread_mutex_init"), .skip)
+        XCTAssertEqual(role("/lib/x86_64-linux-gnu/libc.so.6", "pthread_mutex_init"), .skipped)
+        XCTAssertEqual(role("/srv/app", "thunk for @escaping @callee_guaranteed () -> ()"), .skipped)
+        // The preload library's own frames.
+        XCTAssertEqual(CreationSiteRule.role(of: F(address: 1, object: "/x/liblockcheck-preload.so", isLockcheck: true,
+                                                   symbol: "lockcheck_preload_classify")), .skipped)
     }
 
     func test_applicationFrames_nameTheClass() {
-        XCTAssertEqual(CreationSite.frameRule(object: "/srv/app", symbol: "App.makeAccounts() -> (App.Account, App.Account)"), .name)
-        XCTAssertEqual(CreationSite.frameRule(object: "/srv/app", symbol: "make_locks"), .name)
-        XCTAssertEqual(CreationSite.frameRule(object: "/srv/app", symbol: nil), .name)
-        // A type whose name only contains a lock word is not a lock implementation.
-        XCTAssertFalse(CreationSite.isLockImplementation("App.LockerRoom.init() -> App.LockerRoom"))
-        XCTAssertFalse(CreationSite.isLockImplementation("App.unlockAll()"))
+        XCTAssertEqual(role("/srv/app", "App.makeAccounts() -> (App.Account, App.Account)"), .site)
+        XCTAssertEqual(role("/srv/app", "make_locks"), .site)
+        XCTAssertEqual(role("/srv/app", nil), .site)
+        // A type whose name only contains a lock word is not a lock type.
+        XCTAssertEqual(role("/srv/app", "App.LockerRoom.init() -> App.LockerRoom"), .site)
+        XCTAssertEqual(role("/srv/app", "App.unlockAll()"), .site)
     }
 
     func test_runtimeFrames_leaveTheLockUnvalidated() {
-        XCTAssertEqual(CreationSite.frameRule(object: "/opt/swift/usr/lib/swift/linux/libswiftCore.so",
-                                              symbol: "_ZN5swift9StaticMutex4lockEv"), .ignore)
-        XCTAssertEqual(CreationSite.frameRule(object: "/opt/swift/usr/lib/swift/linux/libdispatch.so", symbol: "_dispatch_once"), .ignore)
-        XCTAssertEqual(CreationSite.frameRule(object: "/usr/lib/x86_64-linux-gnu/libunwind.so.8", symbol: nil), .ignore)
-        XCTAssertEqual(CreationSite.frameRule(object: "/srv/app", symbol: "Instrumented._PthreadMutex.init(recursive: Swift.Bool)"), .ignore)
+        XCTAssertEqual(role("/opt/swift/usr/lib/swift/linux/libswiftCore.so", "_ZN5swift9StaticMutex4lockEv"), .runtime)
+        XCTAssertEqual(role("/opt/swift/usr/lib/swift/linux/libdispatch.so", "_dispatch_once"), .runtime)
+        XCTAssertEqual(role("/usr/lib/x86_64-linux-gnu/libunwind.so.8", nil), .runtime)
+        XCTAssertEqual(role("/srv/app", "Instrumented._PthreadMutex.init(recursive: Swift.Bool)"), .runtime)
         // The standard library's Swift code is skipped, not a reason to ignore.
-        XCTAssertEqual(CreationSite.frameRule(object: "/opt/swift/usr/lib/swift/linux/libswiftCore.so",
-                                              symbol: "Swift.ManagedBuffer.create(minimumCapacity: Swift.Int)"), .skip)
+        XCTAssertEqual(role("/opt/swift/usr/lib/swift/linux/libswiftCore.so", "Swift.ManagedBuffer.create(minimumCapacity: Swift.Int)"),
+                       .skipped)
+    }
+
+    /// An NSLock made by a project's own box, as the preload library sees it:
+    /// the same stack gives the same site under the rule the drop-in wrappers use.
+    func test_NSLockInsideAProjectBox_siteIsWhereTheBoxIsMade() {
+        let frames = [
+            F(address: 1, object: "/x/liblockcheck-preload.so", isLockcheck: true, symbol: "pthread_mutex_init"),
+            F(address: 2, object: "/usr/lib/libFoundation.so", isLockcheck: false, symbol: "Foundation.NSLock.init() -> Foundation.NSLock"),
+            F(address: 3, object: "/srv/app", isLockcheck: false, symbol: "App.AccountBox.init(Swift.Int) -> App.AccountBox"),
+            F(address: 4, object: "/srv/app", isLockcheck: false, symbol: "App.makeAccounts() -> (App.AccountBox, App.AccountBox)"),
+        ]
+        XCTAssertEqual(CreationSiteRule.site(in: frames), .site(index: 3, wrappersSkipped: 2))
+        let dispatched = [frames[0], F(address: 5, object: "/usr/lib/swift/linux/libdispatch.so", isLockcheck: false,
+                                       symbol: "_dispatch_client_callout")]
+        XCTAssertEqual(CreationSiteRule.site(in: dispatched), .runtime)
     }
 
     func test_classNames_areReadable() {

@@ -34,6 +34,10 @@ final class HangExampleTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("'teller-1' waits for Account #2 held by 'teller-2'; 'teller-2' waits for Account #1 held by 'teller-1'"), r.stderr)
         XCTAssertTrue(r.stderr.contains("stopping at violation [deadlock]"), r.stderr)
         XCTAssertTrue(r.stderr.contains("deadlock_abba.transfer"), "each blocked stack, symbolicated:\n\(r.stderr)")
+        // Two blocked stacks pass through transfer's outer withLock (line 41); the
+        // class's first acquisition, a held lock, kept its stack: a third.
+        XCTAssertGreaterThanOrEqual(r.stderr.components(separatedBy: "deadlock-abba/main.swift:41)").count - 1, 3,
+                                    "the held lock taken first shows where:\n\(r.stderr)")
         XCTAssertEqual(r.stdout, "")
     }
 
@@ -73,7 +77,47 @@ final class HangExampleTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("thread 'reader' has waited 1"), r.stderr)
         XCTAssertTrue(r.stderr.contains("for Config.lock #1, held by 'loader' (tid "), "the holder, from the mutex's owner:\n\(r.stderr)")
         XCTAssertTrue(r.stderr.contains("lock_wait_timeout"), "the waiter's stack:\n\(r.stderr)")
+        // The holder's stack, asked of it with a signal: where it sits (slowRead),
+        // and below it the closure that took the lock (the withLock line, 56).
+        let holder = try XCTUnwrap(section(of: r.stderr, startingWith: "the holder 'loader' (tid "), r.stderr)
+        XCTAssertTrue(holder.contains(" into the wait, at:\n"), holder)
+        XCTAssertTrue(holder.contains("lock_wait_timeout.slowRead()"), "the function the holder sits in:\n\(holder)")
+        XCTAssertTrue(holder.contains("main.swift:56)"), "the holder's withLock call, still on its stack:\n\(holder)")
+        XCTAssertFalse(holder.contains("unavailable"), holder)
+        // Where the lock was taken: not recorded per acquisition, so the class's first acquisition, said as such.
+        let first = try XCTUnwrap(section(of: r.stderr, startingWith: "where the holder took Config.lock #1 is not recorded"), r.stderr)
+        XCTAssertTrue(first.contains("this class, Config.lock, was first taken at seq "), first)
+        XCTAssertTrue(first.contains("by thread 'loader':"), first)
+        XCTAssertTrue(first.contains("main.swift:56)"), "the loader's first (and only) acquisition:\n\(first)")
         XCTAssertEqual(r.stdout, "read: answer = 42\n")
+    }
+
+    func test_long_wait_whose_holder_blocks_signals_still_reports_without_its_stack() throws {
+        let r = try run("lock-wait-timeout", ["--holder-blocks-signals"],
+                        environment: ["LOCKCHECK": "report", "LOCKCHECK_WAIT_TIMEOUT": "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.rules, ["lock-wait-timeout"], r.stderr)
+        XCTAssertTrue(r.stderr.contains("for Config.lock #1, held by 'loader' (tid "), r.stderr)
+        XCTAssertTrue(r.stderr.contains("its current stack is unavailable: it did not answer signal "), r.stderr)
+        XCTAssertFalse(r.stderr.contains("lock_wait_timeout.slowRead()"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("was first taken at seq "), "the rest of the report:\n\(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("lock_wait_timeout"), "the waiter's stack:\n\(r.stderr)")
+        XCTAssertEqual(r.stdout, "read: answer = 42\n")
+    }
+
+    func test_long_wait_with_the_holder_signal_off_says_so() throws {
+        let r = try run("lock-wait-timeout", environment: ["LOCKCHECK": "report", "LOCKCHECK_WAIT_TIMEOUT": "1",
+                                                           "LOCKCHECK_HOLDER_SIGNAL": "0"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.rules, ["lock-wait-timeout"], r.stderr)
+        XCTAssertTrue(r.stderr.contains("its current stack is unavailable: asking holders is off (LOCKCHECK_HOLDER_SIGNAL=0)"), r.stderr)
+    }
+
+    /// The text from the line starting with `prefix` to the next blank line.
+    private func section(of text: String, startingWith prefix: String) -> String? {
+        guard let start = text.range(of: "\n" + prefix) else { return nil }
+        let rest = text[start.lowerBound...].dropFirst()
+        return String(rest[..<(rest.range(of: "\n\n")?.lowerBound ?? rest.endIndex)])
     }
 
     func test_long_wait_with_the_timeout_off_stays_silent() throws {

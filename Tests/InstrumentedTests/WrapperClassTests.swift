@@ -82,8 +82,12 @@ final class WrapperClassTests: InstrumentedTestCase {
         XCTAssertTrue(CreationSiteRule.isWrapper("static NIOConcurrencyHelpers.LockStorage.create(value: A) -> NIOConcurrencyHelpers.LockStorage<A>"))
         XCTAssertTrue(CreationSiteRule.isWrapper("closure #1 (Swift.ManagedBuffer<A, B>) -> A in static P.LockStorage.create(value: A) -> P.LockStorage<A>"))
         XCTAssertFalse(CreationSiteRule.isWrapper("App.Registry.init() -> App.Registry"))
-        XCTAssertFalse(CreationSiteRule.isWrapper("App.Lock.withLock<A>(() throws -> A) throws -> A"))
+        // Any member of a lock type is lock-type code (a lock first used there is the wrapper's).
+        XCTAssertTrue(CreationSiteRule.isWrapper("App.Lock.withLock<A>(() throws -> A) throws -> A"))
         XCTAssertFalse(CreationSiteRule.isWrapper("App.makeCounters() -> ()"))
+        // A private type is named as itself, not by its file's discriminator.
+        XCTAssertTrue(CreationSiteRule.isWrapper("Logging.LoggingSystem.(ReplaceOnceBox in _8B1DEBE2B1D7E8B6).init(A) -> B"))
+        XCTAssertEqual(CreationSiteRule.functionName("App.(Registry in _ABC).init() -> App.Registry"), "Registry.init")
         XCTAssertEqual(CreationSiteRule.functionName("App.Registry.init() -> App.Registry"), "Registry.init")
         XCTAssertEqual(CreationSiteRule.functionName("App.makeCounters() -> ()"), "makeCounters")
         XCTAssertEqual(CreationSiteRule.className(function: "makeCounters", file: "/src/App/Counters.swift", line: 42, offset: 0),
@@ -99,10 +103,9 @@ final class WrapperClassTests: InstrumentedTestCase {
             F(address: 3, isLockcheck: false, symbol: "Logging.Lock.init() -> Logging.Lock"),
             F(address: 4, isLockcheck: false, symbol: "App.Registry.init() -> App.Registry"),
         ]
-        XCTAssertEqual(CreationSiteRule.site(in: frames)?.index, 3)
-        XCTAssertEqual(CreationSiteRule.site(in: frames)?.wrappersSkipped, 1)
-        XCTAssertNil(CreationSiteRule.site(in: Array(frames.prefix(3))))
-        XCTAssertEqual(CreationSiteRule.site(in: [frames[0], frames[3]])?.wrappersSkipped, 0)
+        XCTAssertEqual(CreationSiteRule.site(in: frames), .site(index: 3, wrappersSkipped: 1))
+        XCTAssertEqual(CreationSiteRule.site(in: Array(frames.prefix(3))), CreationSiteRule.Outcome.none)
+        XCTAssertEqual(CreationSiteRule.site(in: [frames[0], frames[3]]), .site(index: 1, wrappersSkipped: 0))
     }
 }
 

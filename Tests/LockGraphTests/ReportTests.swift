@@ -177,6 +177,8 @@ final class ReportTests: XCTestCase {
         s.alloc(.nowait, 8, pool: "p")                                   // use-after-destroy
         s.thread("t") { s.lock("B"); s.exitThread() }                    // held-at-exit
         s.blockingWait(in: .task)                                        // blocking-in-async-context
+        s.declare(.mutex, "T", "U")
+        s.thread("pool") { s.task(1); s.lock("T"); s.task(2); s.lock("U") }  // lock-held-across-suspension
         let rules = Set(s.violations.map(\.rule))
         XCTAssertEqual(rules, Set(RuleID.allCases).subtracting([.irqLockInversion, .inconsistentLockState, .deadlock, .lockWaitTimeout]))
         XCTAssertEqual(Set(s.violations.map(\.key)).count, s.violations.count, "dedup keys are distinct")
@@ -279,5 +281,52 @@ extension ReportTests {
         let s = Scenario()
         s.blockingWait(in: [])
         XCTAssertEqual(s.violations.map(\.rule), [])
+    }
+}
+
+/// `lock-held-across-suspension` in the engine, through `setTask`.
+extension ReportTests {
+    func test_other_task_takes_a_lock_on_a_thread_holding_a_tasks_lock_fires() {
+        let s = Scenario()
+        s.declare(.mutex, "Cache", "Metrics")
+        s.thread("pool-1") {
+            s.task(0x10); s.lock("Cache")      // task 0x10 awaits holding Cache
+            s.task(0x20); s.lock("Metrics"); s.unlock("Metrics")
+        }
+        XCTAssertEqual(s.violations.map(\.rule), [.lockHeldAcrossSuspension])
+        XCTAssertEqual(s.violations.first?.message,
+                       "task 0x10 suspended holding lock Cache: task 0x20 runs on thread 'pool-1' and takes Metrics while Cache is still held")
+        XCTAssertEqual(s.violations.first?.related.first?.label, "Cache was taken by task 0x10 at")
+        // Set aside: no Cache -> Metrics dependency, so the reverse order is no inversion.
+        s.thread("plain") { s.nested("Metrics", "Cache") }
+        XCTAssertEqual(s.violations.map(\.rule), [.lockHeldAcrossSuspension])
+    }
+
+    func test_one_task_nesting_locks_and_tasks_taking_turns_stay_silent() {
+        let s = Scenario()
+        s.declare(.mutex, "Cache", "Metrics")
+        s.thread("pool-1") {
+            s.task(0x10); s.nested("Cache", "Metrics")
+            s.task(0x20); s.nested("Metrics")
+            s.task(0x10); s.lock("Cache"); s.lock("Metrics"); s.unlock("Metrics"); s.unlock("Cache")
+            s.task(0); s.nested("Cache")
+        }
+        XCTAssertEqual(s.violations.map(\.rule), [])
+    }
+
+    func test_release_in_a_task_on_another_thread_fires_and_outside_a_task_is_unlock_unheld() {
+        let s = Scenario()
+        s.declare(.mutex, "Writer", "Plain")
+        s.thread("pool-1") { s.task(0x10); s.lock("Writer") }
+        s.thread("pool-2") { s.task(0x10); s.unlock("Writer") }
+        XCTAssertEqual(s.violations.map(\.rule), [.lockHeldAcrossSuspension])
+        XCTAssertEqual(s.violations.first?.message,
+                       "task 0x10 releases lock Writer on thread 'pool-2', which does not hold it: task 0x10 took it on thread 'pool-1' and suspended before releasing it")
+        // The task comes back to pool-1: the stale entry is dropped, not a dependency.
+        s.thread("pool-1") { s.task(0x10); s.nested("Plain") }
+        s.thread("plain") { s.nested("Plain", "Writer") }
+        s.thread("t1") { s.lock("Plain") }
+        s.thread("t2") { s.unlock("Plain") }
+        XCTAssertEqual(s.violations.map(\.rule), [.lockHeldAcrossSuspension, .unlockUnheld])
     }
 }

@@ -153,6 +153,19 @@ import LockTrace
         #expect(e[2].pool == nil && e[2].pointer == 0)
     }
 
+    /// Revision 1.2: `task=<n>` on `acquire` and `release`; a decimal, once;
+    /// ignored on other ops, like any known key that does not apply.
+    @Test func taskKeyOnLockEvents() {
+        let e = accepted("1 1 acquire 10 task=140235 stack=7\n2 1 release 10 task=18446744073709551615\n3 1 sleep task=5\n4 1 acquire 10\n5 1 release 10")
+        #expect(e.map(\.task) == [140235, UInt64.max, 0, 0, 0])
+        rejected("1 1 acquire 10 task=0x10", at: 1, "malformed <task>")
+        rejected("1 1 acquire 10 task=", at: 1, "<task>")
+        rejected("1 1 release 10 task=1 task=1", at: 1, "key `task` given twice")
+        // The bare flag `task` stays a `sleep` flag.
+        rejected("1 1 acquire 10 task", at: 1, "unknown flag `task` for `acquire`")
+        #expect(accepted("1 1 sleep task").first?.inTask == true)
+    }
+
     @Test func keyTwiceOnOneLineFires() {
         rejected("1 1 acquire 10 stack=7 stack=7", at: 1, "key `stack` given twice")
         rejected("1 1 acquire 10 cpu=1 x=2 cpu=1", at: 1, "key `cpu` given twice")

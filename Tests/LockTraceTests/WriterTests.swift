@@ -54,10 +54,13 @@ import LockTrace
             let other = numbers[(i * 7 + 3) % numbers.count]
             for op in [TraceOp.acquire, .release, .sleep] {
                 for mode in AcquireMode.allCases where op == .acquire || mode == .exclusive {
-                    var short = TraceWriter(), long = TraceWriter()
-                    short.lockEvent(seq: n, thread: other, op: op, id: n ^ other, mode: mode)
-                    long.event(TraceEvent(seq: n, thread: other, op: op, id: n ^ other, mode: mode))
-                    #expect(short.buffer == long.buffer, "\(op) \(mode) \(n) \(other)")
+                    // With no task, and with a task of every digit count (revision 1.2).
+                    for task in [0, n, other] {
+                        var short = TraceWriter(), long = TraceWriter()
+                        short.lockEvent(seq: n, thread: other, op: op, id: n ^ other, mode: mode, task: task)
+                        long.event(TraceEvent(seq: n, thread: other, op: op, id: n ^ other, mode: mode, task: task))
+                        #expect(short.buffer == long.buffer, "\(op) \(mode) \(n) \(other) \(task)")
+                    }
                 }
             }
         }

@@ -68,6 +68,31 @@ final class PreloadRunTests: XCTestCase {
         XCTAssertTrue(trace.contains("rwsem table (abba"), trace)
     }
 
+    /// A thousand rounds of `a` then `b` first: after the first, each is
+    /// validated by the short way (in C, in the interposer); the reverse
+    /// order on the second thread still takes the long way and is reported.
+    func test_pthread_ABBA_afterAThousandShortWayRounds_underRun_reportsLockOrderInversion() throws {
+        let result = try Lockcheck.run(["run", "--", try compiledPthreadProgram(), "--repeat", "1000"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("counter: 1002"), result.stdout)
+        XCTAssertEqual(result.stderr.components(separatedBy: "[lock-order-inversion]").count - 1, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("make_locks (abba.c:27)") && result.stderr.contains("make_locks (abba.c:28)"),
+                      result.stderr)
+    }
+
+    /// While a trace is recorded the short way stands aside: every one of
+    /// the thousand rounds' acquisitions and releases is in the trace.
+    func test_pthread_sameOrder_aThousandRounds_recorded_traceHasEveryEvent_staysSilent() throws {
+        let (result, analyzed, trace) = try run([try compiledPthreadProgram(), "--fixed", "--repeat", "1000"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("counter: 1002"), result.stdout)
+        XCTAssertEqual(analyzed, [])
+        let ops = trace.split(separator: "\n").map { $0.split(separator: " ") }.filter { $0.count > 3 }.map { $0[2] }
+        let acquires = ops.filter { $0 == "acquire" }.count, releases = ops.filter { $0 == "release" }.count
+        XCTAssertGreaterThanOrEqual(acquires, 2 * 1001, "both locks of every round")
+        XCTAssertEqual(acquires, releases)
+    }
+
     func test_NSLock_ABBA_underRun_reportsLockOrderInversionByCreationSite() throws {
         let (result, analyzed, _) = try run([swiftProgram])
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -13,7 +13,8 @@ final class SARIFOutputTests: XCTestCase {
     static let ruleIDs = ["lock-order-inversion", "recursive-lock", "invalid-wait-context", "sleep-in-atomic",
                           "alloc-under-raw-lock", "irq-lock-inversion", "inconsistent-lock-state", "unlock-unheld",
                           "held-lock-freed", "held-at-exit", "double-deferred-free", "destroy-with-pending-free",
-                          "use-after-destroy", "deadlock", "lock-wait-timeout", "blocking-in-async-context"]
+                          "use-after-destroy", "deadlock", "lock-wait-timeout", "blocking-in-async-context",
+                          "lock-held-across-suspension"]
     /// The rules a trace can show (the others are live only).
     static let traceRuleIDs = ruleIDs.filter { $0 != "deadlock" && $0 != "lock-wait-timeout" }
 

@@ -406,6 +406,23 @@ func workerProfile() {
     locks.run(iterations)
 }
 
+/// ``workerProfile()``'s loop run inside a Swift task (issue 14): a thread
+/// that has run a task takes the validator's full path for every acquisition
+/// (`lock-held-across-suspension` needs the task of each held lock).
+func workerProfileTask() {
+    startAThread()
+    final class Box: @unchecked Sendable { let locks = CheckedLocks() }
+    let box = Box()
+    let n = iterations
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+        box.locks.run(1_000)
+        box.locks.run(n)
+        done.signal()
+    }
+    done.wait()
+}
+
 // MARK: - Orchestrator
 
 func runWorker(_ name: String, env extra: [String: String]) -> [String: Double] {
@@ -530,6 +547,7 @@ if let i = args.firstIndex(of: "--worker"), i + 1 < args.count {
     case "off": workerOff()
     case "trace": workerTrace(path: ProcessInfo.processInfo.environment["LOCKCHECK_TRACE"]!)
     case "profile": workerProfile()
+    case "profile-task": workerProfileTask()
     case "nested":  // the steady-state row alone (quick before/after comparisons)
         startAThread()
         let (p, c) = measureNested(checked: CheckedLocks())

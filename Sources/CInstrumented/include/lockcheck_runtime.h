@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sched.h>
 #include <stddef.h>
+#include "lockgraph_short_way.h"
 
 // MARK: Per-thread slot
 
@@ -22,6 +23,22 @@ extern __thread void *lc_thread_slot __attribute__((tls_model("initial-exec")));
 static inline void *lc_thread_get(void) { return lc_thread_slot; }
 /// Sets the calling thread's runtime state.
 static inline void lc_thread_set(void *state) { lc_thread_slot = state; }
+
+// MARK: The C short way's view of the thread
+
+/// What a short way written in C (the preload library's interposers, with
+/// `lg_short_acquire`/`lg_short_release`) needs of the calling thread: the
+/// engine's fields and the stack mode of its event sites. Set when the
+/// thread's state is made, cleared before it goes; `held` is NULL while the
+/// thread has no state or the C way is off (the layout check failed).
+extern __thread struct lg_short_thread lc_short_thread_slot __attribute__((tls_model("initial-exec")));
+
+/// The calling thread's short-way view (one TLS address computation, no load).
+static inline struct lg_short_thread *lc_short_thread_get(void) { return &lc_short_thread_slot; }
+/// Sets the calling thread's short-way view.
+static inline void lc_short_thread_set(struct lg_short_thread t) { lc_short_thread_slot = t; }
+/// Turns the calling thread's C short way off (its state is going).
+static inline void lc_short_thread_clear(void) { lc_short_thread_slot.held = NULL; }
 
 // MARK: Interrupt-like scopes (signal handlers)
 
@@ -89,6 +106,10 @@ static inline _Bool lc_seq_is_shared(void) {
 /// The next `seq` of the calling thread's own counter; only when
 /// `lc_seq_is_shared()` was false.
 static inline uint64_t lc_next_thread_seq(void) { return ++lc_seq_thread; }
+
+/// The calling thread's own event counter itself (for `lg_short_acquire`,
+/// which takes the next `seq` only when it pushes).
+static inline uint64_t *lc_thread_seq_counter(void) { return &lc_seq_thread; }
 
 /// Switches `seq` to the process-wide counter (recording) or back.
 static inline void lc_set_seq_shared(int shared) {

@@ -15,6 +15,8 @@
 #ifndef LOCKCHECK_TASK_HOOKS_H
 #define LOCKCHECK_TASK_HOOKS_H
 
+#include <stdint.h>
+
 /// What a hooked runtime call does to the status lock.
 enum {
     /// Takes and drops it at once (a continuation resumption).
@@ -44,5 +46,24 @@ void lc_task_status_exit(int kind);
 
 /// Whether the calling thread holds the `swift-task-status` pseudo-lock now.
 int lc_task_status_depth(void);
+
+/// The Swift task the calling thread runs now, as a number (its address), or
+/// 0 outside a task: the runtime's `swift_task_getCurrent` (a thread-local
+/// read behind one call into libswift_Concurrency). For the lock slow path
+/// and the hooks only.
+unsigned long long lc_current_task(void);
+
+/// The frame pointer of the function that calls it (its `rbp`): where a lock
+/// event's stack starts (`lc_return_addresses`' `skip_to`).
+unsigned long lc_caller_frame(void);
+
+/// Up to `max` return addresses of the calling thread's stack, innermost
+/// first, found by following frame pointers, from the frame `skip_to` (the
+/// lock event's, from `lc_caller_frame`; the validator's frames under it are
+/// not walked) or, with 0 or a frame not above this one, from here;
+/// stops at a frame outside the thread's stack or one that does not move
+/// outwards, so a frame without a frame pointer ends the walk early instead
+/// of reading memory off the stack. About fifteen instructions a frame.
+int lc_return_addresses(unsigned long *out, int max, unsigned long skip_to);
 
 #endif

@@ -30,6 +30,11 @@ void lockcheck_preload_release(void *identity);
 int64_t *lockcheck_preload_holder_mark(void *identity);
 /// The lock's engine instance (unretained; the identity holds it), for the short ways.
 void *lockcheck_preload_instance(void *identity);
+struct lg_short_lock;
+/// Fills `out` with the lock's view for the C short way (`lg_short_acquire`)
+/// and returns 1 when that way serves it (a kind that does not spin, the
+/// engine's layout checked); returns 0 otherwise.
+int lockcheck_preload_short_lock(void *identity, struct lg_short_lock *out);
 /// The short way of a blocking exclusive acquisition of a marked lock (a memo
 /// hit, pushed): 1 when done, 0 when it must go the long way
 /// (`lockcheck_preload_acquire_marked`), nothing done.

@@ -4,29 +4,17 @@ import Glibc
 import Musl
 #endif
 import CInstrumented
-import CLibunwind
 
 /// The class of a pthread lock seen by the preload library: where it was
-/// created, read from a short creation stack with the lock implementation's
-/// frames skipped, captured once per lock (at its init, or at the first use
-/// of a statically initialised lock).
+/// created, read from a short creation stack by ``CreationSiteRule`` (the
+/// drop-in wrappers' rule: libc's frames, this library's, compiler glue and
+/// lock-type code skipped, a runtime's locks left unvalidated), captured
+/// once per lock (at its init, or at the first use of a statically
+/// initialised lock).
 ///
-/// The rule, frame by frame from the innermost:
-/// 1. Skipped: this library's frames, libc's, and lock implementations:
-///    Foundation's NSLock family (`NSLock`, `NSRecursiveLock`,
-///    `NSCondition`, `NSConditionLock`), swift-nio's lock storage
-///    (`NIOConcurrencyHelpers`), any type named `…Lock`, `…LockStorage`,
-///    `…LockedValueBox`, `…Mutex` or `…Condition` (swift-log's and
-///    swift-metrics' wrappers among them), and the standard library's
-///    Swift code (`ManagedBuffer.create` and the like).
-/// 2. Not validated at all: locks created by a language or system runtime,
-///    whose locks the program never nests in its own (the Swift runtime's
-///    C++ half, Swift Concurrency, libdispatch, libstdc++, libunwind, the
-///    dynamic loader), and the locks of lockcheck's own lock types (their
-///    program validates them already).
-/// 3. The first other frame names the class: `function (File.swift:42)`
-///    when the binary has line tables (and a symbolizer is found), else
-///    `function + 0xOFF (module)`. Many instances from one place stay one class.
+/// The site is named `function (File.swift:42)` when the binary has line
+/// tables (and a symbolizer is found), else `function + 0xOFF (module)`
+/// (``className(_:)``). Many instances from one place stay one class.
 ///
 /// A statically initialised lock whose symbol the dynamic symbol table
 /// knows (a global of a shared library, or of an executable linked with
@@ -35,70 +23,24 @@ enum CreationSite: Equatable {
     case named(String)
     case ignored
 
+    /// How many frames a creation stack keeps: this library's (~8), a few
+    /// wrapper levels, and the site.
     static let maxFrames = 24
 
     /// - Complexity: One `unw_backtrace`, and a symbol lookup per frame not seen before.
     static func classify(lockAddress: UnsafeRawPointer, atInit: Bool, symbolizer: Symbolizer) -> CreationSite {
         if !atInit, let name = staticSymbol(lockAddress) { return .named(name) }
-        let addresses: [UInt] = withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: maxFrames) { buf in
-            let n = Int(unw_backtrace(buf.baseAddress, Int32(maxFrames)))
-            return (0..<max(0, n)).compactMap { buf[$0].map { UInt(bitPattern: $0) } }
-        }
-        for address in addresses {
+        let frames = CreationSites.returnAddresses(limit: maxFrames).map { address in
             let entry = symbolizer.entry(address)
-            switch frameRule(object: entry.object.isEmpty ? objectPath(address) : entry.object, symbol: entry.symbol) {
-            case .skip: continue
-            case .ignore: return .ignored
-            case .name: return .named(className(symbolizer.symbolize(address)))
-            }
+            let object = entry.object.isEmpty ? objectPath(address) : entry.object
+            return CreationSiteRule.Frame(address: address, object: object, isLockcheck: object == ownObject,
+                                          symbol: entry.symbol)
         }
-        return .named("unknown creation site")
-    }
-
-    enum FrameRule { case skip, ignore, name }
-
-    /// What ``classify(lockAddress:atInit:symbolizer:)`` does with a frame in
-    /// `object` (a path) at `symbol` (demangled; nil when unknown).
-    static func frameRule(object: String, symbol: String?) -> FrameRule {
-        if object == ownObject { return .skip }
-        let module = object.split(separator: "/").last.map(String.init) ?? object
-        if module.hasPrefix("libc.so") || module.hasPrefix("libpthread") { return .skip }
-        for prefix in ignoredModules where module.hasPrefix(prefix) { return .ignore }
-        guard let symbol else { return .name }
-        if module.hasPrefix("libswiftCore") {
-            // The runtime's C++ half and its C entry points; the standard library's Swift code is skipped.
-            return symbol.hasPrefix("_Z") || symbol.hasPrefix("swift_") || symbol.hasPrefix("swift::") ? .ignore : .skip
+        switch CreationSiteRule.site(in: frames) {
+        case .site(let index, _): return .named(className(symbolizer.symbolize(frames[index].address)))
+        case .runtime: return .ignored
+        case .none: return .named("unknown creation site")
         }
-        if symbol.hasPrefix("Instrumented.") || symbol.contains(" Instrumented.") { return .ignore }
-        if symbol.hasPrefix("Swift.") || symbol.contains(" Swift.") && !symbol.contains(" in ") { return .skip }
-        if symbol.contains("NIOConcurrencyHelpers.") { return .skip }
-        if isLockImplementation(symbol) { return .skip }
-        return .name
-    }
-
-    /// Runtimes whose locks lockcheck leaves alone (rule 2).
-    static let ignoredModules = [
-        "libswift_Concurrency", "libswiftSynchronization", "libswift_", "libdispatch", "libBlocksRuntime",
-        "libstdc++", "libgcc_s", "libunwind", "ld-linux", "ld64", "libicu", "lib_FoundationICU",
-    ]
-
-    /// Whether `symbol` is code of a lock type: a member of a type whose
-    /// name ends in a lock word (`Foundation.NSLock.init()`,
-    /// `Logging.Lock.init()`, `NIOConcurrencyHelpers.LockStorage.create(value:)`).
-    static func isLockImplementation(_ symbol: String) -> Bool {
-        var s = Substring(symbol)
-        for prefix in ["static ", "@objc ", "dynamic "] where s.hasPrefix(prefix) { s = s.dropFirst(prefix.count) }
-        // The qualified name before the argument list: `Module.Type.member`.
-        let path = s.prefix { $0 != "(" && $0 != " " && $0 != "<" }
-        let parts = path.split(separator: ".")
-        guard parts.count >= 2 else { return false }
-        for part in parts.dropLast() {
-            for word in ["Lock", "LockStorage", "LockedValueBox", "Mutex", "Condition", "ConditionLock"]
-            where part.hasSuffix(word) {
-                return true
-            }
-        }
-        return false
     }
 
     /// The class name of a frame's text: `symbol (File.swift:42)` as is;

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CInstrumented
+import CLockGraphAtomics
 import LockGraph
 
 // The Swift half of `liblockcheck-preload.so` (the C half, with the pthread
@@ -84,6 +85,21 @@ public func _lockcheckPreloadReleaseMarked(_ identity: UnsafeMutableRawPointer) 
 public func _lockcheckPreloadInstance(_ identity: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
     Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef {
         Unmanaged.passUnretained($0.instance).toOpaque()
+    }
+}
+
+/// The lock's view for the C short way (`lg_short_acquire`, which the C
+/// half keeps in the lock's side-table slot): stored to `out`, and 1
+/// returned, when that way serves the lock (a mutex: a kind that does not
+/// spin; and the engine's layout checked, see ``LockInstance/shortWayFields``).
+/// 0 otherwise: the C half then calls ``_lockcheckPreloadAcquireShort(_:)``.
+@_cdecl("lockcheck_preload_short_lock")
+public func _lockcheckPreloadShortLock(_ identity: UnsafeMutableRawPointer,
+                                       _ out: UnsafeMutablePointer<lg_short_lock>) -> Int32 {
+    Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef { id in
+        guard id.instance.shortWayServesKind, let fields = id.instance.shortWayFields else { return 0 }
+        out.pointee = fields
+        return 1
     }
 }
 

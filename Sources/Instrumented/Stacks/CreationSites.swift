@@ -35,25 +35,30 @@ final class CreationSites: @unchecked Sendable {
     func className(fileID: StaticString, line: UInt) -> String {
         let key = SiteKey(file: UInt(bitPattern: fileID.utf8Start), line: line)
         if lock.withLock({ directSites.contains(key) }) { return "\(fileID):\(line)" }
-        let addresses: [UInt] = withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self,
-                                                              capacity: CreationSiteRule.maxFrames) { buf in
-            let n = Int(unw_backtrace(buf.baseAddress, Int32(CreationSiteRule.maxFrames)))
-            return (0..<max(0, n)).compactMap { buf[$0].map { UInt(bitPattern: $0) } }
-        }
-        let stack = addresses.map(frame)
-        guard let site = CreationSiteRule.site(in: stack), site.wrappersSkipped > 0 else {
+        let stack = CreationSites.returnAddresses(limit: CreationSiteRule.maxFrames).map(frame)
+        guard case .site(let index, let wrappers) = CreationSiteRule.site(in: stack), wrappers > 0 else {
             // The init site's caller is no wrapper: nor will it be next time
             // (the init site's frame is the same function).
             lock.withLock { _ = directSites.insert(key) }
             return "\(fileID):\(line)"
         }
-        return name(of: stack[site.index])
+        return name(of: stack[index])
+    }
+
+    /// The return addresses of the calling thread's innermost `limit` frames (`unw_backtrace`).
+    /// - Complexity: About 1 µs a frame.
+    static func returnAddresses(limit: Int) -> [UInt] {
+        withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: limit) { buf in
+            let n = Int(unw_backtrace(buf.baseAddress, Int32(limit)))
+            return (0..<max(0, n)).compactMap { buf[$0].map { UInt(bitPattern: $0) } }
+        }
     }
 
     private func frame(_ address: UInt) -> CreationSiteRule.Frame {
         if let known = lock.withLock({ frames[address] }) { return known }
         let e = symbolizer.entry(address)
-        let f = CreationSiteRule.Frame(address: address, isLockcheck: e.isRuntime || e.isStandardLibrary, symbol: e.symbol)
+        let f = CreationSiteRule.Frame(address: address, object: e.object, isLockcheck: e.isRuntime || e.isStandardLibrary,
+                                       symbol: e.symbol)
         lock.withLock { frames[address] = f }
         return f
     }

@@ -52,12 +52,15 @@ final class WaitRegistry: @unchecked Sendable {
 
     /// `lock-wait-timeout`'s limit in seconds; 0: off.
     let timeout: Double
+    /// The signal that asks a holder for its stack (see ``HolderStack``); 0: never.
+    let holderSignal: Int32
     private let word: UnsafeMutablePointer<Int32>
     private var entries: [UInt64: Entry] = [:]
     private var generations: UInt64 = 0
 
-    init(timeout: Double) {
+    init(timeout: Double, holderSignal: Int32 = HolderStack.defaultSignal) {
         self.timeout = timeout
+        self.holderSignal = holderSignal
         word = SystemLock.cacheLine(Int32.self)
         word.initialize(to: 0)
     }
@@ -168,7 +171,8 @@ final class WaitRegistry: @unchecked Sendable {
             published = WaitingThread(name: pt.state.name, threadID: pt.state.id,
                                       waitsFor: pt.validator.lockInfo(lock.instance, mode: mode),
                                       held: pt.validator.heldLocks(of: pt.state, waitingFor: lock.instance), stack: [],
-                                      waitedSeconds: 0, seq: lc_next_seq())
+                                      waitedSeconds: 0, seq: lc_next_seq(),
+                                      classesFirstTaken: pt.validator.classesFirstTaken(of: pt.state, waitingFor: lock.instance))
         }
         // Inside an event (a violation handler's lock): not watched.
         guard var me = published else {
@@ -212,13 +216,15 @@ final class WaitRegistry: @unchecked Sendable {
                 if me.stack.isEmpty { captureStack(&me) }
                 let holders = self.holders(of: lock.traceID, owner: owner(), except: tid)
                 let waiter = me
-                withReport { _ = $0.reportLockWaitTimeout(waiter, holders: holders, timeout: timeout) }
+                withReport { _ = $0.reportLockWaitTimeout(waiter, holders: holders, timeout: timeout, lock: lock.instance) }
             }
         }
     }
 
     /// The threads holding the lock `lockID`: published waiters whose
-    /// snapshot holds it, else the primitive's recorded owner.
+    /// snapshot holds it, else the primitive's recorded owner, which is
+    /// asked for its current stack (``HolderStack``) unless it is itself
+    /// published as waiting.
     private func holders(of lockID: UInt64, owner: Int32, except me: UInt64) -> [LockHolder] {
         let all = snapshot() ?? [:]
         var out = all.values.filter { $0.thread.threadID != me && $0.thread.holds(lockID) }
@@ -227,8 +233,15 @@ final class WaitRegistry: @unchecked Sendable {
         // A holder that is not blocked on a lockcheck lock: the primitive's owner record.
         if out.isEmpty && owner > 0 && UInt64(owner) != me {
             let tid = UInt64(owner)
-            out.append(LockHolder(name: all[tid]?.thread.name ?? Self.threadName(tid), threadID: tid,
-                                  waiting: all[tid]?.thread))
+            var holder = LockHolder(name: all[tid]?.thread.name ?? Self.threadName(tid), threadID: tid,
+                                    waiting: all[tid]?.thread)
+            if holder.waiting == nil {
+                switch HolderStack.capture(tid: owner, signal: holderSignal) {
+                case .success(let frames): holder.stack = frames
+                case .failure(let why): holder.stackUnavailable = why.reason
+                }
+            }
+            out.append(holder)
         }
         return out
     }

@@ -116,6 +116,7 @@ extension Validator {
     private func acquireChecked(_ lock: LockInstance, mode: AcquireMode, isTry: Bool, subclass: UInt32,
                                 nestLock: LockInstance?, freed: Bool, countsHolder: Bool, thread t: ThreadState,
                                 site: EventSite) {
+        if t.runsTasks { setAsideOtherTasksLocks(acquiring: lock, thread: t, site: site) }
         let kind = lock.kind
         let ctx = t.irqContext
         let mode = effectiveMode(mode, of: kind, irqContext: ctx)
@@ -124,8 +125,11 @@ extension Validator {
 
         let needed = t.usage(shared: mode.isShared, isTry: isTry)
         var clean = !freed
+        // A new usage captures the stack: the held entry keeps it, so a
+        // report on this thread's held locks can say where this one was taken.
+        var site = site
         if !classes.usageMask(cls).isSuperset(of: needed) && !classes.isOverflow(cls) {
-            markUsage(needed, lockClass: cls, mode: mode, thread: t, site: site)
+            site = markUsage(needed, lockClass: cls, mode: mode, thread: t, site: site)
             clean = false
         }
         // A trylock never waits: neither rule applies (lockdep skips check_wait_context for it too).
@@ -145,11 +149,13 @@ extension Validator {
         let tag = t.memoTag
         push(lock, shape: HeldLock.shape(lockClass: cls, kind: kind, mode: mode, isTry: isTry, waitType: wait),
              chainKey: key, chainCheck: check, site: site, nestLock: nestLock, countsHolder: countsHolder, thread: t)
+        if t.runsTasks { noteTaskAcquisition(lock, thread: t, site: site) }
         guard !isTry, t.held.count <= heldDepthLimit else { return }
         if !chains.contains(key, check: check) {
             validateChain(thread: t, key: key, check: check, chainHead: !inContext)
-        } else if clean && subclass == 0 && nestLock == nil {
+        } else if clean && subclass == 0 && nestLock == nil && !t.runsTasks {
             // Taken again here, this acquisition would only be pushed: remember that.
+            // (Not on a thread that runs tasks: each of its acquisitions must record its task.)
             t.memo.insert(prev: prev, prevCheck: prevCheck, cls: cls, mode: mode, tag: tag, key: key, check: check)
         }
     }

@@ -9,20 +9,22 @@
 /// taking them all cannot deadlock with a thread that nests them.
 extension Validator {
     /// Takes every lock of the engine: the graph, lifetime and report locks,
-    /// then the class table's and the stack store's. Call from a
+    /// then the class table's, the stack store's and the task holds'. Call from a
     /// `pthread_atfork` prepare handler; pair with ``unlockAfterFork()``.
-    /// - Complexity: Five lock acquisitions; waits for any thread inside the engine's slow path.
+    /// - Complexity: Six lock acquisitions; waits for any thread inside the engine's slow path.
     public func lockForFork() {
         graphLock.lockForFork()
         lifetimeLock.lockForFork()
         reportLock.lockForFork()
         classes.lockForFork()
         stacks.lockForFork()
+        taskHolds.lockForFork()
     }
 
     /// Releases what ``lockForFork()`` took, in the reverse order. Call from
     /// the parent and the child handlers of `pthread_atfork`.
     public func unlockAfterFork() {
+        taskHolds.unlockAfterFork()
         stacks.unlockAfterFork()
         classes.unlockAfterFork()
         reportLock.unlockAfterFork()

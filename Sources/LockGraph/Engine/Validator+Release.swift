@@ -36,7 +36,9 @@ extension Validator {
     @usableFromInline @inline(never)
     func releaseInner(_ lock: LockInstance, countsHolder: Bool, thread t: ThreadState, site: EventSite) {
         guard let i = t.heldIndex(of: lock) else {
-            unlockUnheld(lock, thread: t, site: site)
+            if !releasedAcrossSuspension(lock, countsHolder: countsHolder, thread: t, site: site) {
+                unlockUnheld(lock, thread: t, site: site)
+            }
             return
         }
         if t.held[i].recursion > 0 {
@@ -44,6 +46,7 @@ extension Validator {
             return
         }
         _ = t.held.remove(at: i)
+        if i < t.heldTasks.count { t.heldTasks.remove(at: i) }
         dropHolder(lock, countsHolder: countsHolder, thread: t)
         if i < t.held.count { rebuildChainKeys(of: t, from: i) }
     }

@@ -34,6 +34,9 @@ public final class Validator: @unchecked Sendable {
     let onViolation: @Sendable (Violation) -> Void
     let onWarning: @Sendable (String) -> Void
 
+    /// Where tasks took their locks (`lock-held-across-suspension`).
+    let taskHolds = TaskHolds()
+
     let reportLock = PlainLock()
     @exclusivity(unchecked) private var reportedKeys: Set<String> = []
     @exclusivity(unchecked) private var violationCounts: [RuleID: Int] = [:]

@@ -48,6 +48,17 @@ extension Validator {
                 }
             }
         }
+        // Held locks taken without a stack: where their classes were first
+        // taken, unless that is a held lock's own acquisition shown above.
+        let shown = Set(members.flatMap { m in m.held.filter { !$0.site.stack.isEmpty }.map { "\(m.name)|\($0.site.seq)" } })
+        var firstTakenLabels = Set<String>()
+        for m in members {
+            for e in m.classesFirstTaken where !shown.contains("\(e.thread)|\(e.site.seq)") && firstTakenLabels.insert(e.label).inserted {
+                var note = e
+                note.label = "held locks above without a stack: lockcheck keeps one per new usage or dependency, not per acquisition; " + e.label
+                related.append(note)
+            }
+        }
         let head = members[0]
         var scenario: Violation.Scenario?
         if members.count == 2, let a = members[1].heldEntry(head.waitsFor.instance),

@@ -10,16 +10,20 @@
 extension Validator {
     /// Records new usage bits of `cls` and checks each (lockdep's mark_lock,
     /// mark_lock_irq): against the class's own bits, then along the graph.
+    /// Each new bit keeps `site` with its stack (lockdep's usage_traces),
+    /// ``UsageMask/used`` too: where the class was first taken.
+    /// - Returns: `site`, with its stack captured when a new bit needed it.
+    @discardableResult
     func markUsage(_ bits: UsageMask, lockClass cls: LockClassID, mode: AcquireMode,
-                   thread t: ThreadState, site: EventSite) {
+                   thread t: ThreadState, site: EventSite) -> EventSite {
         var found: [Violation] = []
+        var s = site
         graphLock.withLock {
             let old = classes.addUsage(bits, to: cls)
             let added = bits.subtracting(old)
             if added.isEmpty { return }
             graph.upstreamUsage.noteUsage(added, of: cls, in: graph)
-            var s = site
-            for bit in 0..<8 where added.contains(UsageMask(rawValue: 1 << UInt32(bit))) {
+            for bit in 0...8 where added.contains(UsageMask(rawValue: 1 << UInt32(bit))) {
                 if s.stack == .captureOnDemand { resolveStack(&s) }
                 usageSites[UInt64(cls.rawValue) << 8 | UInt64(bit)] = (s, t.name)
             }
@@ -37,6 +41,7 @@ extension Validator {
             }
         }
         for v in found { report(v) }
+        return s
     }
 
     /// lockdep's valid_state for one new bit; returns whether it found a conflict.
@@ -68,7 +73,8 @@ extension Validator {
         return true
     }
 
-    /// Where a usage bit of `cls` was first seen.
+    /// Where a usage bit of `cls` was first seen (``UsageMask/used``: where
+    /// the class was first taken). Call under the graph lock.
     func usageSite(_ cls: LockClassID, _ bit: UsageMask) -> (site: EventSite, thread: String)? {
         let index = UInt64(bit.rawValue.trailingZeroBitCount)
         return usageSites[UInt64(cls.rawValue) << 8 | index]

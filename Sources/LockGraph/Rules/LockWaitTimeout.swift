@@ -7,15 +7,30 @@
 // off). Proves nothing by itself (a holder may be slow, not stuck), which is
 // why it is a separate rule from `deadlock`: it covers the hangs that are not
 // a lock cycle, a holder blocked on I/O, a condition or a task, and says who
-// holds the lock and where it took it.
+// holds the lock, where it is now and where it took it.
+//
+// What the report can say about the holder, and how it says which it is:
+// - a holder itself blocked on a lockcheck lock published its held locks
+//   and where it blocked: "took <lock> at" (the stack when lockcheck kept
+//   one for that acquisition) and "blocked at";
+// - any other holder is asked for its stack by the runtime (a signal it
+//   answers from its handler): "is now at", or why it could not say;
+// - lockcheck keeps a stack per new usage and dependency, not per
+//   acquisition (the lock path would pay for it), so without a published
+//   entry the holder's own acquisition site is not known: the report gives
+//   the place the lock's class was first taken, labelled as such.
 
 extension Validator {
     /// Reports `lock-wait-timeout`: `waiter` has waited longer than
     /// `timeout` seconds for a lock `holders` hold (empty when unknown).
+    /// - Parameter lock: The lock waited for, when the caller has it: the
+    ///   report then says where its class was first taken, for a holder
+    ///   whose own acquisition site is not known.
     /// - Returns: false when already reported (once per waiter thread and lock class).
     /// - Complexity: O(holders × held locks), plus one stack kept per stack printed.
     @discardableResult
-    public func reportLockWaitTimeout(_ waiter: WaitingThread, holders: [LockHolder], timeout: Double) -> Bool {
+    public func reportLockWaitTimeout(_ waiter: WaitingThread, holders: [LockHolder], timeout: Double,
+                                      lock instance: LockInstance? = nil) -> Bool {
         let lock = waiter.waitsFor
         let key = violationKey(.lockWaitTimeout, [lock.className], detail: "\(waiter.threadID)")
         if alreadyReported(key) { return false }
@@ -25,19 +40,36 @@ extension Validator {
         let lockName = "\(lock.className) #\(lock.instance)"
         var related: [Violation.RelatedEvent] = []
         var holderText: [String] = []
+        var acquisitionUnknown = false
         for h in holders {
             if let w = h.waiting {
                 holderText.append("'\(h.name)', itself waiting for \(w.waitsFor.className) #\(w.waitsFor.instance)")
                 if let entry = w.heldEntry(lock.instance) {
                     related.append(Violation.RelatedEvent(label: "the holder '\(h.name)' took \(lockName) (\(entry.mode)) at",
                                                           thread: h.name, site: entry.site))
+                    if entry.site.stack.isEmpty { acquisitionUnknown = true }
                 }
                 related.append(Violation.RelatedEvent(
                     label: "the holder '\(h.name)' waits for \(w.waitsFor.className) #\(w.waitsFor.instance), blocked at",
                     thread: h.name, site: site(w.stack, seq: w.seq)))
             } else {
                 holderText.append("'\(h.name)' (tid \(h.threadID)), not waiting for a lockcheck lock")
+                acquisitionUnknown = true
+                if !h.stack.isEmpty {
+                    related.append(Violation.RelatedEvent(
+                        label: "the holder '\(h.name)' (tid \(h.threadID)) is now, \(Self.seconds(waiter.waitedSeconds)) into the wait, at",
+                        thread: h.name, site: site(h.stack)))
+                } else if let why = h.stackUnavailable {
+                    related.append(Violation.RelatedEvent(
+                        label: "the holder '\(h.name)' (tid \(h.threadID)): its current stack is unavailable: \(why)",
+                        thread: h.name, site: site([])))
+                }
             }
+        }
+        if acquisitionUnknown, let instance, let first = firstTaken(instance.lockClass) {
+            related.append(Violation.RelatedEvent(
+                label: "where the holder took \(lockName) is not recorded (lockcheck keeps a stack per new usage or dependency, not per acquisition); this class, \(lock.className), was first taken at",
+                thread: first.thread, site: siteInfo(first.site)))
         }
         let who = holderText.isEmpty ? "an unknown holder" : holderText.joined(separator: ", ")
         report(Violation(
@@ -53,5 +85,14 @@ extension Validator {
             hint: "Find what the holder waits for (I/O, a condition, a task, another lock) and do it outside the critical section; raise LOCKCHECK_WAIT_TIMEOUT if this wait is expected, or set it to 0 to turn the rule off.",
             key: key))
         return true
+    }
+}
+
+extension Validator {
+    /// Where the class `cls` was first taken, and by which thread (the
+    /// stack of its first ``UsageMask/used``); nil when not known.
+    /// - Complexity: O(1), under the graph lock.
+    func firstTaken(_ cls: LockClassID) -> (site: EventSite, thread: String)? {
+        graphLock.withLock { usageSite(cls, .used) }
     }
 }

@@ -355,7 +355,7 @@ extension RuleID {
             return Documentation(
                 name: "LockWaitTimeout",
                 summary: "A thread waited longer than LOCKCHECK_WAIT_TIMEOUT for a lockcheck lock (live only).",
-                firesWhen: "Live only. A thread has been blocked on one lockcheck lock for longer than LOCKCHECK_WAIT_TIMEOUT seconds (default 30, 0 turns the rule off). The report names the holder when lockcheck knows it (a blocked lockcheck waiter that holds the lock, or the owner pthread records for a mutex or a writer), where the holder took the lock when it is itself blocked, and the waiter's stack. Reported once per waiting thread and lock class.",
+                firesWhen: "Live only. A thread has been blocked on one lockcheck lock for longer than LOCKCHECK_WAIT_TIMEOUT seconds (default 30, 0 turns the rule off). The report names the holder when lockcheck knows it (a blocked lockcheck waiter that holds the lock, or the owner pthread records for a mutex or a writer), the holder's current stack (where it blocked, or, for a holder not waiting for a lockcheck lock, its answer to one realtime signal, LOCKCHECK_HOLDER_SIGNAL; why not, when it does not answer within 1 s), where the holder took the lock when lockcheck kept that stack (else where the lock's class was first taken, said as such), and the waiter's stack. Reported once per waiting thread and lock class.",
                 example: """
                     // LOCKCHECK_WAIT_TIMEOUT=1 (Examples/lock-wait-timeout):
                     let config = CheckedMutex(name: "Config.lock")
@@ -383,6 +383,29 @@ extension RuleID {
                 whyItIsABug: "Swift's cooperative pool has as many threads as cores. A task that blocks its thread waiting for another task keeps that thread from running anything else; when every pool thread blocks so, the task that would wake them never runs, and the process hangs (on a 2-core CI machine, two such waits are enough). An event loop that blocks stops every connection it serves.",
                 reference: "The Swift concurrency counterpart of might_sleep (\"BUG: sleeping function called from invalid context\"), with the cooperative pool as the context: vapor/async-kit#109 (EventLoopFuture.wait() in async code), swiftlang/swift-package-manager#7382, the Swift forums thread on semaphores in async code; swift-nio's `preconditionNotInEventLoop` for event loops.",
                 fix: "Suspend instead of blocking: `await` an async API, or a continuation that the signalling code resumes. Move unavoidable blocking work to a thread of its own (a dedicated Thread, a DispatchQueue) and await its result.",
+                severity: .error)
+        case .lockHeldAcrossSuspension:
+            return Documentation(
+                name: "LockHeldAcrossSuspension",
+                summary: "A lock a Swift task took is still held when the task suspends.",
+                firesWhen: "A thread that holds a lock taken by a Swift task takes a lock for another task (or for code outside any task): the first task is no longer running there, so it suspended with the lock held. Or a thread running a task releases a lock it does not hold: the task took the lock on another thread and moved threads across a suspension (the lock taken before `withCheckedContinuation` and released inside its body, or held across an `await`). Events carry their task with `task=<id>` (trace revision 1.2). Reported no later than either of those; a task that resumes on its own thread and releases the lock before anything else takes a lock there is not seen.",
+                example: """
+                    lockcheck-trace 1
+                    thread 1 cooperative-pool-1
+                    class 1 mutex Cache.lock
+                    class 2 mutex Metrics.lock
+                    lock 1 1
+                    lock 2 2
+                    # task 0x10 takes Cache.lock, then awaits with it held
+                    1 1 acquire 1 task=16
+                    # task 0x20 runs on the same thread and takes a lock
+                    2 1 acquire 2 task=32
+                    3 1 release 2 task=32
+
+                    """,
+                whyItIsABug: "While the task is suspended the lock stays held. Any task that wants it blocks a thread of the cooperative pool, which has as many threads as cores, and the suspended task may need one of those threads to resume and release it: a few such waits hang the process (on a 2-core CI machine, two). A pthread mutex released on a thread other than the one that locked it is undefined behaviour, and NIOLock traps on it.",
+                reference: "apple/swift-nio#3452, #3454 and #3455, swift-server/async-http-client#871 and #872, swiftlang/swift#85668: a lock taken before `withCheckedContinuation` and released inside its body, assuming the body runs at once on the same thread, while the runtime may enqueue the task again first. The kernel counterpart is lockdep's \"lock held when returning to user space\" (a lock held past the point where the task gives up the CPU for good). Two tasks that merely shared a thread get no dependency between their locks.",
+                fix: "Never hold a lock across an await. Take it, copy or update the state and release it before suspending (`withLock { }` around synchronous code only). To wait for a state change, store a continuation under the lock, release the lock, then suspend (call `withCheckedContinuation` with no lock held and take the lock again inside its body). Use an actor, or an async-aware lock, for a critical section that must await.",
                 severity: .error)
         }
     }

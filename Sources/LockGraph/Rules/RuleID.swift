@@ -19,6 +19,7 @@ public enum RuleID: String, Sendable, CaseIterable, Hashable, Comparable {
     /// Live only: a wait for a lockcheck lock longer than `LOCKCHECK_WAIT_TIMEOUT`.
     case lockWaitTimeout = "lock-wait-timeout"
     case blockingInAsyncContext = "blocking-in-async-context"
+    case lockHeldAcrossSuspension = "lock-held-across-suspension"
 
     public static func < (a: Self, b: Self) -> Bool { a.order < b.order }
 
@@ -30,7 +31,7 @@ public enum RuleID: String, Sendable, CaseIterable, Hashable, Comparable {
         case .deadlock, .lockWaitTimeout: return true
         case .lockOrderInversion, .recursiveLock, .invalidWaitContext, .sleepInAtomic, .allocUnderRawLock,
              .irqLockInversion, .inconsistentLockState, .unlockUnheld, .heldLockFreed, .heldAtExit,
-             .doubleDeferredFree, .destroyWithPendingFree, .useAfterDestroy, .blockingInAsyncContext:
+             .doubleDeferredFree, .destroyWithPendingFree, .useAfterDestroy, .blockingInAsyncContext, .lockHeldAcrossSuspension:
             return false
         }
     }
@@ -55,6 +56,7 @@ public enum RuleID: String, Sendable, CaseIterable, Hashable, Comparable {
         case .deadlock: return "deadlock detected: threads wait for each other"
         case .lockWaitTimeout: return "lock held too long: a waiter timed out"
         case .blockingInAsyncContext: return "blocking call in an async context"
+        case .lockHeldAcrossSuspension: return "lock held when the task suspended"
         }
     }
 }

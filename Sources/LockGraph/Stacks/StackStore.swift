@@ -15,6 +15,16 @@ public protocol StackCapturing: Sendable {
     /// The calling thread's stack, innermost frame first, the validator's own
     /// frames already trimmed. Frames may be raw addresses to symbolicate later.
     func captureStack() -> [StackFrame]
+    /// Up to `buffer.count` return addresses of the calling thread's stack,
+    /// innermost first, cheap enough for every acquisition a Swift task
+    /// makes (frame pointers, no unwinder): the acquisition stack of
+    /// `lock-held-across-suspension`. Returns how many it wrote.
+    func captureReturnAddresses(into buffer: UnsafeMutableBufferPointer<UInt>) -> Int
+}
+
+extension StackCapturing {
+    /// None: a provider with no cheap way.
+    public func captureReturnAddresses(into buffer: UnsafeMutableBufferPointer<UInt>) -> Int { 0 }
 }
 
 /// One frame of a stack: text, or an address that is symbolicated when a

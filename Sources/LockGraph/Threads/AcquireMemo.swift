@@ -1,3 +1,5 @@
+import CLockGraphAtomics
+
 /// A thread's memo of clean acquisitions: "in this context, on top of the
 /// chain `prev`, taking a lock of class `cls` in this mode (blocking,
 /// subclass 0, no nest lock) was checked and found clean; its chain key is
@@ -52,10 +54,9 @@ struct AcquireMemo {
     /// Frees the entries; the owner calls it once, from its deinit.
     func deallocate() { entries.deallocate() }
 
+    /// The entry for taking `cls` on top of `prev` (`lg_memo_slot`, which the C short way shares).
     @inlinable
-    static func slot(_ prev: UInt64, _ cls: LockClassID) -> Int {
-        Int(truncatingIfNeeded: (prev ^ UInt64(cls.rawValue) &* 0x9E37_79B9_7F4A_7C15) >> 58)
-    }
+    static func slot(_ prev: UInt64, _ cls: LockClassID) -> Int { lg_memo_slot(prev, cls.rawValue) }
 
     /// The chain key and check a clean acquisition of `cls` on top of the
     /// chain `prev` (with its `prevCheck`) produced under `tag` (a
@@ -77,8 +78,9 @@ struct AcquireMemo {
                                               classAndTag: Self.classAndTag(cls, mode, tag))
     }
 
+    /// `lg_memo_class_and_tag`, which the C short way shares.
     @inlinable @inline(__always)
     static func classAndTag(_ cls: LockClassID, _ mode: AcquireMode, _ tag: UInt64) -> UInt64 {
-        UInt64(cls.rawValue) | UInt64(mode.rawValue) << 33 | tag
+        lg_memo_class_and_tag(cls.rawValue, mode.rawValue, tag)
     }
 }

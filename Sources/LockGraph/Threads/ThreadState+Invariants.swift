@@ -5,8 +5,9 @@ extension Validator {
     /// ``chainStep(after:check:inContext:lockClass:mode:irqContext:)`` gives
     /// on the entry below (however the stack was reached: pushes, or a
     /// release below the top and its rebuild), only recursive mutexes
-    /// counting re-acquisitions, and the spinning and raw counts matching
-    /// the held kinds.
+    /// counting re-acquisitions, the spinning and raw counts matching
+    /// the held kinds, and on a thread that runs tasks, a task known for
+    /// every held lock.
     ///
     /// A debugging aid, like ``DependencyGraph/_checkInvariants()``: it does
     /// anything only with `LOCKGRAPH_CHECK_INVARIANTS`. Call it from `t`'s
@@ -43,6 +44,9 @@ extension Validator {
         }
         if t.spinningHeld != spinning || t.rawHeld != raw {
             broken.append("thread '\(t.name)': counts \(t.spinningHeld) spinning, \(t.rawHeld) raw; holds \(spinning), \(raw)")
+        }
+        if t.runsTasks && t.heldTasks.count < held.count {
+            broken.append("thread '\(t.name)': runs tasks but knows the task of \(t.heldTasks.count) of its \(held.count) held locks")
         }
         return broken
     }

@@ -40,6 +40,25 @@ public final class ThreadState: @unchecked Sendable {
     /// Counts context changes: memo entries of an earlier epoch never match.
     @usableFromInline @exclusivity(unchecked) var contextEpoch: UInt64 = 0
 
+    // Swift tasks (see Rules/LockHeldAcrossSuspension.swift).
+    /// The Swift task the thread runs now, as the caller last said with
+    /// ``Validator/setTask(_:thread:)`` (0: none).
+    @exclusivity(unchecked) public internal(set) var task: UInt64 = 0
+    /// Whether the thread was seen running a Swift task: from then on its
+    /// acquisitions take the full path (the memo is not filled), and
+    /// `heldTasks` says which task took each held lock.
+    @exclusivity(unchecked) var runsTasks = false
+    /// While `runsTasks`: the task that took `held[i]` (0: none); entries at
+    /// `held.count` and above are stale (a pop does not touch them).
+    @exclusivity(unchecked) var heldTasks: [UInt64] = []
+    /// The ``TaskHolds/releaseCount`` this thread last looked at.
+    @exclusivity(unchecked) var seenTaskReleases: Int64 = 0
+    /// The thread's ``TaskHolds`` slot (0 until it runs a task).
+    @exclusivity(unchecked) var taskThreadSlot: UInt32 = 0
+    /// Acquisition stacks already kept, direct-mapped by the hash of their
+    /// return addresses: hash, then ``StackRef`` (64 pairs, while `runsTasks`).
+    @exclusivity(unchecked) var shortStacks: [UInt64] = []
+
     struct RCUSection: Sendable {
         var flavor: RCUFlavor
         var site: EventSite
@@ -143,4 +162,14 @@ public final class ThreadState: @unchecked Sendable {
 
     /// Number of locks held (recursive re-acquisitions count once).
     public var heldCount: Int { held.count }
+
+    /// The addresses inside this object of the fields the C short way reads
+    /// and writes (see ``shortWayFields()``, which checks them). Inout access
+    /// to a stored property of a final class passes its storage's address.
+    func shortWayAddresses() -> (held: UnsafeMutableRawPointer, memoTag: UnsafeMutableRawPointer,
+                                 irqContext: UnsafeMutableRawPointer) {
+        (withUnsafeMutablePointer(to: &held) { UnsafeMutableRawPointer($0) },
+         withUnsafeMutablePointer(to: &memoTag) { UnsafeMutableRawPointer($0) },
+         withUnsafeMutablePointer(to: &irqContext) { UnsafeMutableRawPointer($0) })
+    }
 }

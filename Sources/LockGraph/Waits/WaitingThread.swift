@@ -22,10 +22,16 @@ public struct WaitingThread: Sendable {
     /// The wait's place in the process's event order (a `seq` taken when it
     /// was published), so a report can say where it stands among acquisitions.
     public var seq: UInt64
+    /// For each held lock whose acquisition has no stack (lockcheck keeps
+    /// one per new usage or dependency, not per acquisition): where its
+    /// class was first taken, once per class, labelled as such.
+    public var classesFirstTaken: [Violation.RelatedEvent]
 
     public init(name: String, threadID: UInt64, waitsFor: Violation.LockInfo, held: [Violation.LockInfo],
-                stack: [StackFrame], waitedSeconds: Double, seq: UInt64) {
+                stack: [StackFrame], waitedSeconds: Double, seq: UInt64,
+                classesFirstTaken: [Violation.RelatedEvent] = []) {
         self.seq = seq
+        self.classesFirstTaken = classesFirstTaken
         self.name = name
         self.threadID = threadID
         self.waitsFor = waitsFor
@@ -52,11 +58,20 @@ public struct LockHolder: Sendable {
     /// lock; nil when it runs, or blocks on something else (I/O, a
     /// condition, a task).
     public var waiting: WaitingThread?
+    /// Where the holder is now, innermost frame first, when it is not
+    /// waiting for a lockcheck lock and was asked (the live runtime signals
+    /// it; see `LOCKCHECK_HOLDER_SIGNAL`); empty when unknown.
+    public var stack: [StackFrame]
+    /// Why ``stack`` is empty, when the holder was asked and gave no stack.
+    public var stackUnavailable: String?
 
-    public init(name: String, threadID: UInt64, waiting: WaitingThread?) {
+    public init(name: String, threadID: UInt64, waiting: WaitingThread?, stack: [StackFrame] = [],
+                stackUnavailable: String? = nil) {
         self.name = name
         self.threadID = threadID
         self.waiting = waiting
+        self.stack = stack
+        self.stackUnavailable = stackUnavailable
     }
 }
 
@@ -69,6 +84,23 @@ extension Validator {
     /// - Complexity: O(held locks).
     public func heldLocks(of thread: ThreadState, waitingFor: LockInstance) -> [Violation.LockInfo] {
         heldInfo(thread, excludingTop: thread.held.last?.instanceID == waitingFor.id)
+    }
+
+    /// ``WaitingThread/classesFirstTaken`` of `thread` waiting for
+    /// `waitingFor`: for each held lock without an acquisition stack, where
+    /// its class was first taken, once per class. Call it on the thread that
+    /// owns `thread`.
+    /// - Complexity: O(held locks), one graph-lock acquisition per class.
+    public func classesFirstTaken(of thread: ThreadState, waitingFor: LockInstance) -> [Violation.RelatedEvent] {
+        let list = thread.held.last?.instanceID == waitingFor.id ? thread.held.dropLast() : thread.held[...]
+        var seen = Set<LockClassID>()
+        var out: [Violation.RelatedEvent] = []
+        for h in list where stacks.frames(h.site.stack).isEmpty && seen.insert(h.lockClass).inserted {
+            guard let first = firstTaken(h.lockClass) else { continue }
+            out.append(Violation.RelatedEvent(label: "this class, \(name(h.lockClass)), was first taken at",
+                                              thread: first.thread, site: siteInfo(first.site)))
+        }
+        return out
     }
 
     /// `lock` as a report names it, acquired in `mode` (no acquisition site).

@@ -192,6 +192,9 @@ final class Scenario {
 
     func exitThread() { validator.threadExit(thread: current, site: site()) }
 
+    /// The current thread runs Swift task `id` from now on (0: none).
+    func task(_ id: UInt64) { validator.setTask(id, thread: current) }
+
     // MARK: Locks
 
     /// Acquires `name` (blocking acquisition; `mode` defaults to the declared flavour's).

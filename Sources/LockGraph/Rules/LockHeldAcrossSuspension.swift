@@ -1,0 +1,198 @@
+// Rule `lock-held-across-suspension` — the Swift concurrency counterpart of
+// lockdep's "lock held when returning to user space": a lock a Swift task
+// took is still held when the task suspends (an `await` that suspends, a
+// `with*Continuation` whose task is enqueued again), so the thread it was
+// taken on goes on to run other tasks while the lock stays held.
+//
+// Fires, no later than the first of:
+//  (a) another task (or code outside any task) takes a lock on the thread
+//      that holds a task's lock: the task that took it is not running, so it
+//      suspended holding it;
+//  (b) a thread running a task releases a lock it does not hold: the lock
+//      moved threads with the task, across a suspension (the lock taken
+//      before `withCheckedContinuation` and released inside its body, when
+//      the runtime enqueued the task again: apple/swift-nio#3452/#3454,
+//      swift-server/async-http-client#871, swiftlang/swift#85668).
+// Proves: while the task is suspended, any task that wants the lock blocks a
+// thread of the cooperative pool (as many as cores) on it, and the task that
+// would release it may need that very thread to resume; and a mutex
+// released on another thread than its owner's is undefined behaviour.
+//
+// How the engine knows the task: the caller says which task each event runs
+// with `setTask` (live: the runtime's `swift_task_getCurrent` on the full
+// path; offline: the trace's `task=` key). A thread seen running a task
+// takes the full path for every acquisition from then on (its memo is not
+// filled), so each held lock carries the task that took it (`heldTasks`).
+//
+// One departure from a plain held stack: at (a) the other task's locks are
+// set aside (removed from this thread's held stack, still counted as held
+// by their instance), so they never become dependencies of locks that other
+// tasks take on the same thread: two tasks that merely shared a thread have
+// no order between their locks. Not seen: a task that resumes on the thread
+// it suspended on and releases the lock before any other task takes a lock
+// there (nothing ran in between that could tell).
+
+extension Validator {
+    /// Says which Swift task `t` runs for its next events (0: none).
+    ///
+    /// Call before each event that takes the full path (live: the slow
+    /// paths; offline: every event that carries a task). The first non-zero
+    /// task makes `t` a thread that runs tasks: its memo is emptied and no
+    /// longer filled, so every later acquisition records its task.
+    /// - Complexity: O(1); the first task of a thread O(held locks).
+    @inline(__always)
+    public func setTask(_ task: UInt64, thread t: ThreadState) {
+        t.task = task
+        if task != 0 && !t.runsTasks { startRunningTasks(t) }
+    }
+
+    private func startRunningTasks(_ t: ThreadState) {
+        t.runsTasks = true
+        t.heldTasks = Array(repeating: 0, count: t.held.count)
+        t.taskThreadSlot = taskHolds.register(t.name)
+        t.shortStacks = Array(repeating: 0, count: 2 * Self.shortStackSlots)
+        t.updateContext()  // a new epoch: what the memo holds no longer matches
+    }
+
+    /// Before a full acquisition of `lock` on a thread that runs tasks:
+    /// reports and sets aside every held lock another task took (case (a)),
+    /// and drops silently the locks of this task that were released on
+    /// another thread (case (b), reported there).
+    /// - Complexity: O(held locks).
+    func setAsideOtherTasksLocks(acquiring lock: LockInstance, thread t: ThreadState, site: EventSite) {
+        let releases = taskHolds.releaseCount
+        let checkReleased = releases != t.seenTaskReleases
+        t.seenTaskReleases = releases
+        var first = Int.max
+        var i = 0
+        while i < t.held.count {
+            let owner = t.heldTasks[i]
+            let h = t.held[i]
+            let releasedElsewhere = owner != 0 && checkReleased && taskHolds.takeReleasedElsewhere(h.site)
+            guard owner != 0 && (owner != t.task || releasedElsewhere) else {
+                i += 1
+                continue
+            }
+            _ = t.held.remove(at: i)
+            t.heldTasks.remove(at: i)
+            if h.kind.spins {
+                t.spinningHeld -= 1
+                if h.kind == .rawSpinlock { t.rawHeld -= 1 }
+                t.spinningHeldChanged()
+            }
+            first = min(first, i)
+            if !releasedElsewhere {
+                otherTaskRan(holding: h, owner: owner, acquiring: lock, thread: t, site: site)
+            }
+        }
+        if first < t.held.count { rebuildChainKeys(of: t, from: first) }
+    }
+
+    /// After a full acquisition pushed on a thread that runs tasks: which
+    /// task took the new top entry and, in a task, its stack (into the
+    /// entry's site) and a record in the lock, for a release elsewhere.
+    /// - Complexity: O(1) amortized; in a task, a frame-pointer walk, a hash
+    ///   and three relaxed stores (a stack seen for the first time: one lock).
+    func noteTaskAcquisition(_ lock: LockInstance, thread t: ThreadState, site: EventSite) {
+        let i = t.held.count - 1
+        while t.heldTasks.count <= i { t.heldTasks.append(0) }
+        t.heldTasks[i] = t.task
+        guard t.task != 0 else { return }
+        var stack = site.stack
+        if stack == .captureOnDemand {
+            stack = shortStack(thread: t)
+            t.held[i].site.stack = stack
+        }
+        lock.recordTaskAcquisition(task: t.task, seq: site.seq, stack: stack, thread: t.taskThreadSlot)
+    }
+
+    /// The calling thread's stack as a kept ``StackRef``: return addresses
+    /// by frame pointers, kept once per distinct stack (a per-thread
+    /// direct-mapped cache by their hash), `.none` without a provider.
+    private func shortStack(thread t: ThreadState) -> StackRef {
+        withUnsafeTemporaryAllocation(of: UInt.self, capacity: Self.shortStackFrames) { buffer in
+            let n = stackProvider?.captureReturnAddresses(into: buffer) ?? 0
+            guard n > 0 else { return .none }
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            var k = 0
+            while k < n {
+                hash = (hash ^ UInt64(buffer[k])) &* 0x100_0000_01B3
+                k += 1
+            }
+            hash |= 1  // never 0, the empty slot's hash
+            let slot = Int(truncatingIfNeeded: hash >> 58) * 2
+            if t.shortStacks[slot] == hash { return StackRef(rawValue: UInt32(truncatingIfNeeded: t.shortStacks[slot + 1])) }
+            let ref = stacks.add((0..<n).map { StackFrame.address(buffer[$0]) })
+            t.shortStacks[slot] = hash
+            t.shortStacks[slot + 1] = UInt64(ref.rawValue)
+            return ref
+        }
+    }
+
+    /// Frames of an acquisition stack, from the lock event's frame outwards:
+    /// the few lock-type frames above it (left out when printed; about 8 in
+    /// a debug build, 2 in a release build) and the program's.
+    static let shortStackFrames = 24
+    /// Entries of a thread's acquisition-stack cache (64: the hash's top 6 bits).
+    static let shortStackSlots = 64
+
+    /// A release of `lock`, which `t` does not hold, while `t` runs a task
+    /// (case (b)): reports `lock-held-across-suspension` and counts the lock
+    /// released. Returns false, doing nothing, outside a task (then it is an
+    /// `unlock-unheld`).
+    /// - Complexity: A few relaxed atomics; a report once per lock class.
+    func releasedAcrossSuspension(_ lock: LockInstance, countsHolder: Bool, thread t: ThreadState,
+                                  site: EventSite) -> Bool {
+        guard t.task != 0 else { return false }
+        let last = lock.lastTaskAcquisition()
+        if last.task != 0 { taskHolds.releasedElsewhere(EventSite(seq: last.seq, source: site.source)) }
+        if countsHolder { lock.addHolder(-1) }
+        let n = name(lock.lockClass)
+        let key = violationKey(.lockHeldAcrossSuspension, [n])
+        if alreadyReported(key) { return true }
+        let takerThread = taskHolds.name(last.thread) ?? "?"
+        let taker = last.task != 0 ? "task \(Self.taskName(last.task)) took it on thread '\(takerThread)'" : "it was taken on another thread"
+        var related: [Violation.RelatedEvent] = []
+        if last.task != 0 {
+            let taken = siteInfo(EventSite(seq: last.seq, source: site.source, stack: last.stack))
+            related = [Violation.RelatedEvent(label: "\(n) was taken by task \(Self.taskName(last.task)) at", thread: takerThread,
+                                              site: taken)]
+        }
+        report(Violation(
+            rule: .lockHeldAcrossSuspension,
+            message: "task \(Self.taskName(t.task)) releases lock \(n) on thread '\(t.name)', which does not hold it: \(taker) and suspended before releasing it",
+            explanation: "'\(n)' was taken by a Swift task and released after the task suspended and resumed on another thread (an await, or a with*Continuation body run after the task was enqueued again). While the task was suspended the lock stayed held: any task that wanted it blocked a thread of the cooperative pool, which the suspended task may need to resume; and a mutex released by a thread that does not own it is undefined behaviour.",
+            classes: classList([lock.lockClass]),
+            event: eventInfo(t, site, what: "release \(n)"),
+            held: heldInfo(t),
+            related: related,
+            hint: Self.acrossSuspensionHint,
+            key: key))
+        return true
+    }
+
+    private func otherTaskRan(holding h: HeldLock, owner: UInt64, acquiring lock: LockInstance, thread t: ThreadState,
+                              site: EventSite) {
+        let n = name(h.lockClass)
+        let key = violationKey(.lockHeldAcrossSuspension, [n])
+        if alreadyReported(key) { return }
+        let runner = t.task == 0 ? "code outside any task" : "task \(Self.taskName(t.task))"
+        let taking = lock.lockClass == h.lockClass ? "another \(n)" : name(lock.lockClass)
+        report(Violation(
+            rule: .lockHeldAcrossSuspension,
+            message: "task \(Self.taskName(owner)) suspended holding lock \(n): \(runner) runs on thread '\(t.name)' and takes \(taking) while \(n) is still held",
+            explanation: "'\(n)' was taken by a Swift task that is no longer running on this thread: it suspended (an await) with the lock held, and the thread went on to run other work. Any task that wants the lock now blocks a thread of the cooperative pool, which the suspended task may need to resume and release it; with as many pool threads as cores, a few such waits hang the process.",
+            classes: classList([h.lockClass]),
+            event: eventInfo(t, site, what: "acquire \(name(lock.lockClass))"),
+            held: heldInfo(t),
+            related: [Violation.RelatedEvent(label: "\(n) was taken by task \(Self.taskName(owner)) at", thread: t.name,
+                                             site: siteInfo(h.site))],
+            hint: Self.acrossSuspensionHint,
+            key: key))
+    }
+
+    /// A task as reports name it (its address live, its trace id offline).
+    static func taskName(_ task: UInt64) -> String { "0x" + String(task, radix: 16) }
+
+    static let acrossSuspensionHint = "Never hold a lock across an await: take it, copy or update the state, and release it before suspending (`withLock { }` around synchronous code only). To wait for a state change, store a continuation under the lock, release the lock, then suspend; use an actor or an async-aware lock for a critical section that must await."
+}

@@ -1,0 +1,295 @@
+import Dispatch
+import Foundation
+import Instrumented
+import LockGraph
+import XCTest
+
+/// A serial executor that runs every job on one thread of its own, so that
+/// tasks isolated to an actor on it share that thread the way tasks share a
+/// thread of the cooperative pool, but deterministically.
+final class PinnedThreadExecutor: SerialExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+
+    init(name: String) {
+        let thread = Thread { [unowned self] in
+            LockCheck.setThreadName(name)
+            self.run()
+        }
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job.runSynchronously(on: asUnownedSerialExecutor())
+        }
+    }
+}
+
+/// An actor whose jobs all run on one pinned thread.
+actor PinnedActor {
+    nonisolated let executor: PinnedThreadExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    init(_ executor: PinnedThreadExecutor) { self.executor = executor }
+
+    /// Runs `body` on the pinned thread, in the calling task.
+    func run(_ body: @Sendable () -> Void) { body() }
+
+    /// `before`, then an await that suspends until `gate` opens (the actor is
+    /// free meanwhile: other tasks run on its thread), then `after`.
+    func around(_ gate: Gate, before: @Sendable () -> Void, after: @Sendable () -> Void) async {
+        before()
+        await gate.wait()
+        after()
+    }
+}
+
+/// A one-shot gate: `wait()` suspends until `open()`; `waiting` is signalled
+/// once a task is suspended in it. Plain Foundation locks: not validated.
+final class Gate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var opened = false
+    let waiting = DispatchSemaphore(value: 0)
+
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if opened {
+                lock.unlock()
+                c.resume()
+                return
+            }
+            continuation = c
+            lock.unlock()
+            waiting.signal()
+        }
+    }
+
+    func open() {
+        lock.lock()
+        opened = true
+        let c = continuation
+        continuation = nil
+        lock.unlock()
+        c?.resume()
+    }
+}
+
+/// `lock-held-across-suspension` through real tasks, actors and
+/// continuations, each with a "fires" and a "stays silent" twin. Tasks that
+/// must share a thread are isolated to an actor on a pinned thread; the
+/// steps are ordered with semaphores and a gate, never sleeps.
+final class LockHeldAcrossSuspensionTests: InstrumentedTestCase {
+    static let pinned = PinnedThreadExecutor(name: "pinned-executor")
+    let actor = PinnedActor(LockHeldAcrossSuspensionTests.pinned)
+
+    /// Starts a task that runs `before` on the pinned thread, suspends in
+    /// `gate` and then runs `after` there; returns once it is suspended.
+    private func startSuspended(_ gate: Gate, before: @escaping @Sendable () -> Void,
+                                after: @escaping @Sendable () -> Void) -> DispatchSemaphore {
+        let done = DispatchSemaphore(value: 0)
+        let actor = self.actor
+        Task.detached {
+            await actor.around(gate, before: before, after: after)
+            done.signal()
+        }
+        gate.waiting.wait()
+        return done
+    }
+
+    // MARK: (a) another task takes a lock on the thread
+
+    func test_other_task_takes_a_lock_on_the_thread_while_a_suspended_task_holds_one_fires() {
+        let held = CheckedMutex(name: "suspension.a.connection")
+        let other = CheckedMutex(name: "suspension.a.metrics")
+        let gate = Gate()
+        let done = startSuspended(gate, before: { held.lock() }, after: { held.unlock() })
+        let actor = self.actor
+        runTask { await actor.run { other.withLock {} } }
+        gate.open()
+        done.wait()
+        XCTAssertEqual(collector.rules, ["lock-held-across-suspension"])
+        let v = collector.violations.first
+        XCTAssertEqual(v?.classNames, ["suspension.a.connection"])
+        XCTAssertTrue(v?.message.contains("suspended holding lock suspension.a.connection") ?? false, v?.message ?? "")
+        XCTAssertTrue(v?.message.contains("takes suspension.a.metrics") ?? false, v?.message ?? "")
+        XCTAssertEqual(v?.event.thread, "pinned-executor")
+        // The acquisition: by which task, on which thread, with its stack (this file's closure among its frames).
+        let taken = v?.related.first
+        XCTAssertTrue(taken?.label.hasPrefix("suspension.a.connection was taken by task 0x") ?? false, taken?.label ?? "")
+        XCTAssertEqual(taken?.thread, "pinned-executor")
+        XCTAssertTrue(taken?.site.stack.contains { $0.contains("LockHeldAcrossSuspensionTests") } ?? false,
+                      "\(taken?.site.stack ?? [])")
+    }
+
+    func test_two_tasks_interleaving_on_one_thread_with_no_lock_across_the_await_stay_silent() {
+        let first = CheckedMutex(name: "suspension.silent.first")
+        let second = CheckedMutex(name: "suspension.silent.second")
+        let gate = Gate()
+        let done = startSuspended(gate, before: { first.withLock {} }, after: { first.withLock { second.withLock {} } })
+        let actor = self.actor
+        runTask { await actor.run { second.withLock { } } }
+        runTask { await actor.run { first.withLock {} } }
+        gate.open()
+        done.wait()
+        XCTAssertEqual(collector.rules, [])
+    }
+
+    // MARK: No false dependency between tasks that shared a thread
+
+    func test_suspended_tasks_lock_is_no_dependency_of_the_next_tasks_locks() {
+        let held = CheckedMutex(name: "suspension.dep.held")
+        let later = CheckedMutex(name: "suspension.dep.later")
+        let gate = Gate()
+        let done = startSuspended(gate, before: { held.lock() }, after: { held.unlock() })
+        let actor = self.actor
+        // Another task takes `later` on the thread that still holds `held`:
+        // reported, but it must not record held -> later.
+        runTask { await actor.run { later.withLock {} } }
+        gate.open()
+        done.wait()
+        // later -> held, on a plain thread: a cycle only with the false dependency.
+        TestThread.run("plain-nester") { later.withLock { held.withLock {} } }
+        XCTAssertEqual(collector.rules, ["lock-held-across-suspension"])
+    }
+
+    func test_real_order_inversion_between_tasks_still_fires() {
+        // The twin: the same two classes nested in both orders, each order
+        // inside one task's synchronous section, is a real inversion.
+        let a = CheckedMutex(name: "suspension.inv.a")
+        let b = CheckedMutex(name: "suspension.inv.b")
+        let actor = self.actor
+        runTask { await actor.run { a.withLock { b.withLock {} } } }
+        runTask { await actor.run { b.withLock { a.withLock {} } } }
+        XCTAssertEqual(collector.rules, ["lock-order-inversion"])
+    }
+
+    // MARK: (b) released on another thread: lock before withCheckedContinuation, unlock in its body
+
+    func test_lock_before_continuation_unlocked_in_its_body_on_another_thread_fires() {
+        let state = CheckedMutex(name: "suspension.b.writer-state")
+        let actor = self.actor
+        runTask {
+            // Taken on the pinned thread; the task then returns to the pool
+            // (a suspension) and the continuation's body runs there.
+            await actor.run { state.lock() }
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                state.unlock()
+                c.resume()
+            }
+        }
+        XCTAssertEqual(collector.rules, ["lock-held-across-suspension"])
+        let v = collector.violations.first
+        XCTAssertTrue(v?.message.contains("releases lock suspension.b.writer-state") ?? false, v?.message ?? "")
+        XCTAssertTrue(v?.message.contains("took it on thread 'pinned-executor'") ?? false, v?.message ?? "")
+        XCTAssertNotEqual(v?.event.thread, "pinned-executor")
+        XCTAssertTrue(v?.related.first?.site.stack.contains { $0.contains("LockHeldAcrossSuspensionTests") } ?? false,
+                      "\(v?.related.first?.site.stack ?? [])")
+    }
+
+    func test_lock_released_before_the_continuation_stays_silent() {
+        let state = CheckedMutex(name: "suspension.b.fixed-state")
+        let actor = self.actor
+        runTask {
+            await actor.run { state.withLock {} }
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                state.withLock {}
+                c.resume()
+            }
+        }
+        XCTAssertEqual(collector.rules, [])
+    }
+
+    func test_plain_thread_releasing_another_threads_lock_is_still_unlock_unheld() {
+        let m = CheckedMutex(name: "suspension.b.plain-wrong-thread")
+        TestThread.run("plain-locker") { m.lock() }
+        TestThread.run("plain-unlocker") { m.unlock() }
+        // As before this rule: the locker also exits holding it.
+        XCTAssertEqual(collector.rules, ["held-at-exit", "unlock-unheld"])
+    }
+
+    // MARK: withLock around synchronous code in a task
+
+    func test_withLock_around_synchronous_code_in_tasks_stays_silent() {
+        let outer = CheckedMutex(name: "suspension.sync.outer")
+        let inner = CheckedMutex(name: "suspension.sync.inner")
+        let counter = LockedValueBox(0, name: "suspension.sync.counter")
+        runTask {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        for _ in 0..<50 {
+                            outer.withLock { inner.withLock {} }
+                            counter.withLockedValue { $0 += 1 }
+                            await Task.yield()
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(counter.withLockedValue { $0 }, 400)
+        XCTAssertEqual(collector.rules, [])
+    }
+}
+
+/// The same verdicts from a recorded trace (revision 1.2's `task=`).
+final class LockHeldAcrossSuspensionTraceTests: InstrumentedTestCase {
+    let actor = PinnedActor(LockHeldAcrossSuspensionTests.pinned)
+
+    func test_recorded_suspensions_analyze_to_the_live_verdicts() throws {
+        let path = temporaryPath("held-across-suspension")
+        XCTAssertTrue(LockCheck.startRecording(path: path))
+        let held = CheckedMutex(name: "suspension.rec.held")
+        let later = CheckedMutex(name: "suspension.rec.later")
+        let state = CheckedMutex(name: "suspension.rec.state")
+        let quiet = CheckedMutex(name: "suspension.rec.quiet")
+        let actor = self.actor
+        // (a), and the false dependency it must not leave behind.
+        let gate = Gate()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            await actor.around(gate, before: { held.lock() }, after: { held.unlock() })
+            done.signal()
+        }
+        gate.waiting.wait()
+        runTask { await actor.run { later.withLock {} } }
+        gate.open()
+        done.wait()
+        TestThread.run("plain-nester-rec") { later.withLock { held.withLock {} } }
+        // (b): taken on the pinned thread, released in a continuation's body on the pool.
+        runTask {
+            await actor.run { state.lock() }
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                state.unlock()
+                c.resume()
+            }
+        }
+        // Silent: withLock around synchronous code, in tasks on one thread.
+        runTask { await actor.run { quiet.withLock {} } }
+        runTask { await actor.run { quiet.withLock { later.withLock {} } } }
+        LockCheck.stopRecording()
+        defer { unlink(path) }
+
+        let live = collector.violations.map { "\($0.rule.rawValue) \($0.classNames)" }.sorted()
+        XCTAssertEqual(live, ["lock-held-across-suspension [\"suspension.rec.held\"]",
+                              "lock-held-across-suspension [\"suspension.rec.state\"]"])
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.contains(" task="), "acquire and release lines of tasks carry their task")
+        let offline = try analyzeTrace(path).map { "\($0.rule.rawValue) \($0.classNames)" }.sorted()
+        XCTAssertEqual(offline, live)
+    }
+}
