@@ -30,8 +30,9 @@ import LockVocabulary
 ///    enabled, before or after the handler ran.
 /// 3. Each replayed event is reported with the stack captured in the handler.
 ///
-/// What is not queued: allocation, deferred-free, sleep and lock-creation
-/// events in a handler are counted as dropped (the README's "Signal handlers").
+/// What is not queued: a sleep point in a handler's scope is counted as
+/// dropped; allocation, deferred-free and lock-creation events there are
+/// not validated (the README's "Signal handlers" says what is safe).
 enum HandlerEvents {
     /// A queued event's kind: the trace op, whose raw value the ring keeps
     /// (one process, one build: the ring is never persisted).
