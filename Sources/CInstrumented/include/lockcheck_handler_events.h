@@ -37,10 +37,13 @@ extern __thread lc_guard_t lc_guard __attribute__((tls_model("initial-exec")));
 static inline _Bool lc_guard_is_clear(void) { return lc_guard.word == 0; }
 static inline _Bool lc_guard_busy(void) { return lc_guard.bytes[0] != 0; }
 /// Raises (1) or lowers (0) the `busy` byte. A signal handler that arrives
-/// while it is up sees it and queues its events.
+/// while it is up sees it and queues its events. The compiler barrier is on
+/// the side of the event's work: raised before it starts, lowered after it
+/// ends, so a handler never sees the byte down while a push or pop is half made.
 static inline void lc_guard_set_busy(_Bool busy) {
+    if (!busy) __atomic_signal_fence(__ATOMIC_SEQ_CST);
     lc_guard.bytes[0] = busy;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (busy) __atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 static inline _Bool lc_guard_in_handler(void) { return lc_guard.bytes[1] != 0; }
 static inline _Bool lc_guard_pending(void) { return lc_guard.bytes[2] != 0; }
