@@ -216,14 +216,18 @@ public final class LockIdentity: @unchecked Sendable {
 
     @inline(never)
     private func recordRelease(_ pt: PerThread, seq: UInt64, task: UInt64) {
-        pt.recorder.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: task)
+        pt.recorderRef._withUnsafeGuaranteedRef {
+            $0.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: task)
+        }
     }
 
     @inline(never)
     private func recordAcquire(_ pt: PerThread, seq: UInt64, task: UInt64, mode: AcquireMode, isTry: Bool,
                                subclass: UInt32, nest: LockIdentity?) {
         if !isTry && subclass == 0 && nest == nil {
-            pt.recorder.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: task)
+            pt.recorderRef._withUnsafeGuaranteedRef {
+                $0.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: task)
+            }
             return
         }
         pt.recorder.record(
