@@ -66,7 +66,15 @@ for i in $(seq "${PAIRS:-5}"); do
         line="$line, baseline $b ($(ratio2 "$b" "$p")x)"
     fi
     echo "$line"
-done | tee -a "$out/preload.txt"
+done | tee "$out/pairs.txt" | tee -a "$out/preload.txt"
+# The median and the spread of each column's ratios (the nth "(r x)" of each line).
+summary() {  # column label
+    grep -o '([0-9.]*x)' "$out/pairs.txt" | awk -v c="$1" 'NR % n == c % n' n="$( [ -n "$baseline" ] && echo 2 || echo 1 )" \
+        | tr -d '()x' | sort -n | awk -v label="$2" '{ v[NR] = $1 } END {
+            m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "%s: median %.2fx, %.2f-%.2fx over %d pairs\n", label, m, v[1], v[NR], NR }'
+}
+{ summary 1 "lockcheck"; [ -n "$baseline" ] && summary 2 "baseline"; true; } | tee -a "$out/preload.txt"
 
 if [ "${CALLGRIND:-0}" = 1 ]; then
     citers=$((iters / 10))
