@@ -14,6 +14,8 @@
 #   ITERATIONS/10 iterations; the libraries are copied with their DWARF stripped, which valgrind
 #   3.19 cannot read), which do not depend on the load.
 #   PEERS=0: skip TSan and Helgrind.
+#   CLOCK=cpu: the interleaved pairs time each round by the thread's CPU time, not the wall
+#   clock (time spent descheduled by other load is left out; cache interference is not).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -56,13 +58,14 @@ fi
 
 ratio2() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 echo
-echo "interleaved pairs ($iters iterations each; ns per lock+unlock, ratio to the plain run just before):"
+echo "interleaved pairs ($iters iterations each, ${CLOCK:-wall} clock; ns per lock+unlock, ratio to the plain run just before):"
+clock=${CLOCK:-wall}
 for i in $(seq "${PAIRS:-5}"); do
-    p=$("$out/nested" "$iters" | ns)
-    l=$(LD_PRELOAD="$library" LOCKCHECK=report "$out/nested" "$iters" | ns)
+    p=$("$out/nested" "$iters" "$clock" | ns)
+    l=$(LD_PRELOAD="$library" LOCKCHECK=report "$out/nested" "$iters" "$clock" | ns)
     line="pair $i: plain $p, lockcheck $l ($(ratio2 "$l" "$p")x)"
     if [ -n "$baseline" ]; then
-        b=$(LD_PRELOAD="$baseline" LOCKCHECK=report "$out/nested" "$iters" | ns)
+        b=$(LD_PRELOAD="$baseline" LOCKCHECK=report "$out/nested" "$iters" "$clock" | ns)
         line="$line, baseline $b ($(ratio2 "$b" "$p")x)"
     fi
     echo "$line"
