@@ -421,8 +421,8 @@ static inline __attribute__((always_inline)) struct lock_slot *short_lookup(cons
 // The C short way: `lg_short_acquire`/`lg_short_release` (the engine's memo
 // hit and innermost pop, lockgraph_short_way.h) on the calling thread's
 // state (`lc_short_thread`), with no call at all. It takes the gate of
-// `PerThread.withFastEvent` (a thread with state, no trace recorded;
-// `c_way_open`) and serves only locks whose slot has the engine's view (a
+// `PerThread.withFastEvent` (a thread with state, no trace recorded, the
+// runtime's guard word clear; `c_way_open`) and serves only locks whose slot has the engine's view (a
 // mutex, the layout checked; others have `c_way_off`). It answers 1 when
 // the event is done (pushed or popped) and 0 otherwise; the out-of-line
 // rest then asks `c_way_serves`: when the C way could have served, the 0
@@ -432,17 +432,23 @@ static inline __attribute__((always_inline)) struct lock_slot *short_lookup(cons
 // Its re-entry guard is the C half's, `in_lockcheck`, which the interposer
 // found down: the runtime's own `busy` guard is up only inside a call the
 // C half made with `in_lockcheck` up, or in the thread-exit destructor,
-// which turns the thread's C way off first (`lc_short_thread_clear`).
+// which turns the thread's C way off first (`lc_short_thread_clear`). Both
+// events also test the runtime's whole guard word, as the Swift short way
+// does: events a signal handler queued are validated first, the long way,
+// and a handler's own events are queued there.
 
 /// Whether the C way is open on the calling thread (its view `t`): the
-/// thread has a state whose layout the engine checked, and no trace is
-/// recorded (lock events then take the long way, which records them).
+/// thread has a state whose layout the engine checked, no trace is
+/// recorded (lock events then take the long way, which records them), and
+/// the runtime's guard word is clear (no signal handler's events queued or
+/// being queued: the long way validates those first, or queues this one).
 static inline __attribute__((always_inline)) int c_way_open(const struct lg_short_thread *t) {
     // `lc_seq_is_shared()` read as the kernel's READ_ONCE does (a volatile
     // load of an aligned int, atomic on every target this library builds
     // for), which the compiler folds into the compare: one instruction
     // fewer than the atomic load, on every lock event.
-    return __builtin_expect(t->held != NULL, 1) && __builtin_expect(*(volatile const int *)&lc_seq_shared == 0, 1);
+    return __builtin_expect(t->held != NULL, 1) && __builtin_expect(*(volatile const int *)&lc_seq_shared == 0, 1)
+        && __builtin_expect(lc_guard_is_clear(), 1);
 }
 
 /// Whether the C way serves the lock of slot `s` on the calling thread now.

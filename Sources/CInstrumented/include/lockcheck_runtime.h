@@ -143,6 +143,10 @@ static inline void lc_store_relaxed_i32(int32_t *p, int32_t v) { __atomic_store_
 static inline int64_t lc_load_relaxed_i64(const int64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 static inline void lc_store_relaxed_i64(int64_t *p, int64_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
 static inline int64_t lc_fetch_add_i64(int64_t *p, int64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+/// Acquire load and release store: the publication handshake of a
+/// single-producer, single-consumer ring (the trace recorder's line rings).
+static inline int64_t lc_load_acquire_i64(const int64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline void lc_store_release_i64(int64_t *p, int64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 
 // MARK: Spinning
 
@@ -223,6 +227,15 @@ static inline void lc_rwspin_unlock(int32_t *word) {
 int lc_symbol_info(const void *address, const char **object, uintptr_t *objectBase,
                    const char **symbol, uintptr_t *symbolAddress);
 
+/// The loaded object that contains `address`: its path ("" for the main
+/// program) and the start of its mapping (dladdr's `dli_fbase`). Returns 0
+/// when no object does. glibc's `_dl_find_object` (2.35 and later: a
+/// binary search, no symbol-table scan as dladdr's), else dladdr(3).
+int lc_object_info(const void *address, const char **object, uintptr_t *objectBase);
+
+/// The main program's entry point (getauxval(AT_ENTRY)), 0 when unknown.
+uintptr_t lc_program_entry(void);
+
 /// The calling thread's name (pthread_getname_np) into `buffer`; 0 on success.
 int lc_thread_name(char *buffer, size_t size);
 /// The label of the dispatch queue the calling thread runs now (NULL: no
@@ -287,5 +300,8 @@ static inline uintptr_t lc_frame_address(void) { return (uintptr_t)__builtin_fra
 /// (`lockcheck run`), so that lockcheck's own threads and exit hook are not
 /// validated; returns the previous state. Does nothing (returns 0) without the library.
 int lc_preload_set_guard(int on);
+
+// The re-entry guard word and signal handlers' queued events.
+#include "lockcheck_handler_events.h"
 
 #endif
