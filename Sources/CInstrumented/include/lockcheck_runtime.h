@@ -44,6 +44,9 @@ struct lc_hot_thread {
     /// while lockcheck runs on the thread, whose pthread calls then go
     /// straight to the real functions. Unused without the library.
     int preload_guard;
+    /// The runtime's guard word (`lc_guard`, lockcheck_handler_events.h),
+    /// which every short way tests.
+    uint32_t guard;
 };
 extern __thread struct lc_hot_thread lc_hot_thread_slot __attribute__((tls_model("initial-exec")));
 
