@@ -57,7 +57,8 @@ let package = Package(
         .target(name: "LockCheckFoundation", dependencies: ["Instrumented"]),
         // The Instrumented runtime's C half: the per-thread slot (a `__thread` pointer), the
         // global seq counter, and the spinning locks' atomics. `static inline`, ~free from Swift.
-        .target(name: "CInstrumented", dependencies: ["CLockGraphAtomics"]),
+        // Also the ring of signal handlers' events (libunwind's local unwinding in a handler).
+        .target(name: "CInstrumented", dependencies: ["CLockGraphAtomics"], linkerSettings: [.linkedLibrary("unwind")]),
         // The preload library's C half: pthread_mutex/rwlock/spin/cond definitions that forward
         // to the real ones (dlsym RTLD_NEXT) and call the Instrumented runtime (Preload/).
         .target(name: "CLockcheckPreload", dependencies: ["CInstrumented", "CLockGraphAtomics"],

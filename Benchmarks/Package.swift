@@ -30,6 +30,8 @@ let package = Package(
         .executableTarget(name: "task-hooks-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck")]),
         // Issue 18: the first lock's cost (validator start-up) against LOCKCHECK=off, in one run.
         .executableTarget(name: "startup-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck")]),
+        // Issue 18: a signal handler's hardirq scope, queued in the thread's ring, and its later validation.
+        .executableTarget(name: "handler-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck")]),
         // Issue 19: the cost of a new dependency as an acyclic class graph grows (1 k to 200 k dependencies).
         .executableTarget(name: "graph-growth-bench", dependencies: [.product(name: "LockGraph", package: "lockcheck")]),
         // lock-bench's direct stack-capture probe: unw_backtrace, the call UnwindStackCapture makes.

@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 #include <pthread.h>
 #include <malloc.h>
@@ -26,6 +28,24 @@ int lc_symbol_info(const void *address, const char **object, uintptr_t *objectBa
     *symbolAddress = (uintptr_t)info.dli_saddr;
     return 1;
 }
+
+int lc_object_info(const void *address, const char **object, uintptr_t *objectBase) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+    struct dl_find_object found;
+    if (_dl_find_object((void *)address, &found) != 0 || !found.dlfo_link_map) return 0;
+    *object = found.dlfo_link_map->l_name;
+    *objectBase = (uintptr_t)found.dlfo_map_start;
+    return 1;
+#else
+    Dl_info info;
+    if (dladdr(address, &info) == 0) return 0;
+    *object = info.dli_fname;
+    *objectBase = (uintptr_t)info.dli_fbase;
+    return 1;
+#endif
+}
+
+uintptr_t lc_program_entry(void) { return (uintptr_t)getauxval(AT_ENTRY); }
 
 int64_t lc_gettid(void) { return (int64_t)syscall(SYS_gettid); }
 __thread int64_t lc_cached_tid __attribute__((tls_model("initial-exec"))) = 0;

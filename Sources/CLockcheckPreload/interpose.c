@@ -422,12 +422,15 @@ static inline __attribute__((always_inline)) struct lock_slot *short_lookup(cons
 // Its re-entry guard is the C half's, `in_lockcheck`, which the interposer
 // found down: the runtime's own `busy` guard is up only inside a call the
 // C half made with `in_lockcheck` up, or in the thread-exit destructor,
-// which turns the thread's C way off first (`lc_short_thread_clear`).
+// which turns the thread's C way off first (`lc_short_thread_clear`). The
+// acquisition also tests the runtime's whole guard word, as the Swift short
+// way does: events a signal handler queued are validated first, the Swift way.
 
 /// A blocking exclusive acquisition the C way (see above).
 static inline __attribute__((always_inline)) int c_short_acquire(const struct lock_slot *s) {
     struct lg_short_thread *t = lc_short_thread_get();
-    if (__builtin_expect(t->held == NULL || s->short_lock.flags == NULL || lc_seq_is_shared(), 0)) return -1;
+    // A raised runtime guard word (signal handlers' events queued) sends it the Swift way, which validates them first.
+    if (__builtin_expect(t->held == NULL || s->short_lock.flags == NULL || lc_seq_is_shared() || !lc_guard_is_clear(), 0)) return -1;
     // The guard keeps a signal handler's lock calls off a half-made push.
     in_lockcheck = 1;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);

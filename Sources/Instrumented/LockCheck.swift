@@ -189,8 +189,29 @@ public enum LockCheck {
         Runtime.shared?.recorder.stop()
     }
 
-    /// Writes every thread's buffered events to the trace now.
+    /// Writes every thread's buffered events to the trace now. First
+    /// validates the calling thread's queued signal-handler events (see
+    /// ``hardirq(threaded:_:)``).
     public static func flushTrace() {
-        Runtime.shared?.recorder.flushAll()
+        guard let runtime = Runtime.shared else { return }
+        validateHandlerEvents()
+        runtime.recorder.flushAll()
     }
+
+    /// Validates now the events that signal handlers queued on the calling
+    /// thread (see ``hardirq(threaded:_:)``); the thread's next lock event,
+    /// ``flushTrace()`` and its exit do it too. Call it in normal context,
+    /// never in a handler (there it does nothing).
+    /// - Complexity: O(queued events), at most 64.
+    public static func validateHandlerEvents() {
+        guard let pt = PerThread.currentIfAny(), !lc_guard_is_clear(), !lc_guard_busy(), !lc_guard_in_handler() else { return }
+        pt.drainHandlerEvents()
+    }
+
+    /// Signal handlers' events dropped so far in this process, not
+    /// validated: a handler scope that did not fit in its thread's ring
+    /// (64 events), or an allocation, sleep or deferred free in a handler.
+    /// Each drop is also reported on stderr (the first 10 times).
+    /// - Complexity: O(1), one lock.
+    public static var droppedHandlerEvents: UInt64 { Runtime.droppedHandlerEvents }
 }

@@ -49,7 +49,10 @@ public final class LockIdentity: @unchecked Sendable {
         if !isTry && subclass == 0 && nest == nil && acquireShort(mode, countsHolder: true) { return }
         event({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
                            thread: $1, site: $2) },
-              record: { recordAcquire($0, seq: $1, task: $2, mode: mode, isTry: isTry, subclass: subclass, nest: nest) })
+              record: { recordAcquire($0, seq: $1, task: $2, mode: mode, isTry: isTry, subclass: subclass, nest: nest) },
+              queue: { HandlerEvents.pushLock(.acquire, self, mode: mode,
+                                              flags: (isTry ? HandlerEvents.isTry : 0) | HandlerEvents.countsHolder,
+                                              subclass: subclass, nest: nest) })
     }
 
     /// ``acquire(_:isTry:subclass:nest:)`` of the usual kind: exclusive,
@@ -69,7 +72,8 @@ public final class LockIdentity: @unchecked Sendable {
     @inline(never)
     func acquireMarkedFully() {
         event({ $0.acquireExclusive(instance, countsHolder: false, thread: $1, site: $2) },
-              record: { recordAcquire($0, seq: $1, task: $2, mode: .exclusive, isTry: false, subclass: 0, nest: nil) })
+              record: { recordAcquire($0, seq: $1, task: $2, mode: .exclusive, isTry: false, subclass: 0, nest: nil) },
+              queue: { HandlerEvents.pushLock(.acquire, self, mode: .exclusive, flags: 0, subclass: 0, nest: nil) })
     }
 
     /// Records a release: call after unlocking. The innermost lock's
@@ -139,28 +143,62 @@ public final class LockIdentity: @unchecked Sendable {
     @inline(__always)
     private func release(countsHolder: Bool) {
         event({ $0.release(instance, countsHolder: countsHolder, thread: $1, site: $2) },
-              record: { recordRelease($0, seq: $1, task: $2) })
+              record: { recordRelease($0, seq: $1, task: $2) },
+              queue: { HandlerEvents.pushLock(.release, self, mode: .exclusive,
+                                              flags: countsHolder ? HandlerEvents.countsHolder : 0, subclass: 0, nest: nil) })
     }
 
     /// One lock event of the calling thread: the re-entry guard, a `seq`,
     /// the Swift task the thread runs (the long way only: the memo's short
     /// way never asks), the engine call, then the trace line when recording.
+    /// In a signal handler's hardirq scope, `queue` queues it instead (``HandlerEvents``).
     @inline(__always)
     private func event(_ validate: (Validator, ThreadState, EventSite) -> Void,
-                       record: (PerThread, UInt64, UInt64) -> Void) {
-        PerThread.withEvent { pt in
-            let seq = lc_next_seq()
-            let task = UInt64(lc_current_task())
-            pt.validatorRef._withUnsafeGuaranteedRef { validator in
-                pt.stateRef._withUnsafeGuaranteedRef { state in
-                    validator.setTask(task, thread: state)
-                    pt.eventFrame = UInt(lc_caller_frame())  // acquisition stacks start at this frame
-                    validate(validator, state, pt.site(seq))
-                    pt.eventFrame = 0
-                }
-            }
-            if pt.recorder.isRecording { record(pt, seq, task) }
+                       record: (PerThread, UInt64, UInt64) -> Void, queue: () -> Void) {
+        PerThread.withEvent(queue: queue) { pt in
+            LockIdentity.run(validate, record: record, in: pt)
         }
+    }
+
+    /// The body of a lock event, inside the event `pt` is in.
+    @inline(__always)
+    private static func run(_ validate: (Validator, ThreadState, EventSite) -> Void,
+                            record: (PerThread, UInt64, UInt64) -> Void, in pt: PerThread) {
+        let seq = lc_next_seq()
+        let task = UInt64(lc_current_task())
+        pt.validatorRef._withUnsafeGuaranteedRef { validator in
+            pt.stateRef._withUnsafeGuaranteedRef { state in
+                validator.setTask(task, thread: state)
+                pt.eventFrame = UInt(lc_caller_frame())  // acquisition stacks start at this frame
+                validate(validator, state, pt.site(seq))
+                pt.eventFrame = 0
+            }
+        }
+        if pt.recorder.isRecording { record(pt, seq, task) }
+    }
+
+    /// A signal handler's queued acquisition of this lock, validated now,
+    /// inside the event `pt` is in: what the long way of ``acquire(_:isTry:subclass:nest:)``
+    /// (`countsHolder`) or ``acquireMarked()`` would have done in the handler.
+    func replayAcquire(mode: AcquireMode, isTry: Bool, countsHolder: Bool, subclass: UInt32, nest: LockIdentity?,
+                       in pt: PerThread) {
+        if countsHolder {
+            LockIdentity.run({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
+                                          thread: $1, site: $2) },
+                             record: { recordAcquire($0, seq: $1, task: $2, mode: mode, isTry: isTry, subclass: subclass, nest: nest) },
+                             in: pt)
+        } else {
+            LockIdentity.run({ $0.acquireExclusive(instance, countsHolder: false, thread: $1, site: $2) },
+                             record: { recordAcquire($0, seq: $1, task: $2, mode: .exclusive, isTry: false, subclass: 0, nest: nil) },
+                             in: pt)
+        }
+    }
+
+    /// A signal handler's queued release of this lock, validated now (see
+    /// ``replayAcquire(mode:isTry:countsHolder:subclass:nest:in:)``).
+    func replayRelease(countsHolder: Bool, in pt: PerThread) {
+        LockIdentity.run({ $0.release(instance, countsHolder: countsHolder, thread: $1, site: $2) },
+                         record: { recordRelease($0, seq: $1, task: $2) }, in: pt)
     }
 
     @inline(never)
@@ -199,5 +237,7 @@ public final class LockIdentity: @unchecked Sendable {
             pt.leave()
         }
         if instance.isHeld { _ = Unmanaged.passRetained(instance) }
+        // A signal handler's queued event may name this lock: keep it for the replay.
+        if HandlerEvents.anyQueued { _ = Unmanaged.passRetained(self) }
     }
 }

@@ -14,6 +14,13 @@ import LockTrace
 /// created on the thread's first event; released by the pthread key
 /// destructor, which reports `thread-exit`. Only its own thread touches it,
 /// except its trace line ring, which the recorder drains (``TraceLineRing``).
+///
+/// The re-entry guard is the C `__thread` guard word
+/// (`lockcheck_handler_events.h`): its `busy` byte is up while the runtime
+/// handles an event of this thread (events raised meanwhile, by a violation
+/// handler say, are not validated); its other bytes say that a signal
+/// handler's events are queued or being queued (``HandlerEvents``). The lock
+/// hot path tests the whole word at once.
 final class PerThread {
     unowned(unsafe) let runtime: Runtime
     // The runtime's parts, unowned: the runtime is never destroyed, and
@@ -29,9 +36,6 @@ final class PerThread {
     let stateRef: Unmanaged<ThreadState>
     /// `recorder` as an unmanaged reference, for recording a lock event.
     let recorderRef: Unmanaged<TraceRecorder>
-    /// Set while the runtime handles an event of this thread: events raised
-    /// meanwhile (by a violation handler, say) are not validated.
-    @exclusivity(unchecked) var busy = false
     /// Work left for the end of the current event (``flushTrace``, ``trap``, ``clearStack``).
     @exclusivity(unchecked) var afterEvent: UInt8 = 0
     @exclusivity(unchecked) var trapRule = ""
@@ -41,6 +45,9 @@ final class PerThread {
     @exclusivity(unchecked) var nonblocking = false
     /// The stack the engine captured during the current event, for the trace.
     @exclusivity(unchecked) var capturedStack: [StackFrame]?
+    /// While a signal handler's queued event is replayed: the stack captured
+    /// in the handler, which the engine gets instead of the replay's own.
+    @exclusivity(unchecked) var replayStack: [StackFrame]?
     /// During a lock event's engine call: the event's frame pointer, where
     /// an acquisition stack starts (the validator's frames are below it; 0: none).
     @exclusivity(unchecked) var eventFrame: UInt = 0
@@ -82,28 +89,30 @@ final class PerThread {
 
     /// The calling thread's state with the re-entry guard raised, or nil when
     /// validation is off or the runtime is already handling an event of this
-    /// thread. Pair with ``leave()``.
+    /// thread, or the thread runs a signal handler (then `queue` queues the
+    /// event in the thread's ring, if it can be). Pair with ``leave()``.
     /// - Complexity: One TLS load and a flag test; the first call on a thread
     ///   creates its state.
     @inline(__always)
-    static func enter() -> PerThread? {
+    static func enter(queue: () -> Void = {}) -> PerThread? {
         guard let raw = lc_thread_get() else { return enterSlow() }
         let pt = Unmanaged<PerThread>.fromOpaque(raw).takeUnretainedValue()
-        if pt.busy { return nil }
-        pt.busy = true
+        guard lc_guard_is_clear() || pt.enterGuarded(queue: queue) else { return nil }
+        lc_guard_set_busy(true)
         return pt
     }
 
     /// Runs `body` as one event of the calling thread, with the re-entry
     /// guard raised; does nothing when validation is off or the runtime is
-    /// already handling an event of this thread.
+    /// already handling an event of this thread; in a signal handler,
+    /// `queue` queues the event instead.
     /// - Complexity: One TLS load, a flag test, no reference counting.
     @inline(__always)
-    static func withEvent(_ body: (PerThread) -> Void) {
+    static func withEvent(queue: () -> Void = {}, _ body: (PerThread) -> Void) {
         if let raw = lc_thread_get() {
             Unmanaged<PerThread>.fromOpaque(raw)._withUnsafeGuaranteedRef { pt in
-                guard !pt.busy else { return }
-                pt.busy = true
+                guard lc_guard_is_clear() || pt.enterGuarded(queue: queue) else { return }
+                lc_guard_set_busy(true)
                 body(pt)
                 pt.leave()
             }
@@ -114,12 +123,13 @@ final class PerThread {
     }
 
     /// Runs `body`, the short way of a lock event, with the re-entry guard
-    /// raised, when the calling thread has its state, is not inside an event
-    /// already and no trace is recorded. `body` must not report, record or
-    /// call out: it returns whether it did the whole event.
-    /// - Returns: True when the event is done: by `body`, or because the
-    ///   thread is inside an event (whose events are not validated). False
-    ///   when the caller must run the event the long way (``withEvent(_:)``).
+    /// raised, when the calling thread has its state, its guard word is
+    /// clear (not inside an event, no signal handler's events queued or
+    /// being queued) and no trace is recorded. `body` must not report,
+    /// record or call out: it returns whether it did the whole event.
+    /// - Returns: True when `body` did the event. False when the caller must
+    ///   run the event the long way (``withEvent(queue:_:)``), which also
+    ///   sorts out a raised guard.
     /// - Complexity: One TLS load, two flag tests, no reference counting.
     ///
     /// The preload library's C short way (`c_short_acquire` and
@@ -129,21 +139,34 @@ final class PerThread {
     /// short way must record) must be made in both.
     @inline(__always)
     static func withFastEvent(_ body: (PerThread) -> Bool) -> Bool {
-        guard let raw = lc_thread_get(), !lc_seq_is_shared() else { return false }
+        guard let raw = lc_thread_get(), !lc_seq_is_shared(), lc_guard_is_clear() else { return false }
         return Unmanaged<PerThread>.fromOpaque(raw)._withUnsafeGuaranteedRef { pt in
-            if pt.busy { return true }
             // The guard keeps a signal handler's events off a half-made push.
-            pt.busy = true
+            lc_guard_set_busy(true)
             let done = body(pt)
-            pt.busy = false
+            lc_guard_set_busy(false)
             return done
         }
+    }
+
+    /// The guard word is raised: inside an event (not validated), in a
+    /// signal handler's scope (`queue`d), or with handler events waiting
+    /// (validated first, then the event goes on). Returns whether it goes on.
+    @inline(never)
+    func enterGuarded(queue: () -> Void) -> Bool {
+        if HandlerEvents.mustQueue {
+            queue()
+            return false
+        }
+        if lc_guard_busy() { return false }
+        drainHandlerEvents()
+        return true
     }
 
     /// Lowers the guard and does what the event left to do.
     @inline(__always)
     func leave() {
-        busy = false
+        lc_guard_set_busy(false)
         if afterEvent != 0 { afterEventSlow() }
     }
 
@@ -158,7 +181,7 @@ final class PerThread {
             return nil
         }
         guard let pt = create(name: nil) else { return nil }
-        pt.busy = true
+        lc_guard_set_busy(true)
         return pt
     }
 
@@ -171,6 +194,7 @@ final class PerThread {
         if skipped > 0 { Runtime.warnUnvalidatedInHandler(skipped) }
         let pt = PerThread(runtime: runtime, name: name)
         let raw = Unmanaged.passRetained(pt).toOpaque()
+        lc_handler_ring_install()
         lc_thread_set(raw)
         pt.publishShortWay()
         pthread_setspecific(runtime.threadKey, raw)
@@ -215,7 +239,9 @@ final class PerThread {
         let pt = Unmanaged<PerThread>.fromOpaque(raw).takeRetainedValue()
         lc_short_thread_clear()
         lc_thread_set(raw)
-        pt.busy = true
+        if !lc_guard_is_clear() && !lc_guard_busy() { pt.drainHandlerEvents() }
+        pt.reportDroppedHandlerEvents(lc_handler_ring_remove())
+        lc_guard_set_busy(true)
         let seq = lc_next_seq()
         pt.runtime.validator.threadExit(thread: pt.state, site: pt.site(seq))
         if pt.runtime.recorder.isRecording {
@@ -223,7 +249,7 @@ final class PerThread {
         }
         pt.runtime.recorder.unregister(pt)
         pt.noLocksCache.drain()
-        pt.busy = false
+        lc_guard_set_busy(false)
         if pt.afterEvent != 0 { pt.afterEventSlow() }
         lc_thread_set(nil)
     }

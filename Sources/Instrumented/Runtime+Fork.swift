@@ -22,7 +22,8 @@ import LockGraph
 /// the engine's (``Validator/lockForFork()``), the symbolizer's (taken under
 /// the stack store's), then the violation handler's and the wait registry's
 /// spin word (leaves). In the child the registry forgets every published
-/// wait: the threads that published them are not there.
+/// wait: the threads that published them are not there; the count of
+/// signal handlers' queued events keeps only the forking thread's.
 ///
 /// What this does not cover: the Swift runtime's and Foundation's own locks
 /// (a multithreaded program's child may only call async-signal-safe
@@ -69,5 +70,6 @@ extension Runtime {
         symbolizer.unlockAfterFork(inChild: true)
         validator.unlockAfterFork()
         recorder.resetInChild(current: PerThread.currentIfAny())
+        lc_handler_reset_after_fork()
     }
 }

@@ -157,6 +157,27 @@ extension Runtime {
     }
 }
 
+extension Runtime {
+    nonisolated(unsafe) private static var handlerEventsDroppedTotal: UInt64 = 0
+    nonisolated(unsafe) private static var handlerDropWarnings = 0
+
+    /// Signal handlers' events dropped so far in the process (not validated).
+    static var droppedHandlerEvents: UInt64 { configLock.withLock { handlerEventsDroppedTotal } }
+
+    /// Counts `count` dropped handler events of `thread` and says so (the
+    /// first 10 times in the process; the count goes on).
+    func handlerEventsDropped(_ count: UInt64, thread: String) {
+        let warnings = Runtime.configLock.withLock { () -> Int in
+            Runtime.handlerEventsDroppedTotal += count
+            Runtime.handlerDropWarnings += 1
+            return Runtime.handlerDropWarnings
+        }
+        guard warnings <= 10 else { return }
+        let last = warnings == 10 ? " (further drops are counted in LockCheck.droppedHandlerEvents, not reported)" : ""
+        writeStderr("lockcheck: warning: \(count) handler event\(count == 1 ? "" : "s") dropped on thread \(thread), not validated: a signal handler's hardirq scope did not fit in the thread's ring of \(LC_HANDLER_SLOTS) events, or it allocated, slept or freed there\(last)\n")
+    }
+}
+
 /// Writes `text` to stderr with write(2), bypassing stdio buffers and locks.
 func writeStderr(_ text: String) {
     var text = text

@@ -212,6 +212,15 @@ static inline void lc_rwspin_unlock(int32_t *word) {
 int lc_symbol_info(const void *address, const char **object, uintptr_t *objectBase,
                    const char **symbol, uintptr_t *symbolAddress);
 
+/// The loaded object that contains `address`: its path ("" for the main
+/// program) and the start of its mapping (dladdr's `dli_fbase`). Returns 0
+/// when no object does. glibc's `_dl_find_object` (2.35 and later: a
+/// binary search, no symbol-table scan as dladdr's), else dladdr(3).
+int lc_object_info(const void *address, const char **object, uintptr_t *objectBase);
+
+/// The main program's entry point (getauxval(AT_ENTRY)), 0 when unknown.
+uintptr_t lc_program_entry(void);
+
 /// The calling thread's name (pthread_getname_np) into `buffer`; 0 on success.
 int lc_thread_name(char *buffer, size_t size);
 /// The label of the dispatch queue the calling thread runs now (NULL: no
@@ -276,5 +285,8 @@ static inline uintptr_t lc_frame_address(void) { return (uintptr_t)__builtin_fra
 /// (`lockcheck run`), so that lockcheck's own threads and exit hook are not
 /// validated; returns the previous state. Does nothing (returns 0) without the library.
 int lc_preload_set_guard(int on);
+
+// The re-entry guard word and signal handlers' queued events.
+#include "lockcheck_handler_events.h"
 
 #endif

@@ -88,14 +88,13 @@ enum CreationSite: Equatable {
         return "\(demangle(String(cString: symbol))) (\(module))"
     }
 
-    /// The path of the object `address` is in (dladdr), "" when unknown.
+    /// The path of the object `address` is in, "" when unknown.
     static func objectPath(_ address: UInt) -> String {
         var object: UnsafePointer<CChar>?
         var base: UInt = 0
-        var symbol: UnsafePointer<CChar>?
-        var symbolAddress: UInt = 0
-        guard lc_symbol_info(UnsafeRawPointer(bitPattern: address > 0 ? address - 1 : address), &object, &base, &symbol,
-                             &symbolAddress) != 0, let object else { return "" }
+        // _dl_find_object, not dladdr: no scan of the object's symbols.
+        guard lc_object_info(UnsafeRawPointer(bitPattern: address > 0 ? address - 1 : address), &object, &base) != 0,
+              let object else { return "" }
         return String(cString: object)
     }
 

@@ -16,12 +16,16 @@ import LockGraph
 
 /// Starts the validator for a preloaded process: `LOCKCHECK=report` unless
 /// the environment says otherwise (a release build of the library would
-/// otherwise default to off).
+/// otherwise default to off). The source-line tool that names classes by
+/// file and line starts at once and reads the program's line tables while
+/// the program starts (``Symbolizer/prepareSourceLines()``).
 /// - Returns: 1 when validation is on.
 @_cdecl("lockcheck_preload_start")
 public func _lockcheckPreloadStart() -> Int32 {
     _ = LockCheck.configure(LockCheck.Options(mode: .report))
-    return Runtime.shared != nil ? 1 : 0
+    guard let runtime = Runtime.shared else { return 0 }
+    if runtime.options.captureStacks { runtime.symbolizer.prepareSourceLines() }
+    return 1
 }
 
 /// A new identity for the lock at `address`, retained and opaque, or 1 when

@@ -71,6 +71,23 @@ final class Symbolizer: StackSymbolizing, @unchecked Sendable {
         }
     }
 
+    /// Starts the source-line tool and asks it, without waiting for the
+    /// answer, about the main program's entry point: the tool reads the
+    /// program's line tables in its own process while the program starts,
+    /// so that the first lock classes `lockcheck run` names by file and line
+    /// do not wait for the tool's start (issue 18: swift-service-lifecycle's
+    /// `testCancelOnSignal` allows 10 ms). Also reads the program's symbol
+    /// table now. Called at start-up, on the thread that starts the
+    /// validator; no thread is started and no lock held while the tool works.
+    /// - Complexity: One process start and the program's symbol table.
+    func prepareSourceLines() {
+        let entryPoint = UInt(lc_program_entry())
+        guard entryPoint != 0 else { return }
+        let e = entry(entryPoint + 1)
+        guard e.symbol != nil else { return }
+        lock.withLock { lines()?.prime(object: e.object, fileAddress: e.fileAddress) }
+    }
+
     /// Takes the symbolizer's lock for a `fork()`.
     func lockForFork() { lock.lockForFork() }
 
@@ -123,9 +140,7 @@ final class Symbolizer: StackSymbolizing, @unchecked Sendable {
         let probe = address > 0 ? address - 1 : address
         var objectPtr: UnsafePointer<CChar>?
         var base: UInt = 0
-        var symbolPtr: UnsafePointer<CChar>?
-        var symbolAddress: UInt = 0
-        guard lc_symbol_info(UnsafeRawPointer(bitPattern: probe), &objectPtr, &base, &symbolPtr, &symbolAddress) != 0 else {
+        guard lc_object_info(UnsafeRawPointer(bitPattern: probe), &objectPtr, &base) != 0 else {
             return Entry(text: "0x" + String(address, radix: 16), isRuntime: false)
         }
         var object = objectPtr.map { String(cString: $0) } ?? ""
@@ -137,16 +152,24 @@ final class Symbolizer: StackSymbolizing, @unchecked Sendable {
         if let symbols, let found = symbols.lookup(probe) {
             mangled = found.name
             offset = found.offset + 1
-        } else if let symbolPtr {
-            mangled = String(cString: symbolPtr)
-            offset = UInt64(address &- symbolAddress)
+        } else {
+            // No symbol table on disk: the dynamic symbol (dladdr scans the object's symbols).
+            var dlObject: UnsafePointer<CChar>?
+            var dlBase: UInt = 0
+            var symbolPtr: UnsafePointer<CChar>?
+            var symbolAddress: UInt = 0
+            if lc_symbol_info(UnsafeRawPointer(bitPattern: probe), &dlObject, &dlBase, &symbolPtr, &symbolAddress) != 0,
+               let symbolPtr {
+                mangled = String(cString: symbolPtr)
+                offset = UInt64(address &- symbolAddress)
+            }
         }
         guard let mangled else {
             return Entry(text: "0x\(String(address, radix: 16)) (\(module))",
                          isRuntime: module.hasPrefix("libunwind"))
         }
         let isRuntime = mangled.hasPrefix("$s12Instrumented") || mangled.hasPrefix("$s9LockGraph")
-            || mangled.hasPrefix("unw_") || mangled.hasPrefix("_ULx86_64") || mangled.hasPrefix("_ULaarch64")
+            || mangled.hasPrefix("unw_") || mangled.hasPrefix("lc_handler_") || mangled.hasPrefix("_ULx86_64") || mangled.hasPrefix("_ULaarch64")
             || module.hasPrefix("libunwind") || module.hasPrefix("liblockcheck-preload")
         let isStandardLibrary = mangled.hasPrefix("$ss") || mangled.hasPrefix("$sS") || module.hasPrefix("libswiftCore")
         let symbol = demangle(mangled)

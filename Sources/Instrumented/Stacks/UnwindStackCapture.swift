@@ -10,7 +10,8 @@ import LockGraph
 ///
 /// The engine calls it only when it needs a stack: a new dependency or a
 /// report. When a trace is being recorded, the stack is also handed to the
-/// recorder for the current event's `stack=`.
+/// recorder for the current event's `stack=`. While a signal handler's
+/// queued event is replayed, the stack is the one captured in the handler.
 struct UnwindStackCapture: StackCapturing {
     // Unowned: the runtime that owns both is never destroyed, and the engine
     // copies its provider at each call; a copy then costs no reference counting.
@@ -21,7 +22,18 @@ struct UnwindStackCapture: StackCapturing {
 
     /// - Complexity: One `unw_backtrace` (~1 µs per frame); no symbol lookup.
     func captureStack() -> [StackFrame] {
-        var frames: [StackFrame] = withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self,
+        let pt = PerThread.currentIfAny()
+        var frames = pt?.replayStack ?? captureNow()
+        if frames.isEmpty { frames = [.text("?")] }
+        if recorder.isRecording, let pt {
+            pt.capturedStack = frames
+            pt.afterEvent |= PerThread.clearStack
+        }
+        return frames
+    }
+
+    private func captureNow() -> [StackFrame] {
+        let frames: [StackFrame] = withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self,
                                                                  capacity: Self.maxFrames) { buf in
             let n = Int(unw_backtrace(buf.baseAddress, Int32(Self.maxFrames)))
             var out: [StackFrame] = []
@@ -30,11 +42,6 @@ struct UnwindStackCapture: StackCapturing {
                 if let a = buf[i] { out.append(.address(UInt(bitPattern: a))) }
             }
             return out
-        }
-        if frames.isEmpty { frames = [.text("?")] }
-        if recorder.isRecording, let pt = PerThread.currentIfAny() {
-            pt.capturedStack = frames
-            pt.afterEvent |= PerThread.clearStack
         }
         return frames
     }
