@@ -2,10 +2,12 @@
 //
 //   with LOCKCHECK_WAIT_TIMEOUT=1: one lock-wait-timeout: 'reader' has waited
 //   more than 1 s for Config.lock, held by 'loader', which is not waiting for
-//   a lockcheck lock; the holder's stack as it is then, inside slowRead()
-//   (asked of the loader thread with a signal), where Config.lock's class was
-//   first taken, and the waiter's stack. No deadlock: the holder finishes
-//   after 3 s and the program ends normally (exit 0) under LOCKCHECK=report.
+//   a lockcheck lock; the line where the loader took it (its `lock()` call,
+//   lock_wait_timeout/main.swift:58, which the lock keeps while held), the
+//   holder's stack as it is then, inside slowRead() (asked of the loader
+//   thread with a signal), and the waiter's stack. No deadlock: the holder
+//   finishes after 3 s and the program ends normally (exit 0) under
+//   LOCKCHECK=report.
 //   With --holder-blocks-signals: the same report, but the loader blocks
 //   every signal, so it says the holder's stack is unavailable (it did not
 //   answer) and still gives the rest.
@@ -53,10 +55,10 @@ Thread {
         holding.signal()
         config.lock.withLock { config.text = text }
     } else {
-        config.lock.withLock {
-            holding.signal()
-            config.text = slowRead()   // the bug: slow work under the lock
-        }
+        config.lock.lock()             // a manual lock: no closure of it is on the holder's stack
+        holding.signal()
+        config.text = slowRead()       // the bug: slow work under the lock
+        config.lock.unlock()
     }
     done.signal()
 }.start()

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CInstrumented
 import LockGraph
 
 /// Sleep points (might_sleep): calls that may block, reported as
@@ -66,7 +67,12 @@ public final class CheckedCondition: @unchecked Sendable {
     /// again on return (it stays in the held stack meanwhile).
     public func wait(_ mutex: CheckedMutex) {
         LockCheck.mightBlock("cond-wait")
-        let rc = pthread_cond_wait(cond, mutex._core.primitive.mutex)
+        // The wait releases and re-takes the primitive: another thread may
+        // set and clear the holder mark meanwhile; put back ours (the site).
+        let core = mutex._core
+        let mark = core.holderMark.map { lc_load_relaxed_i64($0) }
+        defer { if let m = core.holderMark, let mark { lc_store_relaxed_i64(m, mark) } }
+        let rc = pthread_cond_wait(cond, core.primitive.mutex)
         precondition(rc == 0, "lockcheck: pthread_cond_wait failed (\(rc))")
     }
 

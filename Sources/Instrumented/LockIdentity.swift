@@ -44,14 +44,16 @@ public final class LockIdentity: @unchecked Sendable {
     ///
     /// A blocking acquisition with subclass 0 and no nest lock that the
     /// thread's memo holds takes the short way (see ``acquireMarked()``).
+    /// - Parameter countsHolder: false on a lock whose holder mark the caller
+    ///   sets once it holds the lock (see ``LockInstance/exclusiveHolderMark``).
     @usableFromInline
-    func acquire(_ mode: AcquireMode, isTry: Bool, subclass: UInt32, nest: LockIdentity?) {
-        if !isTry && subclass == 0 && nest == nil && acquireShort(mode, countsHolder: true) { return }
+    func acquire(_ mode: AcquireMode, isTry: Bool, subclass: UInt32, nest: LockIdentity?, countsHolder: Bool = true) {
+        if !isTry && subclass == 0 && nest == nil && acquireShort(mode, countsHolder: countsHolder) { return }
         event({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
-                           thread: $1, site: $2) },
+                           countsHolder: countsHolder, thread: $1, site: $2) },
               record: { recordAcquire($0, seq: $1, task: $2, mode: mode, isTry: isTry, subclass: subclass, nest: nest) },
               queue: { HandlerEvents.pushLock(.acquire, self, mode: mode,
-                                              flags: (isTry ? HandlerEvents.isTry : 0) | HandlerEvents.countsHolder,
+                                              flags: (isTry ? HandlerEvents.isTry : 0) | (countsHolder ? HandlerEvents.countsHolder : 0),
                                               subclass: subclass, nest: nest) })
     }
 
@@ -182,9 +184,9 @@ public final class LockIdentity: @unchecked Sendable {
     /// (`countsHolder`) or ``acquireMarked()`` would have done in the handler.
     func replayAcquire(mode: AcquireMode, isTry: Bool, countsHolder: Bool, subclass: UInt32, nest: LockIdentity?,
                        in pt: PerThread) {
-        if countsHolder {
+        if countsHolder || isTry || subclass != 0 || nest != nil {
             LockIdentity.run({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
-                                          thread: $1, site: $2) },
+                                          countsHolder: countsHolder, thread: $1, site: $2) },
                              record: { recordAcquire($0, seq: $1, task: $2, mode: mode, isTry: isTry, subclass: subclass, nest: nest) },
                              in: pt)
         } else {
@@ -203,14 +205,18 @@ public final class LockIdentity: @unchecked Sendable {
 
     @inline(never)
     private func recordRelease(_ pt: PerThread, seq: UInt64, task: UInt64) {
-        pt.recorder.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: task)
+        pt.recorderRef._withUnsafeGuaranteedRef {
+            $0.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: task)
+        }
     }
 
     @inline(never)
     private func recordAcquire(_ pt: PerThread, seq: UInt64, task: UInt64, mode: AcquireMode, isTry: Bool,
                                subclass: UInt32, nest: LockIdentity?) {
         if !isTry && subclass == 0 && nest == nil {
-            pt.recorder.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: task)
+            pt.recorderRef._withUnsafeGuaranteedRef {
+                $0.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: task)
+            }
             return
         }
         pt.recorder.record(

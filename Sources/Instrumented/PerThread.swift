@@ -13,7 +13,7 @@ import LockTrace
 /// Reached through the C `__thread` slot (`lc_thread_get`, one TLS load);
 /// created on the thread's first event; released by the pthread key
 /// destructor, which reports `thread-exit`. Only its own thread touches it,
-/// except the trace buffer, which the recorder drains under `bufferLock`.
+/// except its trace line ring, which the recorder drains (``TraceLineRing``).
 ///
 /// The re-entry guard is the C `__thread` guard word
 /// (`lockcheck_handler_events.h`): its `busy` byte is up while the runtime
@@ -34,6 +34,8 @@ final class PerThread {
     /// path: `_withUnsafeGuaranteedRef` reads them with no retain/release.
     let validatorRef: Unmanaged<Validator>
     let stateRef: Unmanaged<ThreadState>
+    /// `recorder` as an unmanaged reference, for recording a lock event.
+    let recorderRef: Unmanaged<TraceRecorder>
     /// Work left for the end of the current event (``flushTrace``, ``trap``, ``clearStack``).
     @exclusivity(unchecked) var afterEvent: UInt8 = 0
     @exclusivity(unchecked) var trapRule = ""
@@ -54,9 +56,12 @@ final class PerThread {
     /// The recording session this thread is declared in (0: none).
     @exclusivity(unchecked) var traceSession: Int64 = 0
     @exclusivity(unchecked) var traceTID: UInt64 = 0
-    /// Event lines not yet flushed; guarded by `bufferLock` (a spinlock word).
-    @exclusivity(unchecked) var writer = TraceWriter()
-    let bufferLock: UnsafeMutablePointer<Int32>
+    /// Event lines not yet taken by the recorder; made when the thread is
+    /// first declared in a recording session, set under the recorder's lock.
+    @exclusivity(unchecked) var traceRing: TraceLineRing?
+    /// Where a line other than a plain acquire or release is built before
+    /// it goes into the ring.
+    @exclusivity(unchecked) var traceScratch = TraceWriter()
 
     /// Blocks for `no-locks` allocations.
     @exclusivity(unchecked) var noLocksCache = NoLocksCache()
@@ -73,13 +78,11 @@ final class PerThread {
         state = runtime.validator.makeThread(name: name ?? PerThread.currentThreadName(), id: UInt64(lc_gettid()))
         validatorRef = Unmanaged.passUnretained(runtime.validator)
         stateRef = Unmanaged.passUnretained(state)
-        bufferLock = .allocate(capacity: 1)
-        bufferLock.initialize(to: 0)
-        writer.buffer.reserveCapacity(4096)
+        recorderRef = Unmanaged.passUnretained(runtime.recorder)
     }
 
     deinit {
-        bufferLock.deallocate()
+        traceRing?.deallocate()
     }
 
     // MARK: Entering and leaving an event

@@ -10,15 +10,29 @@ import LockTrace
 /// Records every live event of every thread as a v1 trace
 /// (`LOCKCHECK_TRACE=path` or ``LockCheck/startRecording(path:)``).
 ///
-/// - Each thread appends event lines to its own buffer (a spinlock word that
-///   only the recorder ever contends for).
+/// - Each thread appends whole event lines to its own ring
+///   (``TraceLineRing``): no lock, no atomic read-modify-write, no system
+///   call; a plain acquire or release is formatted straight into the ring.
+///   The one shared write per event is `seq`'s relaxed fetch-add, which
+///   orders threads' lines (the format's `<seq>`; the analyzer sorts by it).
 /// - Declarations (thread, class, lock, pool, queue, stack) go straight into the
 ///   shared output under the recorder lock, before the event that first uses
 ///   them is buffered, so they always precede it in the file.
-/// - Every thread's buffer is flushed, under the recorder lock, every 4,096
-///   events of the process (so threads' lines stay well within the
-///   analyzer's 65,536-event reorder window), on each violation, when a
-///   thread exits, every 200 ms from a background thread, and at exit.
+/// - A writer thread (`lockcheck-flush`) takes every thread's lines and
+///   writes them, under the recorder lock: when the event whose `seq` is a
+///   multiple of 4,096 wakes it, every 100 µs while the program keeps it
+///   busy (it is then not woken: a wake-up is a system call), and every
+///   200 ms. So the file grows in whole lines, as before, but the recording
+///   threads make no `write`.
+/// - A thread drains every ring and writes itself when its own ring is
+///   full, when the writer is more than 16,384 events behind at a multiple
+///   of 4,096 (threads' lines stay well within the analyzer's 65,536-event
+///   reorder window), when there is no writer (a forked child), on each
+///   violation, when it exits, and at exit.
+/// - After a crash the file holds every line written so far, each whole,
+///   as before: what is lost is what the rings held (at most about 4,096
+///   events of the process, or 200 ms), and a file cut mid-line is still
+///   analysed up to its last whole line.
 /// - A write error (disk full, bad path) gives one warning on stderr and
 ///   stops recording; the program continues.
 final class TraceRecorder: @unchecked Sendable {
@@ -38,6 +52,14 @@ final class TraceRecorder: @unchecked Sendable {
     private var nextStackID: UInt64 = 1
     private var exitHookInstalled = false
     private var flusherStarted = false
+    /// 1 while the writer thread runs (never in a forked child).
+    private let writerRunning: UnsafeMutablePointer<Int32>
+    /// 1 while the writer polls (its last drain found much): no need to wake it.
+    private let writerPolling: UnsafeMutablePointer<Int32>
+    /// Wakes the writer thread.
+    private let wake: UnsafeMutablePointer<sem_t>
+    /// The last `seq` handed out when the rings were last drained.
+    private let drainedSeq: UnsafeMutablePointer<Int64>
     private let rawNesting: Bool
     private let preemptRT: Bool
     private let symbolizer: Symbolizer
@@ -50,7 +72,30 @@ final class TraceRecorder: @unchecked Sendable {
         self.symbolizer = symbolizer
         sessionWord = .allocate(capacity: 1)
         sessionWord.initialize(to: 0)
+        writerRunning = .allocate(capacity: 1)
+        writerRunning.initialize(to: 0)
+        writerPolling = .allocate(capacity: 1)
+        writerPolling.initialize(to: 0)
+        drainedSeq = .allocate(capacity: 1)
+        drainedSeq.initialize(to: 0)
+        wake = .allocate(capacity: 1)
+        sem_init(wake, 0, 0)
     }
+
+    /// Bytes of each recording thread's ring: about 13,000 lock events, more
+    /// than a thread writes between two of the writer's drains.
+    static let ringCapacity = 256 * 1024
+    /// The writer is woken by every event whose `seq` is a multiple of this.
+    static let drainInterval: UInt64 = 4096
+    /// A thread drains the rings itself when the writer has not for this
+    /// many events.
+    static let maxLag: Int64 = 16384
+    /// A drain that found this much sends the writer polling: it drains
+    /// again after ``pollInterval`` without being woken, so the recording
+    /// threads of a busy program make no system call at all (a wake-up is
+    /// a futex call and, here, a cross-CPU interrupt).
+    static let busyBytes = 16 * 1024
+    static let pollInterval = timespec(tv_sec: 0, tv_nsec: 100_000)
 
     /// Whether a trace is being recorded. One relaxed load.
     @inline(__always)
@@ -82,6 +127,7 @@ final class TraceRecorder: @unchecked Sendable {
             out.process(id: 1, name: "\(processName()) (pid \(getpid()))")
             writeLocked()
             guard fd >= 0 else { return false }
+            lc_store_relaxed_i64(drainedSeq, Int64(bitPattern: lc_current_seq()))
             // Shared `seq` first: it also turns off the locks' short way,
             // which neither takes a shared `seq` nor records.
             lc_set_seq_shared(1)
@@ -96,7 +142,7 @@ final class TraceRecorder: @unchecked Sendable {
             }
             if !flusherStarted {
                 flusherStarted = true
-                startFlusher()
+                startWriter()
             }
             return true
         }
@@ -131,8 +177,9 @@ final class TraceRecorder: @unchecked Sendable {
 
     /// Buffers one event line of `pt` (its `thread` is filled in here),
     /// declaring first whatever it names that this session has not seen.
-    /// - Complexity: One spinlock round trip and a line append; every 4,096
-    ///   events of the process, a flush of every thread's buffer.
+    /// - Complexity: The line built in the thread's scratch buffer and
+    ///   copied into its ring, no lock; every 4,096 events of the process,
+    ///   a wake-up of the writer thread.
     @inline(__always)
     func record(_ event: TraceEvent, thread pt: PerThread, lock l: LockIdentity? = nil, nest: LockIdentity? = nil,
                 pool: LockCheck.Pool? = nil, queue: DeferredFreeEvents? = nil, sleepReason: String? = nil) {
@@ -148,35 +195,77 @@ final class TraceRecorder: @unchecked Sendable {
             if stack != 0 { e.stack = stack }
         }
         e.thread = pt.traceTID
-        append(seq: e.seq, thread: pt) { $0.event(e, sleepReason: sleepReason) }
-    }
-
-    /// Writes one line into `pt`'s buffer under its lock; every 4,096
-    /// events of the process, flushes every thread's buffer.
-    @inline(__always)
-    private func append(seq: UInt64, thread pt: PerThread, _ write: (inout TraceWriter) -> Void) {
-        lc_spin_lock(pt.bufferLock)
-        write(&pt.writer)
-        lc_spin_unlock(pt.bufferLock)
-        if seq & 4095 == 0 { flushAll() }
+        pt.traceScratch.buffer.removeAll(keepingCapacity: true)
+        pt.traceScratch.event(e, sleepReason: sleepReason)
+        let appended = pt.traceScratch.buffer.withUnsafeBytes { pt.traceRing.unsafelyUnwrapped.append($0) }
+        if !appended { writeAround(pt.traceScratch.buffer, session: session) }
+        if e.seq & (Self.drainInterval &- 1) == 0 { kick(seq: e.seq) }
     }
 
     /// ``record(_:thread:lock:nest:pool:queue:sleepReason:)`` of a lock's
-    /// `acquire` (blocking, subclass 0, no nest lock) or `release`, the
-    /// commonest events: once the thread and lock are declared and no stack
-    /// was captured, the line is written straight from its fields
-    /// (``TraceWriter/lockEvent(seq:thread:op:id:mode:)``).
+    /// `acquire` (blocking, subclass 0, no nest lock) or `release` (`op` is
+    /// one of the two), the commonest events: once the thread and lock are
+    /// declared and no stack was captured, the line is formatted straight
+    /// into the thread's ring from its fields
+    /// (``TraceWriter/putLockLine(at:seq:thread:op:id:mode:task:)``).
+    /// - Complexity: A few loads, the line's digits and one release store;
+    ///   every 4,096 events of the process, a wake-up of the writer thread.
     @inline(__always)
     func recordLock(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity, mode: AcquireMode,
                     task: UInt64) {
         let session = lc_load_relaxed_i64(sessionWord)
         guard session != 0 else { return }
+        let thread = pt.traceTID, id = l.traceID
+        guard pt.traceSession == session, pt.capturedStack == nil, lc_load_relaxed_i64(l.declaredSession) == session,
+              pt.traceRing.unsafelyUnwrapped.appendLine(maxLength: TraceWriter.lockLineCapacity, {
+                  TraceWriter.putLockLine(at: $0, seq: seq, thread: thread, op: op, id: id, mode: mode, task: task)
+              })
+        else {
+            recordLockSlow(op, seq: seq, thread: pt, lock: l, mode: mode, task: task, session: session)
+            return
+        }
+        if seq & (Self.drainInterval &- 1) == 0 { kick(seq: seq) }
+    }
+
+    /// ``recordLock(_:seq:thread:lock:mode:task:)`` when something is to be
+    /// declared first, a stack was captured, or the ring is full.
+    @inline(never)
+    private func recordLockSlow(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity,
+                                mode: AcquireMode, task: UInt64, session: Int64) {
         guard pt.traceSession == session, pt.capturedStack == nil, lc_load_relaxed_i64(l.declaredSession) == session else {
             record(TraceEvent(seq: seq, thread: 0, op: op, id: l.traceID, mode: mode, task: task), thread: pt, lock: l)
             return
         }
-        append(seq: seq, thread: pt) {
-            $0.lockEvent(seq: seq, thread: pt.traceTID, op: op, id: l.traceID, mode: mode, task: task)
+        var line = TraceWriter()
+        line.lockEvent(seq: seq, thread: pt.traceTID, op: op, id: l.traceID, mode: mode, task: task)
+        writeAround(line.buffer, session: session)
+        if seq & (Self.drainInterval &- 1) == 0 { kick(seq: seq) }
+    }
+
+    /// A line that does not fit in its thread's ring (full: the writer is
+    /// behind, or the line is longer than the ring): every ring is drained,
+    /// the thread's own included, so the line still follows its thread's
+    /// earlier lines, and the line is written after them.
+    @inline(never)
+    private func writeAround(_ line: [UInt8], session: Int64) {
+        lock.withLock {
+            guard fd >= 0, lc_load_relaxed_i64(sessionWord) == session else { return }
+            drainLocked()
+            out.buffer.append(contentsOf: line)
+            writeLocked()
+        }
+    }
+
+    /// Every 4,096 events: wakes the writer thread unless it polls, or
+    /// drains and writes here when there is none (a forked child) or it is
+    /// more than ``maxLag`` events behind.
+    @inline(never)
+    private func kick(seq: UInt64) {
+        let behind = Int64(bitPattern: seq &- UInt64(bitPattern: lc_load_relaxed_i64(drainedSeq)))
+        if lc_load_relaxed_i32(writerRunning) == 0 || behind > Self.maxLag {
+            flushAll()
+        } else if lc_load_relaxed_i32(writerPolling) == 0 {
+            sem_post(wake)
         }
     }
 
@@ -202,9 +291,12 @@ final class TraceRecorder: @unchecked Sendable {
                 pt.traceTID = nextThreadID
                 nextThreadID += 1
                 out.thread(id: pt.traceTID, name: pt.state.name)
-                lc_spin_lock(pt.bufferLock)
-                pt.writer.buffer.removeAll(keepingCapacity: true)  // lines of an earlier session
-                lc_spin_unlock(pt.bufferLock)
+                // No consumer runs (we hold the lock), and this is the ring's thread.
+                if let ring = pt.traceRing {
+                    ring.reset()  // lines of an earlier session
+                } else {
+                    pt.traceRing = TraceLineRing(capacity: Self.ringCapacity)
+                }
                 pt.traceSession = session
                 threads[ObjectIdentifier(pt)] = pt
             }
@@ -270,15 +362,14 @@ final class TraceRecorder: @unchecked Sendable {
             lc_set_seq_shared(0)
             threads = [:]
             out.buffer.removeAll(keepingCapacity: true)
-            // The flusher thread was not copied, and the child starts none: a
+            // The writer thread was not copied, and the child starts none: a
             // thread created in the child of a multithreaded process is what
-            // POSIX and the sanitizers forbid. The child flushes every 4,096
-            // events, on violations, thread exits, exit and flushTrace().
+            // POSIX and the sanitizers forbid. The child's threads drain and
+            // write every 4,096 events, and on full rings, violations, thread
+            // exits, exit and flushTrace().
             flusherStarted = true
-            if let current {
-                lc_store_relaxed_i32(current.bufferLock, 0)
-                current.writer.buffer.removeAll(keepingCapacity: true)
-            }
+            lc_store_relaxed_i32(writerRunning, 0)
+            current?.traceRing?.reset()  // the forking thread's: the child's only thread
             guard wasRecording else { return nil }
             if template.contains("%p") { return template }
             writeStderr("lockcheck: warning: process \(getpid()) was forked while recording to '\(path)', which has no %p: the child does not record\n")
@@ -289,24 +380,27 @@ final class TraceRecorder: @unchecked Sendable {
 
     // MARK: Flushing
 
-    /// Writes every thread's buffered lines to the file.
-    func flushAll() {
+    /// Writes every thread's buffered lines to the file; returns how many
+    /// bytes that was.
+    /// - Complexity: O(bytes buffered) and one `write`, under the recorder lock.
+    @discardableResult
+    func flushAll() -> Int {
         lock.withLock {
-            guard fd >= 0 else { return }
+            guard fd >= 0 else { return 0 }
             drainLocked()
+            let n = out.buffer.count
             writeLocked()
+            return n
         }
     }
 
     private func drainLocked() {
+        lc_store_relaxed_i64(drainedSeq, Int64(bitPattern: lc_current_seq()))
         for pt in threads.values { drain(pt) }
     }
 
     private func drain(_ pt: PerThread) {
-        lc_spin_lock(pt.bufferLock)
-        out.buffer.append(contentsOf: pt.writer.buffer)
-        pt.writer.buffer.removeAll(keepingCapacity: true)
-        lc_spin_unlock(pt.bufferLock)
+        pt.traceRing?.take(into: &out.buffer)
     }
 
     /// Writes the output buffer; on an error, warns once and stops recording.
@@ -331,18 +425,46 @@ final class TraceRecorder: @unchecked Sendable {
         }
     }
 
-    /// Flushes every 200 ms while recording, so a crash loses little.
-    private func startFlusher() {
+    /// Starts the writer thread: it drains every ring and writes when an
+    /// event wakes it (every 4,096 events), every 100 µs while each drain
+    /// finds at least ``busyBytes``, and every 200 ms, so the recording
+    /// threads make no system call and a crash loses little.
+    private func startWriter() {
         var thread = pthread_t()
+        lc_store_relaxed_i32(writerRunning, 1)
         let rc = pthread_create(&thread, nil, { _ in
             lc_set_thread_name("lockcheck-flush")
             _ = lc_preload_set_guard(1)  // lockcheck's own thread: its locks are not the program's
+            var polling = false
             while true {
-                usleep(200_000)
-                Runtime.shared?.recorder.flushAll()
+                guard let recorder = Runtime.shared?.recorder else { return nil }
+                recorder.waitForWork(polling: polling)
+                polling = recorder.flushAll() >= TraceRecorder.busyBytes
+                lc_store_relaxed_i32(recorder.writerPolling, polling ? 1 : 0)
             }
         }, nil)
-        if rc == 0 { pthread_detach(thread) }
+        if rc == 0 { pthread_detach(thread) } else { lc_store_relaxed_i32(writerRunning, 0) }
+    }
+
+    /// The writer thread's wait: ``pollInterval`` while it polls; else until
+    /// an event wakes it, or 200 ms. Wake-ups that came meanwhile are merged
+    /// (one drain serves them all).
+    private func waitForWork(polling: Bool) {
+        if polling {
+            var interval = Self.pollInterval
+            _ = nanosleep(&interval, nil)
+            while sem_trywait(wake) == 0 {}
+            return
+        }
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        deadline.tv_nsec += 200_000_000
+        if deadline.tv_nsec >= 1_000_000_000 {
+            deadline.tv_sec += 1
+            deadline.tv_nsec -= 1_000_000_000
+        }
+        while sem_timedwait(wake, &deadline) != 0 && errno == EINTR {}
+        while sem_trywait(wake) == 0 {}
     }
 }
 

@@ -16,23 +16,26 @@ public typealias NSLock = CheckedMutex
 public typealias NSRecursiveLock = CheckedRecursiveMutex
 
 // NSLocking's requirements are `lock()` and `unlock()`, which every
-// exclusive lock of Instrumented has; `withLock` then comes from either side.
+// exclusive lock of Instrumented has (its `lock()` without a source site,
+// disfavored: a direct call `lock()` takes `lock(file:line:)`, which keeps
+// the caller's line for hang reports); `withLock` then comes from either
+// side, and a direct call takes Instrumented's, which keeps the line too.
 extension CheckedMutex: NSLocking {}
 extension CheckedRecursiveMutex: NSLocking {}
 
 extension CheckedMutex {
     /// NSLock's `lock(before:)`: waits for the lock until `limit`; false
     /// when it passed first. Validated as a `try` acquisition.
-    /// - Complexity: As ``CheckedMutex/lock(untilSecondsSince1970:)``.
-    public func lock(before limit: Date) -> Bool {
-        lock(untilSecondsSince1970: limit.timeIntervalSince1970)
+    /// - Complexity: As ``CheckedMutex/lock(untilSecondsSince1970:file:line:)``.
+    public func lock(before limit: Date, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+        lock(untilSecondsSince1970: limit.timeIntervalSince1970, file: file, line: line)
     }
 }
 
 extension CheckedRecursiveMutex {
     /// NSRecursiveLock's `lock(before:)`.
-    /// - Complexity: As ``CheckedRecursiveMutex/lock(untilSecondsSince1970:)``.
-    public func lock(before limit: Date) -> Bool {
-        lock(untilSecondsSince1970: limit.timeIntervalSince1970)
+    /// - Complexity: As ``CheckedRecursiveMutex/lock(untilSecondsSince1970:file:line:)``.
+    public func lock(before limit: Date, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+        lock(untilSecondsSince1970: limit.timeIntervalSince1970, file: file, line: line)
     }
 }

@@ -21,8 +21,11 @@ public struct TextReport: Sendable {
     private func red(_ s: String) -> String { color ? "\u{1B}[1;31m\(s)\u{1B}[0m" : s }
     private func dim(_ s: String) -> String { color ? "\u{1B}[2m\(s)\u{1B}[0m" : s }
 
-    /// "seq 12, trace.log:40" or "seq 12".
+    /// "seq 12, trace.log:40" or "seq 12"; a live source site whose event
+    /// has no seq (0): "Module/File.swift:42", or the file alone when its
+    /// line is not known.
     public static func place(seq: UInt64, file: String?, line: Int?) -> String {
+        if seq == 0, let file { return line.map { "\(file):\($0)" } ?? file }
         if let file, let line { return "seq \(seq), \(file):\(line)" }
         return "seq \(seq)"
     }
@@ -82,7 +85,7 @@ public struct TextReport: Sendable {
             if r.site.seq == 0 && r.site.file == nil {
                 out += "\n\(r.label)\(r.site.stack.isEmpty ? "" : ":")\n"
             } else {
-                out += "\n\(r.label) \(place(r.site)) by thread '\(r.thread)':\n"
+                out += "\n\(r.label) \(place(r.site))\(r.thread.isEmpty ? "" : " by thread '\(r.thread)'")\(r.site.seq == 0 && r.site.stack.isEmpty ? "" : ":")\n"
             }
             stack(r.site.stack, indent: "    ", into: &out)
         }

@@ -45,6 +45,16 @@ public final class FoundationUser: @unchecked Sendable {
         return value + (gaveUp ? 0 : 100) + (lock.name == "FoundationUser.lock" ? 0 : 1000)
     }
 
+    /// Runs `probe` while the lock is held, taken three ways: `withLock`, a
+    /// manual `lock()`, and through `any NSLocking`.
+    public func probeHeld(_ probe: (String, AnyObject) -> Void) {
+        lock.withLock { probe("withLock", lock) }
+        lock.lock()
+        probe("lock()", lock)
+        lock.unlock()
+        locked(lock) { probe("NSLocking", lock) }
+    }
+
     private func lockedElsewhere() -> Bool {
         final class Flag: @unchecked Sendable { var got = true }
         let flag = Flag()

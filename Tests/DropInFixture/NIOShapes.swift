@@ -27,6 +27,14 @@ public final class NIORegistry: Sendable {
         lock.unlock()
     }
 
+    /// Runs `probe` while the lock is held, by `withLock` and by a manual `lock()`.
+    public func probeHeld(_ probe: (String, AnyObject) -> Void) {
+        lock.withLock { probe("withLock", lock) }
+        lock.lock()
+        probe("lock()", lock)
+        lock.unlock()
+    }
+
     public func add(_ name: String) {
         names.withLockedValue { $0.append(name) }
     }

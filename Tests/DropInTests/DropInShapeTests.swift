@@ -1,7 +1,7 @@
 import DropInFixture
-import Instrumented
 import LockGraph
 import XCTest
+@testable import Instrumented
 
 /// The fixture's files are written against the original lock APIs (swift-nio,
 /// Synchronization, Foundation, swift-log) and changed only in their import
@@ -42,6 +42,35 @@ final class DropInShapeTests: XCTestCase {
         XCTAssertEqual(try registry.failIfEmpty(), 2)
         XCTAssertThrowsError(try registry.failingLock()) { XCTAssertEqual($0 as? RegistryError, .empty) }
         XCTAssertEqual(reports.rules, [])
+    }
+
+    /// Runs a fixture's `probeHeld` and checks where each held lock was
+    /// taken, as the lock keeps it: `withLock` and a manual `lock()` each
+    /// on their own line of `file`. Returns every probe's site ("none": no site).
+    private func assertKeepsLines(in file: String, _ run: ((String, AnyObject) -> Void) -> Void,
+                                  line: UInt = #line) throws -> [String: String] {
+        var sites: [String: String] = [:]
+        run { how, lock in
+            let site = (lock as? any InstrumentedLock)?.lockIdentity?.instance.holderSite
+            sites[how] = site.map { "\($0.file ?? "?"):\($0.line ?? 0)" } ?? "none"
+        }
+        let withLock = try XCTUnwrap(sites["withLock"], line: line), manual = try XCTUnwrap(sites["lock()"], line: line)
+        XCTAssertTrue(withLock.hasPrefix("DropInFixture/\(file):"), withLock, line: line)
+        XCTAssertTrue(manual.hasPrefix("DropInFixture/\(file):"), manual, line: line)
+        XCTAssertNotEqual(withLock, manual, line: line)
+        XCTAssertEqual(reports.rules, [], line: line)
+        return sites
+    }
+
+    func test_foundationShapes_keepTheCallersLine_exceptThroughNSLocking() throws {
+        let user = FoundationUser()
+        let sites = try assertKeepsLines(in: "FoundationShapes.swift") { user.probeHeld($0) }
+        XCTAssertEqual(sites["NSLocking"], "none", "NSLocking's lock() has no caller's line")
+    }
+
+    func test_nioShapes_keepTheCallersLine() throws {
+        let registry = NIORegistry()
+        _ = try assertKeepsLines(in: "NIOShapes.swift") { registry.probeHeld($0) }
     }
 
     func test_nioConditionLock_handOffBetweenThreads_staysSilent() {

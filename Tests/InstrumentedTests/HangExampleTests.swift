@@ -38,6 +38,16 @@ final class HangExampleTests: XCTestCase {
         // class's first acquisition, a held lock, kept its stack: a third.
         XCTAssertGreaterThanOrEqual(r.stderr.components(separatedBy: "deadlock-abba/main.swift:41)").count - 1, 3,
                                     "the held lock taken first shows where:\n\(r.stderr)")
+        // Each held lock names the line that took it (the lock keeps its
+        // holder's #fileID:#line): the first thread's in "already holds",
+        // the second's in its own section; no class-first-taken stand-in.
+        XCTAssertTrue(r.stderr.contains("but already holds 1 lock:\n  #0: Account (mutex) [w], taken at seq "), r.stderr)
+        XCTAssertEqual(r.stderr.components(separatedBy: ", deadlock_abba/main.swift:41\n").count - 1, 1,
+                       "the first thread's held lock, with its line:\n\(r.stderr)")
+        XCTAssertTrue(r.stderr.contains(" holds Account #"), r.stderr)
+        XCTAssertEqual(r.stderr.components(separatedBy: ", deadlock_abba/main.swift:41 by thread 'teller-").count - 1, 1,
+                       "the second thread's held lock, with its line:\n\(r.stderr)")
+        XCTAssertFalse(r.stderr.contains("first taken at"), r.stderr)
         XCTAssertEqual(r.stdout, "")
     }
 
@@ -77,18 +87,19 @@ final class HangExampleTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("thread 'reader' has waited 1"), r.stderr)
         XCTAssertTrue(r.stderr.contains("for Config.lock #1, held by 'loader' (tid "), "the holder, from the mutex's owner:\n\(r.stderr)")
         XCTAssertTrue(r.stderr.contains("lock_wait_timeout"), "the waiter's stack:\n\(r.stderr)")
+        // Where the holder took the lock: its manual lock() call, line 58,
+        // which the lock kept while held (no stack has that line).
+        XCTAssertTrue(r.stderr.contains("\nConfig.lock #1 was taken at lock_wait_timeout/main.swift:58 by thread 'loader'\n"),
+                      r.stderr)
+        XCTAssertFalse(r.stderr.contains("first taken at"), "no stand-in when the line is known:\n\(r.stderr)")
         // The holder's stack, asked of it with a signal: where it sits (slowRead),
-        // and below it the closure that took the lock (the withLock line, 56).
+        // called from the thread's closure (line 60); lock() is not on it.
         let holder = try XCTUnwrap(section(of: r.stderr, startingWith: "the holder 'loader' (tid "), r.stderr)
         XCTAssertTrue(holder.contains(" into the wait, at:\n"), holder)
         XCTAssertTrue(holder.contains("lock_wait_timeout.slowRead()"), "the function the holder sits in:\n\(holder)")
-        XCTAssertTrue(holder.contains("main.swift:56)"), "the holder's withLock call, still on its stack:\n\(holder)")
+        XCTAssertTrue(holder.contains("main.swift:60)"), "the holder's call of slowRead:\n\(holder)")
+        XCTAssertFalse(holder.contains("main.swift:58)"), holder)
         XCTAssertFalse(holder.contains("unavailable"), holder)
-        // Where the lock was taken: not recorded per acquisition, so the class's first acquisition, said as such.
-        let first = try XCTUnwrap(section(of: r.stderr, startingWith: "where the holder took Config.lock #1 is not recorded"), r.stderr)
-        XCTAssertTrue(first.contains("this class, Config.lock, was first taken at seq "), first)
-        XCTAssertTrue(first.contains("by thread 'loader':"), first)
-        XCTAssertTrue(first.contains("main.swift:56)"), "the loader's first (and only) acquisition:\n\(first)")
         XCTAssertEqual(r.stdout, "read: answer = 42\n")
     }
 
@@ -100,7 +111,8 @@ final class HangExampleTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("for Config.lock #1, held by 'loader' (tid "), r.stderr)
         XCTAssertTrue(r.stderr.contains("its current stack is unavailable: it did not answer signal "), r.stderr)
         XCTAssertFalse(r.stderr.contains("lock_wait_timeout.slowRead()"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("was first taken at seq "), "the rest of the report:\n\(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("Config.lock #1 was taken at lock_wait_timeout/main.swift:58 by thread 'loader'"),
+                      "where it took the lock needs no signal:\n\(r.stderr)")
         XCTAssertTrue(r.stderr.contains("lock_wait_timeout"), "the waiter's stack:\n\(r.stderr)")
         XCTAssertEqual(r.stdout, "read: answer = 42\n")
     }

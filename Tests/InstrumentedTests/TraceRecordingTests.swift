@@ -126,6 +126,36 @@ final class TraceRecordingTests: InstrumentedTestCase {
         XCTAssertEqual(try analyzedRules(path).rules, ["lock-order-inversion"])
     }
 
+    /// A line longer than a thread's ring (a 300 KB `what=`) does not fit
+    /// in it: the recorder drains the rings and writes the line after
+    /// them, so the thread's lines stay in order, and the line is whole.
+    func test_line_longer_than_the_ring_is_written_whole_in_its_threads_order() throws {
+        let path = temporaryPath("long-line")
+        defer { unlink(path) }
+        XCTAssertTrue(LockCheck.startRecording(path: path))
+        let m = CheckedMutex(name: "ring.long")
+        let what = String(repeating: "w", count: 300_000)
+        TestThread.run("long-liner") {
+            m.withLock {}
+            LockCheck.mightSleep(what)
+            m.withLock {}
+        }
+        LockCheck.stopRecording()
+        let reader = try TraceReader(path: path)
+        var liner: UInt64?
+        var ops: [String] = []
+        while let record = try reader.next() {
+            switch record {
+            case .thread(let id, "long-liner"): liner = id
+            case .event(let e) where e.thread == liner:
+                ops.append(e.op == .sleep ? "sleep \(reader.sleepReasons[Int(e.what)].count)" : e.op.name)
+            default: break
+            }
+        }
+        XCTAssertEqual(ops, ["acquire", "release", "sleep 300000", "acquire", "release", "thread-exit"])
+        XCTAssertFalse(reader.truncated)
+    }
+
     func test_percent_p_in_the_path_becomes_the_process_id() throws {
         let template = NSTemporaryDirectory() + "lockcheck-pid-%p.log"
         let expected = NSTemporaryDirectory() + "lockcheck-pid-\(getpid()).log"

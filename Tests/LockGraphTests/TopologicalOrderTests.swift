@@ -103,6 +103,43 @@ final class TopologicalOrderTests: XCTestCase {
         XCTAssertEqual(s.violations.map(\.rule), [.lockOrderInversion])
     }
 
+    /// FUZZING.md's hub shape over 400 classes: each Ci first taken under a
+    /// hub H, then Ci -> Ci+1, learned back to front. Each new Ci -> Ci+1
+    /// goes against the order; the backward side of the region is Ci alone,
+    /// which the two-way search finds first and moves before Ci+1, so the
+    /// searches visit a few classes per dependency, not the chain behind it
+    /// (Pearce–Kelly's reassignment visited it all: 80,000 classes here).
+    /// Silent.
+    func test_hub_shape_moves_the_smaller_side_and_stays_silent() {
+        let (s, visited) = hubShape(400)
+        XCTAssertLessThan(visited, 4 * 400, "classes visited by the order's searches")
+        s.expectSilent()
+        XCTAssertNil(s.validator.graph.order.brokenInvariant(in: s.validator.graph))
+    }
+
+    /// Its twin: the chain's end taken before its head closes the cycle
+    /// through all 400: it fires, with the whole chain.
+    func test_hub_shape_closed_by_the_chains_end_fires() {
+        let (s, _) = hubShape(400)
+        s.lockUnlock2("C399", "C0")
+        XCTAssertEqual(s.violations.map(\.rule), [.lockOrderInversion])
+        XCTAssertEqual(s.violations.first?.chain.count, 400)
+    }
+
+    /// The hub shape; returns the classes the order's searches visited.
+    private func hubShape(_ n: Int) -> (Scenario, visited: Int) {
+        let s = Scenario(rawNesting: false)
+        s.declare(.mutex, "H")
+        for i in 0..<n { s.declare(.mutex, "C\(i)") }
+        let before = s.validator.graph.order.classesVisited
+        s.lockUnlock2("H", "C\(n - 1)")
+        for i in stride(from: n - 2, through: 0, by: -1) {
+            s.lockUnlock2("H", "C\(i)")
+            s.lockUnlock2("C\(i)", "C\(i + 1)")
+        }
+        return (s, s.validator.graph.order.classesVisited - before)
+    }
+
     private func hubAndSink(_ n: Int) -> Scenario {
         let s = Scenario(rawNesting: false)
         let names = (0...n).map { "C\($0)" }

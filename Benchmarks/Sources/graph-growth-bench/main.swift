@@ -31,6 +31,14 @@ if args.count > 2 && args[1] == "hub" {
     hub(Int(args[2])!)
     exit(0)
 }
+// `graph-growth-bench irq N`: FUZZING.md's irq shape (one spinlock used in a
+// hardirq handler, then N mutex classes nested pairwise in order): lockdep's
+// irq-usage search runs backwards over the chain on every new dependency.
+// Prints the total time.
+if args.count > 2 && args[1] == "irq" {
+    irq(Int(args[2])!)
+    exit(0)
+}
 let classCount = args.count > 1 ? Int(args[1])! : 2_000
 let target = args.count > 2 ? Int(args[2])! : 200_000
 let window = args.count > 3 ? Int(args[3])! : 1_000
@@ -86,6 +94,29 @@ func hub(_ n: Int) {
         nest(i, i + 1)
     }
     print("hub \(n): \(String(format: "%.3f", now() - start)) s")
+}
+
+func irq(_ n: Int) {
+    let validator = Validator(onViolation: { _ in })
+    let x = validator.makeLock(validator.lockClass(kind: .spinlock, name: "X"), id: UInt64(n))
+    let locks = (0..<n).map { validator.makeLock(validator.lockClass(kind: .mutex, name: "c\($0)"), id: UInt64($0)) }
+    let thread = validator.makeThread(name: "main", id: 1)
+    var seq: UInt64 = 0
+    func site() -> EventSite { seq += 1; return EventSite(seq: seq) }
+    validator.irqsOff(thread: thread, site: site())
+    validator.hardirqEnter(threaded: false, thread: thread, site: site())
+    validator.acquire(x, thread: thread, site: site())
+    validator.release(x, thread: thread, site: site())
+    validator.hardirqExit(thread: thread, site: site())
+    validator.irqsOn(thread: thread, site: site())
+    let start = now()
+    for i in 0..<(n - 1) {
+        validator.acquire(locks[i], thread: thread, site: site())
+        validator.acquire(locks[i + 1], thread: thread, site: site())
+        validator.release(locks[i + 1], thread: thread, site: site())
+        validator.release(locks[i], thread: thread, site: site())
+    }
+    print("irq \(n): \(String(format: "%.3f", now() - start)) s")
 }
 
 func run() {

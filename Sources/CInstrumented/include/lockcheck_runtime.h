@@ -128,6 +128,10 @@ static inline void lc_store_relaxed_i32(int32_t *p, int32_t v) { __atomic_store_
 static inline int64_t lc_load_relaxed_i64(const int64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 static inline void lc_store_relaxed_i64(int64_t *p, int64_t v) { __atomic_store_n(p, v, __ATOMIC_RELAXED); }
 static inline int64_t lc_fetch_add_i64(int64_t *p, int64_t v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+/// Acquire load and release store: the publication handshake of a
+/// single-producer, single-consumer ring (the trace recorder's line rings).
+static inline int64_t lc_load_acquire_i64(const int64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline void lc_store_release_i64(int64_t *p, int64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 
 // MARK: Spinning
 

@@ -31,8 +31,8 @@ public final class CheckedConditionLock<T: Equatable> {
     deinit { SystemLock.destroy(condition) }
 
     /// Acquires the mutex whatever the value.
-    /// - Complexity: As ``CheckedExclusiveLock/lock(subclass:nestLock:)``.
-    public func lock() { mutex.lock() }
+    /// - Complexity: As ``CheckedExclusiveLock/lock(subclass:nestLock:at:)``.
+    public func lock(file: StaticString = #fileID, line: UInt = #line) { mutex.lock(file: file, line: line) }
 
     /// Releases the mutex, leaving the value as it is.
     /// - Complexity: As ``CheckedExclusiveLock/unlock()``.
@@ -41,25 +41,26 @@ public final class CheckedConditionLock<T: Equatable> {
     /// The current value, read under the mutex.
     /// - Complexity: A lock and an unlock.
     public var value: T {
-        lock()
+        mutex.lock(subclass: 0, nestLock: nil, at: .unknown)
         defer { unlock() }
         return _value
     }
 
     /// Acquires the mutex once the value equals `wantedValue`.
     /// - Complexity: A lock, then one condition wait per change of value.
-    public func lock(whenValue wantedValue: T) {
-        lock()
+    public func lock(whenValue wantedValue: T, file: StaticString = #fileID, line: UInt = #line) {
+        lock(file: file, line: line)
         while _value != wantedValue { waitHeld(until: nil) }
     }
 
     /// Acquires the mutex once the value equals `wantedValue`, waiting at
     /// most `timeoutSeconds`; false (the mutex not held) when it did not.
     /// - Complexity: As ``lock(whenValue:)``.
-    public func lock(whenValue wantedValue: T, timeoutSeconds: Double) -> Bool {
+    public func lock(whenValue wantedValue: T, timeoutSeconds: Double,
+                     file: StaticString = #fileID, line: UInt = #line) -> Bool {
         precondition(timeoutSeconds >= 0, "ConditionLock: a negative timeout")
         let deadline = SystemLock.deadline(secondsFromNow: timeoutSeconds)
-        lock()
+        lock(file: file, line: line)
         while _value != wantedValue {
             if !waitHeld(until: deadline) && _value != wantedValue {
                 unlock()
@@ -78,8 +79,9 @@ public final class CheckedConditionLock<T: Equatable> {
     }
 
     /// Waits on the condition with the mutex held. The primitive is released
-    /// and re-taken by the wait; the holder mark the engine reads is put
-    /// back as it was, since this thread holds the mutex again.
+    /// and re-taken by the wait; the holder mark the engine reads (with the
+    /// holder's site) is put back as it was, since this thread holds the
+    /// mutex again.
     /// Returns false when `deadline` passed.
     @discardableResult
     private func waitHeld(until deadline: timespec?) -> Bool {

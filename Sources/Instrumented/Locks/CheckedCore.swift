@@ -13,6 +13,10 @@ import LockGraph
 /// watches for `deadlock` and `lock-wait-timeout`; unlock the primitive,
 /// then record the release. A trylock is recorded once it succeeded.
 ///
+/// An exclusive acquisition leaves its caller's ``LockSite`` in the lock
+/// (the holder mark, or ``LockInstance/exclusiveSiteWords``) for hang
+/// reports; the release clears it.
+///
 /// The operations are inlinable into the application: with validation off
 /// a lock is a load, a branch and the primitive's call, in the caller; with
 /// validation on, the validator's part is one call into this module.
@@ -28,7 +32,8 @@ public struct _CheckedCore<Primitive: _LockPrimitive> {
     /// When the lock admits one holder at a time (mutex, spinlock, raw
     /// spinlock) and is validated: its holder mark, which `lock()`/`unlock()`
     /// set with a plain store inside the critical section instead of an
-    /// atomic count in the engine (see ``LockInstance/exclusiveHolderMark``).
+    /// atomic count in the engine (see ``LockInstance/exclusiveHolderMark``):
+    /// the holder's ``LockSite`` while held, 0 when not.
     @usableFromInline let holderMark: UnsafeMutablePointer<Int64>?
 
     /// - Parameter name: The lock class; nil: the initialisation site `fileID:line`.
@@ -36,8 +41,7 @@ public struct _CheckedCore<Primitive: _LockPrimitive> {
         let id = LockIdentity.make(kind: kind, name: name, fileID: fileID, line: line)
         identity = id.map(Unmanaged.passRetained)
         self.primitive = primitive
-        let marksHolder = !kind.isReaderWriter && kind != .recursiveMutex
-        holderMark = marksHolder ? id?.instance.exclusiveHolderMark : nil
+        holderMark = LockSite.inMark(kind) ? id?.instance.exclusiveHolderMark : nil
     }
 
     /// The lock's identity in the validator (nil: validation off).
@@ -54,15 +58,40 @@ public struct _CheckedCore<Primitive: _LockPrimitive> {
     }
 
     @inlinable @inline(__always)
-    func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
+    func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?, site: LockSite) {
         guard let id = identity else { return primitive.lock() }
         if subclass == 0 && nestLock == nil, let mark = holderMark {
             id._withUnsafeGuaranteedRef { $0.acquireMarked() }
             if !primitive.tryLock() { waitContended(id) }
-            lc_store_relaxed_i64(mark, 1)
+            lc_store_relaxed_i64(mark, site.word)
         } else {
-            id._withUnsafeGuaranteedRef { $0.acquire(.exclusive, isTry: false, subclass: subclass, nest: nestLock?.lockIdentity) }
-            if !primitive.tryLock() { waitContended(id) }
+            lockAnnotated(id, subclass: subclass, nestLock: nestLock, site: site)
+        }
+    }
+
+    /// ``lock(subclass:nestLock:site:)`` of a lock without a holder mark, or
+    /// with a subclass or a nest lock: out of line, so the usual
+    /// acquisition stays small enough to be inlined into the caller.
+    @inlinable @inline(never)
+    func lockAnnotated(_ id: Unmanaged<LockIdentity>, subclass: UInt32, nestLock: (any InstrumentedLock)?, site: LockSite) {
+        // A marked lock is counted by its mark alone: no count is added in
+        // the engine before blocking (it would add to the holder's site).
+        id._withUnsafeGuaranteedRef {
+            $0.acquire(.exclusive, isTry: false, subclass: subclass, nest: nestLock?.lockIdentity,
+                       countsHolder: holderMark == nil)
+        }
+        if !primitive.tryLock() { waitContended(id) }
+        heldExclusively(id, site: site)
+    }
+
+    /// After an exclusive acquisition: the holder's site into the mark, or
+    /// into the site words of a lock without one.
+    @inlinable @inline(__always)
+    func heldExclusively(_ id: Unmanaged<LockIdentity>, site: LockSite) {
+        if let mark = holderMark {
+            lc_store_relaxed_i64(mark, site.word)
+        } else {
+            LockSite.noteExclusive(site, words: id._withUnsafeGuaranteedRef { $0.instance.exclusiveSiteWords })
         }
     }
 
@@ -77,14 +106,19 @@ public struct _CheckedCore<Primitive: _LockPrimitive> {
     }
 
     @inlinable @inline(__always)
-    func tryLock() -> Bool {
+    func tryLock(site: LockSite) -> Bool {
         guard primitive.tryLock() else { return false }
-        if let id = identity { id._withUnsafeGuaranteedRef { $0.acquire(.exclusive, isTry: true, subclass: 0, nest: nil) } }
+        if let id = identity {
+            id._withUnsafeGuaranteedRef {
+                $0.acquire(.exclusive, isTry: true, subclass: 0, nest: nil, countsHolder: holderMark == nil)
+            }
+            heldExclusively(id, site: site)
+        }
         return true
     }
 
-    /// On a lock that marks its holder, the mark is cleared whichever way
-    /// the lock was taken: it holds 0 or 1, so clearing is the decrement.
+    /// On a lock that marks its holder, the mark is set by every exclusive
+    /// acquisition and cleared here: clearing is the decrement.
     @inlinable @inline(__always)
     func unlock() {
         guard let id = identity else { return primitive.unlock() }
@@ -93,6 +127,7 @@ public struct _CheckedCore<Primitive: _LockPrimitive> {
             primitive.unlock()
             id._withUnsafeGuaranteedRef { $0.releaseMarked() }
         } else {
+            LockSite.noteRelease(words: id._withUnsafeGuaranteedRef { $0.instance.exclusiveSiteWords })
             primitive.unlock()
             id._withUnsafeGuaranteedRef { $0.release() }
         }
@@ -125,9 +160,14 @@ extension _CheckedCore where Primitive: _SharedLockPrimitive {
 extension _CheckedCore where Primitive == _PthreadMutex {
     /// Waits for the lock until `deadline` (CLOCK_REALTIME). A success is
     /// recorded as a `try` acquisition: a wait that gives up cannot deadlock.
-    func lock(until deadline: timespec) -> Bool {
+    func lock(until deadline: timespec, site: LockSite) -> Bool {
         guard SystemLock.timedLock(primitive.mutex, until: deadline) else { return false }
-        if let id = identity { id._withUnsafeGuaranteedRef { $0.acquire(.exclusive, isTry: true, subclass: 0, nest: nil) } }
+        if let id = identity {
+            id._withUnsafeGuaranteedRef {
+                $0.acquire(.exclusive, isTry: true, subclass: 0, nest: nil, countsHolder: holderMark == nil)
+            }
+            heldExclusively(id, site: site)
+        }
         return true
     }
 }

@@ -26,19 +26,22 @@ extension _CheckedCoreLock {
     /// validation off (it then runs as a plain lock).
     public var lockIdentity: LockIdentity? { _core.lockIdentity }
 
-    /// Validates the acquisition, then blocks until the lock is held.
+    /// Validates the acquisition, blocks until the lock is held, and keeps
+    /// `site` in the lock while it is held.
     /// - Complexity: With validation off, a branch and the real lock's call.
     ///   Validated, one call into the validator: for a known chain a few
-    ///   thread-local reads and one probe of a per-thread memo.
+    ///   thread-local reads and one probe of a per-thread memo; one store of
+    ///   the site.
     @inlinable
-    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
-        _core.lock(subclass: subclass, nestLock: nestLock)
+    public func lock(subclass: UInt32, nestLock: (any InstrumentedLock)?, at site: LockSite) {
+        _core.lock(subclass: subclass, nestLock: nestLock, site: site)
     }
 
-    /// Takes the lock if it is free; a success is recorded as a `try` acquisition.
-    /// - Complexity: As ``lock(subclass:nestLock:)``, after the real trylock.
+    /// Takes the lock if it is free; a success is recorded as a `try`
+    /// acquisition and keeps `site` in the lock.
+    /// - Complexity: As ``lock(subclass:nestLock:at:)``, after the real trylock.
     @inlinable
-    public func tryLock() -> Bool { _core.tryLock() }
+    public func tryLock(at site: LockSite) -> Bool { _core.tryLock(site: site) }
 
     /// Releases the lock, then records the release.
     /// - Complexity: With validation off, a branch and the real unlock.
@@ -49,7 +52,7 @@ extension _CheckedCoreLock {
 
 extension _CheckedCoreLock where _Primitive: _SharedLockPrimitive {
     /// Validates a shared acquisition, then blocks until the read side is held.
-    /// - Complexity: As ``lock(subclass:nestLock:)``.
+    /// - Complexity: As ``lock(subclass:nestLock:at:)``.
     @inlinable
     public func readLock(subclass: UInt32, nestLock: (any InstrumentedLock)?) {
         _core.readLock(subclass: subclass, nestLock: nestLock)

@@ -33,9 +33,10 @@ public final class CheckedMutex: _CheckedCoreLock {
     /// (seconds since 1970, the wall clock); false when it passed first.
     /// A success is validated as a `try` acquisition (a wait that gives up
     /// cannot deadlock).
-    /// - Complexity: As ``tryLock()`` once the lock is taken.
-    public func lock(untilSecondsSince1970 deadline: Double) -> Bool {
-        _core.lock(until: SystemLock.deadline(secondsSince1970: deadline == 0 ? 1e-9 : deadline))
+    /// - Complexity: As ``CheckedExclusiveLock/tryLock(at:)`` once the lock is taken.
+    public func lock(untilSecondsSince1970 deadline: Double, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+        _core.lock(until: SystemLock.deadline(secondsSince1970: deadline == 0 ? 1e-9 : deadline),
+                   site: LockSite(file: file, line: line))
     }
 
     deinit { _core.destroy() }
@@ -62,9 +63,10 @@ public final class CheckedRecursiveMutex: _CheckedCoreLock {
     /// (seconds since 1970, the wall clock); false when it passed first.
     /// A success is validated as a `try` acquisition (a wait that gives up
     /// cannot deadlock).
-    /// - Complexity: As ``tryLock()`` once the lock is taken.
-    public func lock(untilSecondsSince1970 deadline: Double) -> Bool {
-        _core.lock(until: SystemLock.deadline(secondsSince1970: deadline == 0 ? 1e-9 : deadline))
+    /// - Complexity: As ``CheckedExclusiveLock/tryLock(at:)`` once the lock is taken.
+    public func lock(untilSecondsSince1970 deadline: Double, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+        _core.lock(until: SystemLock.deadline(secondsSince1970: deadline == 0 ? 1e-9 : deadline),
+                   site: LockSite(file: file, line: line))
     }
 
     deinit { _core.destroy() }

@@ -41,23 +41,25 @@ public struct CheckedValueMutex<Value: ~Copyable>: ~Copyable {
     /// ```
     /// - Warning: Calling `withLock` on the same mutex inside `body`
     ///   deadlocks (reported as `recursive-lock` first).
-    /// - Complexity: As ``CheckedExclusiveLock/withLock(subclass:nestLock:_:)``.
+    /// - Complexity: As ``CheckedExclusiveLock/withLock(subclass:nestLock:file:line:_:)``.
     @inlinable
     public borrowing func withLock<Result: ~Copyable, E: Error>(
+        file: StaticString = #fileID, line: UInt = #line,
         _ body: (inout sending Value) throws(E) -> sending Result
     ) throws(E) -> sending Result {
-        mutex.lock()
+        mutex.lock(subclass: 0, nestLock: nil, at: LockSite(file: file, line: line))
         defer { mutex.unlock() }
         return try body(&storage.pointee)
     }
 
     /// `Mutex.withLockIfAvailable`: runs `body` if the mutex is free now; nil otherwise.
-    /// - Complexity: As ``CheckedExclusiveLock/tryLock()`` plus an unlock.
+    /// - Complexity: As ``CheckedExclusiveLock/tryLock(at:)`` plus an unlock.
     @inlinable
     public borrowing func withLockIfAvailable<Result: ~Copyable, E: Error>(
+        file: StaticString = #fileID, line: UInt = #line,
         _ body: (inout sending Value) throws(E) -> sending Result
     ) throws(E) -> sending Result? {
-        guard mutex.tryLock() else { return nil }
+        guard mutex.tryLock(at: LockSite(file: file, line: line)) else { return nil }
         defer { mutex.unlock() }
         return try body(&storage.pointee)
     }

@@ -23,10 +23,11 @@ public final class LockedValueBox<Value> {
     }
 
     /// Runs `body` on the value with the mutex held.
-    /// - Complexity: As ``CheckedExclusiveLock/withLock(subclass:nestLock:_:)``.
+    /// - Complexity: As ``CheckedExclusiveLock/withLock(subclass:nestLock:file:line:_:)``.
     @inlinable
-    public func withLockedValue<T, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T {
-        mutex.lock()
+    public func withLockedValue<T, E: Error>(file: StaticString = #fileID, line: UInt = #line,
+                                             _ body: (inout Value) throws(E) -> T) throws(E) -> T {
+        mutex.lock(subclass: 0, nestLock: nil, at: LockSite(file: file, line: line))
         defer { mutex.unlock() }
         return try body(&value)
     }
@@ -34,15 +35,17 @@ public final class LockedValueBox<Value> {
     /// Synchronization's `Mutex.withLock` shape: the same as ``withLockedValue(_:)``.
     /// - Complexity: As ``withLockedValue(_:)``.
     @inlinable
-    public func withLock<T, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T {
-        try withLockedValue(body)
+    public func withLock<T, E: Error>(file: StaticString = #fileID, line: UInt = #line,
+                                      _ body: (inout Value) throws(E) -> T) throws(E) -> T {
+        try withLockedValue(file: file, line: line, body)
     }
 
     /// Runs `body` on the value if the mutex is free now; nil otherwise.
-    /// - Complexity: As ``CheckedExclusiveLock/tryLock()`` plus an unlock.
+    /// - Complexity: As ``CheckedExclusiveLock/tryLock(at:)`` plus an unlock.
     @inlinable
-    public func withLockedValueIfAvailable<T, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T? {
-        guard mutex.tryLock() else { return nil }
+    public func withLockedValueIfAvailable<T, E: Error>(file: StaticString = #fileID, line: UInt = #line,
+                                                        _ body: (inout Value) throws(E) -> T) throws(E) -> T? {
+        guard mutex.tryLock(at: LockSite(file: file, line: line)) else { return nil }
         defer { mutex.unlock() }
         return try body(&value)
     }
@@ -50,8 +53,9 @@ public final class LockedValueBox<Value> {
     /// Synchronization's `Mutex.withLockIfAvailable` shape.
     /// - Complexity: As ``withLockedValueIfAvailable(_:)``.
     @inlinable
-    public func withLockIfAvailable<T, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T? {
-        try withLockedValueIfAvailable(body)
+    public func withLockIfAvailable<T, E: Error>(file: StaticString = #fileID, line: UInt = #line,
+                                                 _ body: (inout Value) throws(E) -> T) throws(E) -> T? {
+        try withLockedValueIfAvailable(file: file, line: line, body)
     }
 
     /// `NIOLockedValueBox.unsafe`: the lock and the value apart, for code
@@ -67,10 +71,10 @@ public final class LockedValueBox<Value> {
 
         @inlinable init(box: LockedValueBox<Value>) { self.box = box }
 
-        /// Acquires the box's mutex (validated as ``CheckedMutex/lock()``).
-        /// - Complexity: As ``CheckedExclusiveLock/lock(subclass:nestLock:)``.
+        /// Acquires the box's mutex (validated as ``CheckedExclusiveLock/lock(file:line:)``).
+        /// - Complexity: As ``CheckedExclusiveLock/lock(subclass:nestLock:at:)``.
         @inlinable
-        public func lock() { box.mutex.lock() }
+        public func lock(file: StaticString = #fileID, line: UInt = #line) { box.mutex.lock(file: file, line: line) }
 
         /// Releases the box's mutex.
         /// - Complexity: As ``CheckedExclusiveLock/unlock()``.

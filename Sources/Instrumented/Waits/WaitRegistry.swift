@@ -167,12 +167,16 @@ final class WaitRegistry: @unchecked Sendable {
         let slice = Self.sliceNanoseconds
         let start = lc_monotonic_ns() - slice
         var published: WaitingThread?
+        // Where this thread took each lock it holds: read from the locks,
+        // which it holds, so the sites are its own.
         PerThread.withEvent { pt in
             published = WaitingThread(name: pt.state.name, threadID: pt.state.id,
                                       waitsFor: pt.validator.lockInfo(lock.instance, mode: mode),
-                                      held: pt.validator.heldLocks(of: pt.state, waitingFor: lock.instance), stack: [],
-                                      waitedSeconds: 0, seq: lc_next_seq(),
-                                      classesFirstTaken: pt.validator.classesFirstTaken(of: pt.state, waitingFor: lock.instance))
+                                      held: pt.validator.heldLocks(of: pt.state, waitingFor: lock.instance,
+                                                                   sourceSite: \.holderSite),
+                                      stack: [], waitedSeconds: 0, seq: lc_next_seq(),
+                                      classesFirstTaken: pt.validator.classesFirstTaken(of: pt.state, waitingFor: lock.instance,
+                                                                                        sourceSite: \.holderSite))
         }
         // Inside an event (a violation handler's lock): not watched.
         guard var me = published else {
@@ -214,9 +218,12 @@ final class WaitRegistry: @unchecked Sendable {
             if !timeoutDone && me.waitedSeconds >= timeout {
                 timeoutDone = true
                 if me.stack.isEmpty { captureStack(&me) }
-                let holders = self.holders(of: lock.traceID, owner: owner(), except: tid)
+                let (ownerTid, takenAt) = Self.holderSite(of: lock.instance, owner: owner)
+                let holders = self.holders(of: lock.traceID, owner: ownerTid, except: tid)
                 let waiter = me
-                withReport { _ = $0.reportLockWaitTimeout(waiter, holders: holders, timeout: timeout, lock: lock.instance) }
+                withReport {
+                    _ = $0.reportLockWaitTimeout(waiter, holders: holders, timeout: timeout, lock: lock.instance, takenAt: takenAt)
+                }
             }
         }
     }
@@ -244,6 +251,23 @@ final class WaitRegistry: @unchecked Sendable {
             out.append(holder)
         }
         return out
+    }
+
+    /// The lock's holder (its kernel id, 0 when the primitive does not
+    /// record it) and where that holder took it, read while the holder
+    /// stays the same: the owner is read before and after the site, and
+    /// the site kept only when both reads agree (a holder that released and
+    /// took the lock again in between left its newer site, still its own).
+    /// - Complexity: Up to three tries of two owner reads and one site read.
+    static func holderSite(of lock: LockInstance, owner: () -> Int32) -> (owner: Int32, site: Violation.SiteInfo?) {
+        var before = owner()
+        for _ in 0..<3 {
+            let site = lock.holderSite
+            let after = owner()
+            if after == before { return (after, site) }
+            before = after
+        }
+        return (before, nil)
     }
 
     /// Captures the calling thread's stack into `me` and its entry.

@@ -13,21 +13,24 @@ extension Validator {
     ///     are not reader/writer locks.
     ///   - subclass: lockdep's nesting subclass; each subclass is its own class.
     ///   - nestLock: A held lock that serializes same-class siblings (nest_lock).
+    ///   - countsHolder: false when the caller marks the holder itself (see
+    ///     ``acquireExclusive(_:countsHolder:thread:site:)``): then no count is
+    ///     added before the caller blocks on the real lock.
     /// - Complexity: For a validated chain: O(held locks in the current
     ///   context), no shared lock, one atomic increment. For a new chain: one
     ///   graph search per new dependency, O(classes + dependencies), under the
     ///   graph lock.
     @inline(__always)
     public func acquire(_ lock: LockInstance, mode: AcquireMode = .exclusive, isTry: Bool = false,
-                        subclass: UInt32 = 0, nestLock: LockInstance? = nil,
+                        subclass: UInt32 = 0, nestLock: LockInstance? = nil, countsHolder: Bool = true,
                         thread t: ThreadState, site: EventSite) {
         if !isTry && subclass == 0 && nestLock == nil
-            && acquireIfMemoized(lock, mode: mode, countsHolder: true, thread: t, site: site) {
+            && acquireIfMemoized(lock, mode: mode, countsHolder: countsHolder, thread: t, site: site) {
             return
         }
         guard let freed = begin(lock, thread: t, site: site) else { return }
         acquireChecked(lock, mode: mode, isTry: isTry, subclass: subclass, nestLock: nestLock, freed: freed,
-                       countsHolder: true, thread: t, site: site)
+                       countsHolder: countsHolder, thread: t, site: site)
     }
 
     /// ``acquire(_:mode:isTry:subclass:nestLock:thread:site:)`` of the usual

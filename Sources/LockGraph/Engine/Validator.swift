@@ -23,6 +23,10 @@ public final class Validator: @unchecked Sendable {
     /// narrow it so that different chains share keys (their checks still differ).
     @exclusivity(unchecked) var chainKeyMask: UInt64 = ~0
     let graph = DependencyGraph()
+    /// Whether a new dependency's irq-usage check first asks the graph's
+    /// ``UpstreamUsage`` (true but in the tests that compare it with the
+    /// plain searches).
+    @exclusivity(unchecked) var usesUpstreamUsage = true
     let search = GraphSearch()
     /// Serializes graph changes, usage marking and the graph searches.
     let graphLock = PlainLock()

@@ -27,6 +27,9 @@ final class DependencyGraph {
     /// A topological order of the edges, kept as they are added: what lets a
     /// new dependency that agrees with it skip the cycle search.
     let order = TopologicalOrder()
+    /// Per class, the irq-safe usages of everything that reaches it: what
+    /// lets a new dependency skip the irq-usage search when it finds nothing.
+    let upstreamUsage = UpstreamUsage()
 
     var count: Int { edges.count }
 
@@ -50,7 +53,8 @@ final class DependencyGraph {
     /// Adds `types` to the edge, creating it (with its first site) if new.
     /// - Returns: The edge index and whether it was new.
     /// - Complexity: O(1) amortized when the edge is known or agrees with
-    ///   ``order``; otherwise the region of the order it reorders.
+    ///   ``order``; otherwise the region of the order it reorders. Plus the
+    ///   amortized O(1) of ``upstreamUsage``.
     @discardableResult
     func add(from: LockClassID, to: LockClassID, types: DependencyTypes,
              site: EventSite, thread: String, fromSite: EventSite) -> (index: Int, isNew: Bool) {
@@ -65,6 +69,7 @@ final class DependencyGraph {
         backward[to.index].append(i)
         index[Self.key(from, to)] = i
         order.insert(edge: Int(i), in: self)
+        upstreamUsage.insert(edge: Int(i), in: self)
         return (Int(i), true)
     }
 

@@ -11,12 +11,23 @@
 ///
 /// 1. If `rank[x] < rank[y]` the order already agrees: done, O(1).
 /// 2. Otherwise search forward from `y`, visiting only classes ranked below
-///    `rank[x]` (the affected region); reaching `x` means the edge closes a
-///    cycle. If not, search backward from `x`, visiting only classes ranked
-///    above `rank[y]`.
-/// 3. Give the classes found backward the lowest of the two regions' ranks
-///    and those found forward the rest, each region keeping its own relative
-///    order. No other class moves.
+///    `rank[x]`, and backward from `x`, visiting only classes ranked above
+///    `rank[y]` (the affected region), one class of each in turn; either
+///    search meeting the other end means the edge closes a cycle. The first
+///    search to finish without meeting it has found its whole side of the
+///    region (the two-way search of Haeupler, Kavitha, Mathew, Sen and
+///    Tarjan, ACM TALG 8, 2012), so a step costs the smaller side.
+/// 3. Move that side: the classes found forward to right after `x`, or
+///    those found backward to right before `y`, each keeping its relative
+///    order. No other class moves. Ranks are the labels of an
+///    order-maintenance list (``OrderList``), so a class can go between any
+///    two in amortized O(log n).
+///
+/// Pearce–Kelly reassigns both sides' ranks among themselves instead, which
+/// costs the larger side: FUZZING.md's hub shape (each class first taken
+/// under a hub, then the chain learned back to front) made every new
+/// dependency reorder the whole chain that way, quadratic in all; the
+/// backward side there is one class.
 ///
 /// Where we depart from graphcycles: it refuses an edge that closes a cycle,
 /// but lockdep's graph keeps it (a reported inversion is still a
@@ -28,7 +39,7 @@
 /// What it answers (``mayReach(from:to:)``): whether a path `y ⇝ x` may
 /// exist, plain reachability over every edge. A path made of ordered edges
 /// only climbs in rank, so it exists only when `rank[y] < rank[x]` and the
-/// bounded forward search of step 2 finds it. A path through unordered edges
+/// bounded searches of step 2 find it. A path through unordered edges
 /// leaves `y` by an ordered path to the start `u` of its first unordered edge
 /// (`rank[u] ≥ rank[y]`) and reaches `x` from the end `v` of its last one
 /// (`rank[v] ≤ rank[x]`); if no unordered edge has such a start, or none such
@@ -36,49 +47,63 @@
 /// search (``GraphSearch``) still decides, and finds exactly what it found
 /// without the order, because a strong path is a plain path.
 ///
-/// Fresh classes are ranked on their first edge, a start below every rank
-/// and an end above every rank, so a chain learned front to back or back to
-/// front never reorders.
+/// Fresh classes are ranked on their first edge, a start at the front of
+/// the order and an end at its back, so a chain learned front to back or
+/// back to front never reorders.
 ///
 /// Not thread-safe: the ``DependencyGraph`` that owns it is called under the
 /// validator's graph lock. Searches are iterative, with scratch buffers owned
 /// by the order.
 final class TopologicalOrder {
-    /// Rank per class; `unranked` for a class with no edge yet.
-    @exclusivity(unchecked) private var rank: [Int] = []
-    @exclusivity(unchecked) private var lowest = 0
-    @exclusivity(unchecked) private var highest = 0
+    /// The order; a class's rank is its label there (``OrderList/unlabeled``
+    /// for a class with no edge yet).
+    @exclusivity(unchecked) private var list = OrderList()
     /// Per edge: in the order (true) or closing a cycle of it (false).
     @exclusivity(unchecked) private var ordered: [Bool] = []
     /// The edges that closed a cycle when added, kept out of the order.
     @exclusivity(unchecked) private(set) var unorderedEdges: [Int32] = []
 
     @exclusivity(unchecked) private var generation: UInt32 = 0
-    @exclusivity(unchecked) private var stamp: [UInt32] = []
-    @exclusivity(unchecked) private var stack: [Int32] = []
-    @exclusivity(unchecked) private var deltaForward: [Int32] = []
-    @exclusivity(unchecked) private var deltaBackward: [Int32] = []
-    @exclusivity(unchecked) private var pool: [Int] = []
-    /// The last forward search (step 2), reused by ``insert`` when the graph
-    /// has not changed since: `(x, y, edge count, reached x)`.
-    @exclusivity(unchecked) private var lastForward: (x: Int32, y: Int32, edges: Int, reached: Bool)?
+    @exclusivity(unchecked) private var stampForward: [UInt32] = []
+    @exclusivity(unchecked) private var stampBackward: [UInt32] = []
+    @exclusivity(unchecked) private var stackForward: [Int32] = []
+    @exclusivity(unchecked) private var stackBackward: [Int32] = []
+    /// The side of the region the last search finished (step 3 moves it).
+    @exclusivity(unchecked) private var region: [Int32] = []
+
+    /// What the two-way search of step 2 found.
+    private enum Outcome {
+        /// A path `y ⇝ x`: the edge closes a cycle.
+        case reached
+        /// No path; `region` holds every class the forward search can reach.
+        case forwardSide
+        /// No path; `region` holds every class the backward search can reach.
+        case backwardSide
+    }
+
+    /// The last search (step 2), reused by ``insert`` when the graph has not
+    /// changed since: `(x, y, edge count, outcome)`.
+    @exclusivity(unchecked) private var lastSearch: (x: Int32, y: Int32, edges: Int, outcome: Outcome)?
 
     /// Classes visited by the order's searches so far (their work, for tests and benchmarks).
     @exclusivity(unchecked) private(set) var classesVisited = 0
+    /// Ranks the order-maintenance list gave anew so far (for tests and benchmarks).
+    var classesRelabelled: Int { list.relabelled }
 
-    private static let unranked = Int.min
+    private func rank(_ c: LockClassID) -> Int { list.label[c.index] }
 
     private func grow(to slots: Int) {
-        if rank.count < slots {
-            rank.append(contentsOf: repeatElement(Self.unranked, count: slots - rank.count))
-            stamp.append(contentsOf: repeatElement(0, count: slots - stamp.count))
+        list.grow(to: slots)
+        if stampForward.count < slots {
+            stampForward.append(contentsOf: repeatElement(0, count: slots - stampForward.count))
+            stampBackward.append(contentsOf: repeatElement(0, count: slots - stampBackward.count))
         }
     }
 
     private func nextGeneration() {
         generation &+= 1
         if generation == 0 {
-            for i in stamp.indices { stamp[i] = 0 }
+            for i in stampForward.indices { stampForward[i] = 0; stampBackward[i] = 0 }
             generation = 1
         }
     }
@@ -90,16 +115,16 @@ final class TopologicalOrder {
     /// exist in `graph`: false proves there is none. Exact while no edge has
     /// closed a cycle.
     /// - Complexity: O(1) when the order agrees with `x -> y`; otherwise the
-    ///   classes ranked between the two and their edges. Plus O(u) for the u
-    ///   unordered edges.
+    ///   smaller side of the region between the two, twice, with its edges.
+    ///   Plus O(u) for the u unordered edges.
     func mayReach(from y: LockClassID, to x: LockClassID, in graph: DependencyGraph) -> Bool {
         if x == y { return true }
         grow(to: max(x.index, y.index) + 1)
-        let rx = rank[x.index], ry = rank[y.index]
+        let rx = rank(x), ry = rank(y)
         // A class without an edge reaches nothing and is reached by nothing.
-        if rx == Self.unranked || ry == Self.unranked { return false }
+        if rx == OrderList.unlabeled || ry == OrderList.unlabeled { return false }
         if ry < rx {
-            if forwardSearch(from: y, bound: rx, target: x, in: graph) { return true }
+            if search(from: y, to: x, in: graph) == .reached { return true }
         }
         return unorderedMayBridge(from: ry, to: rx, in: graph)
     }
@@ -108,66 +133,61 @@ final class TopologicalOrder {
         var leaves = false, arrives = false
         for e in unorderedEdges {
             let edge = graph.edges[Int(e)]
-            if rank[edge.from.index] >= ry { leaves = true }
-            if rank[edge.to.index] <= rx { arrives = true }
+            if rank(edge.from) >= ry { leaves = true }
+            if rank(edge.to) <= rx { arrives = true }
             if leaves && arrives { return true }
         }
         return false
     }
 
-    /// Step 2, forward: the ordered edges from `y` to classes ranked below
-    /// `bound`; whether `target` is reached. Leaves the region in `deltaForward`.
-    private func forwardSearch(from y: LockClassID, bound: Int, target: LockClassID, in graph: DependencyGraph) -> Bool {
-        if let last = lastForward, last.x == Int32(bitPattern: target.rawValue), last.y == Int32(bitPattern: y.rawValue),
-           last.edges == graph.count {
-            return last.reached
-        }
+    /// Step 2 for `x -> y` (`rank[y] < rank[x]`): forward from `y` over
+    /// ordered edges to classes ranked below `rank[x]`, backward from `x` to
+    /// classes ranked above `rank[y]`, one class of each in turn.
+    private func search(from y: LockClassID, to x: LockClassID, in graph: DependencyGraph) -> Outcome {
+        let xi = Int32(x.index), yi = Int32(y.index)
+        if let last = lastSearch, last.x == xi, last.y == yi, last.edges == graph.count { return last.outcome }
+        let rx = rank(x), ry = rank(y)
         nextGeneration()
-        deltaForward.removeAll(keepingCapacity: true)
-        stack.removeAll(keepingCapacity: true)
-        stamp[y.index] = generation
-        stack.append(Int32(y.index))
-        var reached = false
-        search: while let c = stack.popLast() {
-            deltaForward.append(c)
+        stackForward.removeAll(keepingCapacity: true)
+        stackBackward.removeAll(keepingCapacity: true)
+        var forwardSeen: [Int32] = [], backwardSeen: [Int32] = []
+        stampForward[y.index] = generation
+        stackForward.append(yi)
+        stampBackward[x.index] = generation
+        stackBackward.append(xi)
+        let outcome: Outcome
+        search: while true {
+            guard let c = stackForward.popLast() else { outcome = .forwardSide; region = forwardSeen; break }
+            forwardSeen.append(c)
             classesVisited &+= 1
             for e in graph.outgoing(LockClassID(rawValue: UInt32(c))) where ordered[Int(e)] {
                 let w = graph.edges[Int(e)].to
-                if w == target { reached = true; break search }
-                if stamp[w.index] != generation && rank[w.index] < bound {
-                    stamp[w.index] = generation
-                    stack.append(Int32(w.index))
+                if w == x { outcome = .reached; break search }
+                if stampForward[w.index] != generation && rank(w) < rx {
+                    stampForward[w.index] = generation
+                    stackForward.append(Int32(w.index))
                 }
             }
-        }
-        lastForward = (Int32(bitPattern: target.rawValue), Int32(bitPattern: y.rawValue), graph.count, reached)
-        return reached
-    }
-
-    /// Step 2, backward: the ordered edges into `x` from classes ranked above `bound`.
-    private func backwardSearch(from x: LockClassID, bound: Int, in graph: DependencyGraph) {
-        // The forward region's stamps stay: the regions are disjoint when no cycle was found.
-        deltaBackward.removeAll(keepingCapacity: true)
-        stack.removeAll(keepingCapacity: true)
-        stamp[x.index] = generation
-        stack.append(Int32(x.index))
-        while let c = stack.popLast() {
-            deltaBackward.append(c)
+            guard let b = stackBackward.popLast() else { outcome = .backwardSide; region = backwardSeen; break }
+            backwardSeen.append(b)
             classesVisited &+= 1
-            for e in graph.incoming(LockClassID(rawValue: UInt32(c))) where ordered[Int(e)] {
+            for e in graph.incoming(LockClassID(rawValue: UInt32(b))) where ordered[Int(e)] {
                 let w = graph.edges[Int(e)].from
-                if stamp[w.index] != generation && rank[w.index] > bound {
-                    stamp[w.index] = generation
-                    stack.append(Int32(w.index))
+                if w == y { outcome = .reached; break search }
+                if stampBackward[w.index] != generation && rank(w) > ry {
+                    stampBackward[w.index] = generation
+                    stackBackward.append(Int32(w.index))
                 }
             }
         }
+        lastSearch = (xi, yi, graph.count, outcome)
+        return outcome
     }
 
     /// Places the new edge `e` (just appended to `graph`) in the order, or
     /// lists it as unordered when it closes a cycle of the order.
-    /// - Complexity: O(1) when the order agrees; otherwise the affected
-    ///   region, O(k log k) for its k classes.
+    /// - Complexity: O(1) when the order agrees; otherwise the smaller side
+    ///   of the affected region, O(k log k + k log n) for its k classes.
     func insert(edge e: Int, in graph: DependencyGraph) {
         let edge = graph.edges[e]
         let x = edge.from, y = edge.to
@@ -175,52 +195,45 @@ final class TopologicalOrder {
         while ordered.count <= e { ordered.append(false) }
         if x == y {
             unorderedEdges.append(Int32(e))
-            lastForward = nil
+            lastSearch = nil
             return
         }
-        if rank[x.index] == Self.unranked { lowest -= 1; rank[x.index] = lowest }
-        if rank[y.index] == Self.unranked { highest += 1; rank[y.index] = highest }
-        let rx = rank[x.index], ry = rank[y.index]
-        if rx < ry {
+        if rank(x) == OrderList.unlabeled { list.insert(Int32(x.index), after: OrderList.none) }
+        if rank(y) == OrderList.unlabeled { list.insert(Int32(y.index), after: list.last) }
+        if rank(x) < rank(y) {
             ordered[e] = true
-            lastForward = nil
+            lastSearch = nil
             return
         }
         // The search of mayReach, if it was for this edge, saw the graph
-        // without it: it is the one step 2 needs.
-        var last = lastForward
-        if last.map({ $0.edges == graph.count - 1 }) ?? false { last?.edges = graph.count }
-        lastForward = last
-        let closes = forwardSearch(from: y, bound: rx, target: x, in: graph)
-        lastForward = nil
-        if closes {
+        // without it, which changes neither side: the edge leaves x and
+        // enters y, the two classes the searches start from and stop at.
+        if let last = lastSearch, last.edges == graph.count - 1 { lastSearch?.edges = graph.count }
+        let outcome = search(from: y, to: x, in: graph)
+        lastSearch = nil
+        if outcome == .reached {
             unorderedEdges.append(Int32(e))
             return
         }
-        backwardSearch(from: x, bound: ry, in: graph)
         // Step 3.
-        deltaBackward.sort { rank[Int($0)] < rank[Int($1)] }
-        deltaForward.sort { rank[Int($0)] < rank[Int($1)] }
-        pool.removeAll(keepingCapacity: true)
-        for c in deltaBackward { pool.append(rank[Int(c)]) }
-        for c in deltaForward { pool.append(rank[Int(c)]) }
-        pool.sort()
-        var i = 0
-        for c in deltaBackward { rank[Int(c)] = pool[i]; i += 1 }
-        for c in deltaForward { rank[Int(c)] = pool[i]; i += 1 }
+        region.sort { rank(LockClassID(rawValue: UInt32($0))) < rank(LockClassID(rawValue: UInt32($1))) }
+        for c in region { list.remove(c) }
+        var after = outcome == .forwardSide ? Int32(x.index) : list.predecessor(Int32(y.index))
+        for c in region {
+            list.insert(c, after: after)
+            after = c
+        }
         ordered[e] = true
     }
 
-    /// Checks the order's invariants (tests only): distinct ranks, every
-    /// ordered edge climbing, every unordered edge running against the order.
+    /// Checks the order's invariants (tests only): the list's labels rise
+    /// along it, every ordered edge climbs and every unordered edge runs
+    /// against the order.
     /// - Returns: The first broken invariant, or nil.
     func brokenInvariant(in graph: DependencyGraph) -> String? {
-        var seen: Set<Int> = []
-        for r in rank where r != Self.unranked {
-            if !seen.insert(r).inserted { return "rank \(r) given twice" }
-        }
+        if let broken = list.brokenInvariant() { return "order list: \(broken)" }
         for (i, edge) in graph.edges.enumerated() {
-            let rf = rank[edge.from.index], rt = rank[edge.to.index]
+            let rf = rank(edge.from), rt = rank(edge.to)
             if isOrdered(i) ? !(rf < rt) : !(rt <= rf) {
                 return "edge \(i) \(edge.from) -> \(edge.to) ranks \(rf) -> \(rt), ordered \(isOrdered(i))"
             }

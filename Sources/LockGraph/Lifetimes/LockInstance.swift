@@ -66,10 +66,18 @@ public final class LockInstance: @unchecked Sendable {
     @inlinable
     public func setExclusiveHolder(_ held: Bool) { lg_store_relaxed_i64(holders, held ? 1 : 0) }
 
-    /// The word ``setExclusiveHolder(_:)`` stores to (1: held, 0: not), for a
-    /// lock that keeps it at hand; store to it only with relaxed atomic stores.
-    /// Valid as long as the instance lives.
+    /// The word ``setExclusiveHolder(_:)`` stores to, for a lock that keeps
+    /// it at hand: 0 while not held, any positive value while held (the live
+    /// runtime stores where the holder took the lock, 1 when unknown); store
+    /// to it only with relaxed atomic stores. Valid as long as the instance lives.
     public var exclusiveHolderMark: UnsafeMutablePointer<Int64> { holders }
+
+    /// Two words of the instance's line that the engine never reads, for the
+    /// live runtime to keep beside a lock it does not mark (a reader/writer
+    /// or recursive lock): where its exclusive holder took it, and the
+    /// holder's recursion depth. Relaxed atomic loads and stores only.
+    /// Valid as long as the instance lives.
+    @inlinable public var exclusiveSiteWords: UnsafeMutablePointer<Int64> { holders + 2 }
 
     @inlinable var isFreed: Bool { lg_load_relaxed_i64(flags) & Self.freedBit != 0 }
     /// Neither freed nor of a kind the memo never serves.

@@ -48,14 +48,15 @@ extension Validator {
                 }
             }
         }
-        // Held locks taken without a stack: where their classes were first
-        // taken, unless that is a held lock's own acquisition shown above.
+        // Held locks taken with neither a source line (which the lock keeps
+        // while held) nor a stack: where their classes were first taken,
+        // unless that is a held lock's own acquisition shown above.
         let shown = Set(members.flatMap { m in m.held.filter { !$0.site.stack.isEmpty }.map { "\(m.name)|\($0.site.seq)" } })
         var firstTakenLabels = Set<String>()
         for m in members {
             for e in m.classesFirstTaken where !shown.contains("\(e.thread)|\(e.site.seq)") && firstTakenLabels.insert(e.label).inserted {
                 var note = e
-                note.label = "held locks above without a stack: lockcheck keeps one per new usage or dependency, not per acquisition; " + e.label
+                note.label = "held locks above with neither a source line nor a stack (taken by code that gives no line; lockcheck keeps a stack per new usage or dependency, not per acquisition): " + e.label
                 related.append(note)
             }
         }

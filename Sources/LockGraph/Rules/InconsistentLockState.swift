@@ -22,6 +22,7 @@ extension Validator {
             let old = classes.addUsage(bits, to: cls)
             let added = bits.subtracting(old)
             if added.isEmpty { return }
+            graph.upstreamUsage.noteUsage(added, of: cls, in: graph)
             for bit in 0...8 where added.contains(UsageMask(rawValue: 1 << UInt32(bit))) {
                 if s.stack == .captureOnDemand { resolveStack(&s) }
                 usageSites[UInt64(cls.rawValue) << 8 | UInt64(bit)] = (s, t.name)

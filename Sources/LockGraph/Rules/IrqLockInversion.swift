@@ -15,12 +15,17 @@
 extension Validator {
     /// lockdep's check_irq_usage for a new dependency prev -> next. Call under the graph lock.
     func checkIrqUsage(prev: HeldLock, next: HeldLock, thread t: ThreadState, into found: inout [Violation]) {
-        // 0. No class was ever used in irq context: step 1 would find no
-        // irq-safe usage. lockdep runs it anyway, a backward search over
-        // everything that reaches prev on every new dependency, which made a
-        // program without interrupts quadratic in its dependencies (found by
-        // fuzzing with large inputs). A class that becomes irq-safe later is
-        // checked then, against the whole graph (checkUsageAlongGraph).
+        // 0. Nothing that reaches prev (prev included) was ever used in irq
+        // context: step 1 would find no irq-safe usage. lockdep runs it
+        // anyway, a backward search over everything that reaches prev on
+        // every new dependency, which made a program quadratic in its
+        // dependencies: without interrupts (found by fuzzing with large
+        // inputs), and with one irq-safe class anywhere else (FUZZING.md's
+        // irq shape). The graph keeps, per class, the irq-safe usages of
+        // everything that reaches it (UpstreamUsage: a superset of what step
+        // 1 collects), so this is one load. A class that becomes irq-safe
+        // later is checked then, against the whole graph (checkUsageAlongGraph).
+        guard !usesUpstreamUsage || !graph.upstreamUsage.mask(of: prev.lockClass).isEmpty else { return }
         guard classes.someClassUsedInIrq else { return }
         // 1. Usage of everything that reaches prev (prev included).
         var reaching: UsageMask = []
@@ -70,6 +75,10 @@ extension Validator {
     func usageConflict(_ cls: LockClassID, rootOnlyRecursive: Bool, state: IrqState, enabled: Bool, skipRoot: Bool,
                        adjacency: GraphSearch.Adjacency? = nil) -> (safe: LockClassID, unsafe: LockClassID, path: [Int])? {
         let wanted: UsageMask = [.bit(state, enabled: !enabled, read: false), .bit(state, enabled: !enabled, read: true)]
+        // A new irq-unsafe usage looks backward for an irq-safe class: none
+        // reaches cls when its upstream mask has no such bit (see checkIrqUsage).
+        if enabled && adjacency == nil && usesUpstreamUsage
+            && graph.upstreamUsage.mask(of: cls).isDisjoint(with: wanted) { return nil }
         let matches = { (node: GraphSearch.Node) in !(skipRoot && node.lockClass == cls) && self.usageMatches(node, wanted) }
         // New irq-unsafe usage: is an irq-safe class behind it? New irq-safe usage: an irq-unsafe one after it?
         let direction: GraphSearch.Direction = enabled ? .backward : .forward

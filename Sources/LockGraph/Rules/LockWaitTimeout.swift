@@ -10,27 +10,34 @@
 // holds the lock, where it is now and where it took it.
 //
 // What the report can say about the holder, and how it says which it is:
+// - where the holder took the lock: the source file and line the lock
+//   keeps while it is held (its caller's `#fileID:#line`, one word stored
+//   by the acquisition; see Instrumented's `LockSite`), exact in every
+//   build, plus the acquisition's stack when lockcheck kept one;
 // - a holder itself blocked on a lockcheck lock published its held locks
-//   and where it blocked: "took <lock> at" (the stack when lockcheck kept
-//   one for that acquisition) and "blocked at";
+//   and where it blocked: "took <lock> at" and "blocked at";
 // - any other holder is asked for its stack by the runtime (a signal it
 //   answers from its handler): "is now at", or why it could not say;
-// - lockcheck keeps a stack per new usage and dependency, not per
-//   acquisition (the lock path would pay for it), so without a published
-//   entry the holder's own acquisition site is not known: the report gives
+// - a lock taken by code that gives no source site (NSLocking's `lock()`,
+//   the `lockcheck run` preload library, C code, a reader) has none, and
+//   lockcheck keeps a stack per new usage and dependency, not per
+//   acquisition (the lock path would pay for it): the report then gives
 //   the place the lock's class was first taken, labelled as such.
 
 extension Validator {
     /// Reports `lock-wait-timeout`: `waiter` has waited longer than
     /// `timeout` seconds for a lock `holders` hold (empty when unknown).
-    /// - Parameter lock: The lock waited for, when the caller has it: the
-    ///   report then says where its class was first taken, for a holder
-    ///   whose own acquisition site is not known.
+    /// - Parameters:
+    ///   - lock: The lock waited for, when the caller has it: the report
+    ///     then says where its class was first taken, for a holder whose own
+    ///     acquisition site is not known.
+    ///   - takenAt: Where the lock's holder that is not itself waiting took
+    ///     it, when the lock keeps it (a source file and line, seq 0).
     /// - Returns: false when already reported (once per waiter thread and lock class).
     /// - Complexity: O(holders × held locks), plus one stack kept per stack printed.
     @discardableResult
     public func reportLockWaitTimeout(_ waiter: WaitingThread, holders: [LockHolder], timeout: Double,
-                                      lock instance: LockInstance? = nil) -> Bool {
+                                      lock instance: LockInstance? = nil, takenAt: Violation.SiteInfo? = nil) -> Bool {
         let lock = waiter.waitsFor
         let key = violationKey(.lockWaitTimeout, [lock.className], detail: "\(waiter.threadID)")
         if alreadyReported(key) { return false }
@@ -47,14 +54,19 @@ extension Validator {
                 if let entry = w.heldEntry(lock.instance) {
                     related.append(Violation.RelatedEvent(label: "the holder '\(h.name)' took \(lockName) (\(entry.mode)) at",
                                                           thread: h.name, site: entry.site))
-                    if entry.site.stack.isEmpty { acquisitionUnknown = true }
+                    if entry.site.stack.isEmpty && entry.site.file == nil { acquisitionUnknown = true }
                 }
                 related.append(Violation.RelatedEvent(
                     label: "the holder '\(h.name)' waits for \(w.waitsFor.className) #\(w.waitsFor.instance), blocked at",
                     thread: h.name, site: site(w.stack, seq: w.seq)))
             } else {
                 holderText.append("'\(h.name)' (tid \(h.threadID)), not waiting for a lockcheck lock")
-                acquisitionUnknown = true
+                if let takenAt {
+                    related.append(Violation.RelatedEvent(label: "\(lockName) was taken at",
+                                                          thread: h.name, site: takenAt))
+                } else {
+                    acquisitionUnknown = true
+                }
                 if !h.stack.isEmpty {
                     related.append(Violation.RelatedEvent(
                         label: "the holder '\(h.name)' (tid \(h.threadID)) is now, \(Self.seconds(waiter.waitedSeconds)) into the wait, at",
@@ -66,9 +78,12 @@ extension Validator {
                 }
             }
         }
+        if holders.isEmpty, let takenAt {
+            related.append(Violation.RelatedEvent(label: "\(lockName) was taken by its holder at", thread: "", site: takenAt))
+        }
         if acquisitionUnknown, let instance, let first = firstTaken(instance.lockClass) {
             related.append(Violation.RelatedEvent(
-                label: "where the holder took \(lockName) is not recorded (lockcheck keeps a stack per new usage or dependency, not per acquisition); this class, \(lock.className), was first taken at",
+                label: "where the holder took \(lockName) is not known (it was taken by code that gives no source line: NSLocking's lock(), the lockcheck run preload library, C code, a reader); this class, \(lock.className), was first taken at",
                 thread: first.thread, site: siteInfo(first.site)))
         }
         let who = holderText.isEmpty ? "an unknown holder" : holderText.joined(separator: ", ")

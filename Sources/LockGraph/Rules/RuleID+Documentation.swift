@@ -336,7 +336,7 @@ extension RuleID {
             return Documentation(
                 name: "Deadlock",
                 summary: "Threads blocked on lockcheck locks wait for each other in a cycle: the process is hung (live only).",
-                firesWhen: "Live only. A thread that could not take a lock at once and has waited about 200 ms follows the wait-for graph: the lock it waits for, the thread(s) holding it, the lock that thread waits for, and so on. When that path comes back to itself, and is still there one check later, every thread in the cycle is reported once: the lock each waits for with the stack where it blocked, and the locks each holds with where they were taken. A trace records acquisitions, not waits, so `lockcheck analyze` never reports it.",
+                firesWhen: "Live only. A thread that could not take a lock at once and has waited about 200 ms follows the wait-for graph: the lock it waits for, the thread(s) holding it, the lock that thread waits for, and so on. When that path comes back to itself, and is still there one check later, every thread in the cycle is reported once: the lock each waits for with the stack where it blocked, and the locks each holds with the source line that took each. A trace records acquisitions, not waits, so `lockcheck analyze` never reports it.",
                 example: """
                     // Two threads, one barrier, opposite orders (Examples/deadlock-abba):
                     // lock-order-inversion does not fire, because both locks are of
@@ -355,7 +355,7 @@ extension RuleID {
             return Documentation(
                 name: "LockWaitTimeout",
                 summary: "A thread waited longer than LOCKCHECK_WAIT_TIMEOUT for a lockcheck lock (live only).",
-                firesWhen: "Live only. A thread has been blocked on one lockcheck lock for longer than LOCKCHECK_WAIT_TIMEOUT seconds (default 30, 0 turns the rule off). The report names the holder when lockcheck knows it (a blocked lockcheck waiter that holds the lock, or the owner pthread records for a mutex or a writer), the holder's current stack (where it blocked, or, for a holder not waiting for a lockcheck lock, its answer to one realtime signal, LOCKCHECK_HOLDER_SIGNAL; why not, when it does not answer within 1 s), where the holder took the lock when lockcheck kept that stack (else where the lock's class was first taken, said as such), and the waiter's stack. Reported once per waiting thread and lock class.",
+                firesWhen: "Live only. A thread has been blocked on one lockcheck lock for longer than LOCKCHECK_WAIT_TIMEOUT seconds (default 30, 0 turns the rule off). The report names the holder when lockcheck knows it (a blocked lockcheck waiter that holds the lock, or the owner pthread records for a mutex or a writer), the holder's current stack (where it blocked, or, for a holder not waiting for a lockcheck lock, its answer to one realtime signal, LOCKCHECK_HOLDER_SIGNAL; why not, when it does not answer within 1 s), where the holder took the lock (the source line its lock call passed, which the lock keeps while held, and the stack when lockcheck kept one; for a lock taken by code that gives no line, such as NSLocking's lock() or the lockcheck run preload library, where the lock's class was first taken, said as such), and the waiter's stack. Reported once per waiting thread and lock class.",
                 example: """
                     // LOCKCHECK_WAIT_TIMEOUT=1 (Examples/lock-wait-timeout):
                     let config = CheckedMutex(name: "Config.lock")

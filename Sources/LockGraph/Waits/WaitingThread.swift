@@ -22,8 +22,9 @@ public struct WaitingThread: Sendable {
     /// The wait's place in the process's event order (a `seq` taken when it
     /// was published), so a report can say where it stands among acquisitions.
     public var seq: UInt64
-    /// For each held lock whose acquisition has no stack (lockcheck keeps
-    /// one per new usage or dependency, not per acquisition): where its
+    /// For each held lock whose acquisition has neither a stack (lockcheck
+    /// keeps one per new usage or dependency, not per acquisition) nor a
+    /// source site (the lock was taken by code that gives none): where its
     /// class was first taken, once per class, labelled as such.
     public var classesFirstTaken: [Violation.RelatedEvent]
 
@@ -81,26 +82,49 @@ extension Validator {
     /// when that is `waitingFor` (an acquisition is validated, and pushed,
     /// before the thread blocks on the real lock). Call it on the thread
     /// that owns `thread` (the engine's rule for ``ThreadState``).
+    /// - Parameter sourceSite: Where this thread took a lock it holds
+    ///   exclusively, when the producer keeps it (the live runtime reads it
+    ///   from the lock): it becomes the entry's `file` and `line`.
     /// - Complexity: O(held locks).
-    public func heldLocks(of thread: ThreadState, waitingFor: LockInstance) -> [Violation.LockInfo] {
-        heldInfo(thread, excludingTop: thread.held.last?.instanceID == waitingFor.id)
+    public func heldLocks(of thread: ThreadState, waitingFor: LockInstance,
+                          sourceSite: (LockInstance) -> Violation.SiteInfo? = { _ in nil }) -> [Violation.LockInfo] {
+        heldEntries(of: thread, waitingFor: waitingFor).map { h in
+            var info = lockInfo(h)
+            if h.mode == .exclusive, let s = sourceSite(Self.liveInstance(h)) {
+                (info.site.file, info.site.line) = (s.file, s.line)
+            }
+            return info
+        }
     }
 
     /// ``WaitingThread/classesFirstTaken`` of `thread` waiting for
-    /// `waitingFor`: for each held lock without an acquisition stack, where
-    /// its class was first taken, once per class. Call it on the thread that
-    /// owns `thread`.
+    /// `waitingFor`: for each held lock with neither an acquisition stack
+    /// nor a source site (see ``heldLocks(of:waitingFor:sourceSite:)``),
+    /// where its class was first taken, once per class. Call it on the
+    /// thread that owns `thread`.
     /// - Complexity: O(held locks), one graph-lock acquisition per class.
-    public func classesFirstTaken(of thread: ThreadState, waitingFor: LockInstance) -> [Violation.RelatedEvent] {
-        let list = thread.held.last?.instanceID == waitingFor.id ? thread.held.dropLast() : thread.held[...]
+    public func classesFirstTaken(of thread: ThreadState, waitingFor: LockInstance,
+                                  sourceSite: (LockInstance) -> Violation.SiteInfo? = { _ in nil }) -> [Violation.RelatedEvent] {
         var seen = Set<LockClassID>()
         var out: [Violation.RelatedEvent] = []
-        for h in list where stacks.frames(h.site.stack).isEmpty && seen.insert(h.lockClass).inserted {
-            guard let first = firstTaken(h.lockClass) else { continue }
+        for h in heldEntries(of: thread, waitingFor: waitingFor) where stacks.frames(h.site.stack).isEmpty {
+            guard h.mode != .exclusive || sourceSite(Self.liveInstance(h)) == nil,
+                  seen.insert(h.lockClass).inserted, let first = firstTaken(h.lockClass) else { continue }
             out.append(Violation.RelatedEvent(label: "this class, \(name(h.lockClass)), was first taken at",
                                               thread: first.thread, site: siteInfo(first.site)))
         }
         return out
+    }
+
+    /// `thread`'s held entries, without the top one when it is `waitingFor`.
+    private func heldEntries(of thread: ThreadState, waitingFor: LockInstance) -> HeldStack.SubSequence {
+        thread.held.last?.instanceID == waitingFor.id ? thread.held.dropLast() : thread.held[...]
+    }
+
+    /// The instance of a held entry, on the thread that holds it: alive, as
+    /// every held instance is (one freed while held is kept alive).
+    private static func liveInstance(_ h: HeldLock) -> LockInstance {
+        Unmanaged<LockInstance>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(bitPattern: h.instance))!).takeUnretainedValue()
     }
 
     /// `lock` as a report names it, acquired in `mode` (no acquisition site).
