@@ -14,6 +14,8 @@
 #   ITERATIONS/10 iterations; the libraries are copied with their DWARF stripped, which valgrind
 #   3.19 cannot read), which do not depend on the load.
 #   PEERS=0: skip TSan and Helgrind.
+#   CLOCK=cpu: the interleaved pairs time each round by the thread's CPU time, not the wall
+#   clock (time spent descheduled by other load is left out; cache interference is not).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -56,17 +58,26 @@ fi
 
 ratio2() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 echo
-echo "interleaved pairs ($iters iterations each; ns per lock+unlock, ratio to the plain run just before):"
+echo "interleaved pairs ($iters iterations each, ${CLOCK:-wall} clock; ns per lock+unlock, ratio to the plain run just before):"
+clock=${CLOCK:-wall}
 for i in $(seq "${PAIRS:-5}"); do
-    p=$("$out/nested" "$iters" | ns)
-    l=$(LD_PRELOAD="$library" LOCKCHECK=report "$out/nested" "$iters" | ns)
+    p=$("$out/nested" "$iters" "$clock" | ns)
+    l=$(LD_PRELOAD="$library" LOCKCHECK=report "$out/nested" "$iters" "$clock" | ns)
     line="pair $i: plain $p, lockcheck $l ($(ratio2 "$l" "$p")x)"
     if [ -n "$baseline" ]; then
-        b=$(LD_PRELOAD="$baseline" LOCKCHECK=report "$out/nested" "$iters" | ns)
+        b=$(LD_PRELOAD="$baseline" LOCKCHECK=report "$out/nested" "$iters" "$clock" | ns)
         line="$line, baseline $b ($(ratio2 "$b" "$p")x)"
     fi
     echo "$line"
-done | tee -a "$out/preload.txt"
+done | tee "$out/pairs.txt" | tee -a "$out/preload.txt"
+# The median and the spread of each column's ratios (the nth "(r x)" of each line).
+summary() {  # column label
+    grep -o '([0-9.]*x)' "$out/pairs.txt" | awk -v c="$1" 'NR % n == c % n' n="$( [ -n "$baseline" ] && echo 2 || echo 1 )" \
+        | tr -d '()x' | sort -n | awk -v label="$2" '{ v[NR] = $1 } END {
+            m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "%s: median %.2fx, %.2f-%.2fx over %d pairs\n", label, m, v[1], v[NR], NR }'
+}
+{ summary 1 "lockcheck"; [ -n "$baseline" ] && summary 2 "baseline"; true; } | tee -a "$out/preload.txt"
 
 if [ "${CALLGRIND:-0}" = 1 ]; then
     citers=$((iters / 10))

@@ -11,21 +11,21 @@
 // waits on a condition variable under `a` (pthread_cond_wait releases and
 // re-takes it: fine under a sleeping mutex), re-takes a recursive mutex,
 // takes a statically initialised mutex, an rwlock's read side twice from two
-// threads and a trylock'd mutex: none of which is a violation.
+// threads, a trylock'd mutex, and releases two locks out of order: no violation.
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 static pthread_mutex_t *a, *b;
-static pthread_mutex_t storage_a, storage_b, recursive;
+static pthread_mutex_t storage_a, storage_b, recursive; static pthread_mutexattr_t *ab_type;  // NULL: default
 pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;  // named by its symbol with -rdynamic
 pthread_rwlock_t table = PTHREAD_RWLOCK_INITIALIZER;
 static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
-static int fixed, ready, counter;
+static int fixed, ready, counter, errorcheck;
 
 static void make_locks(void) {
-    pthread_mutex_init(&storage_a, NULL);
-    pthread_mutex_init(&storage_b, NULL);
+    pthread_mutex_init(&storage_a, ab_type);
+    pthread_mutex_init(&storage_b, ab_type);
     a = &storage_a;
     b = &storage_b;
     pthread_mutexattr_t attr;
@@ -67,6 +67,17 @@ int main(int argc, char **argv) {
     for (int i = 1; i + 1 < argc; i++)
         if (strcmp(argv[i], "--repeat") == 0)
             for (const char *d = argv[i + 1]; *d >= '0' && *d <= '9'; d++) repeat = repeat * 10 + (*d - '0');
+    // `--errorcheck`: `a` and `b` are error-checking mutexes (their unlock
+    // can fail, so a release is recorded after it, never before); with
+    // `--fixed`, an unlock of `a` while not holding it must fail (EPERM) and
+    // is not recorded.
+    pthread_mutexattr_t checking;
+    for (int i = 1; i < argc; i++) errorcheck |= strcmp(argv[i], "--errorcheck") == 0;
+    if (errorcheck) {
+        pthread_mutexattr_init(&checking);
+        pthread_mutexattr_settype(&checking, PTHREAD_MUTEX_ERRORCHECK);
+        ab_type = &checking;
+    }
     make_locks();
     for (long i = 0; i < repeat; i++) take_in_order(a, b);
     take_in_order(a, b);
@@ -85,6 +96,12 @@ int main(int argc, char **argv) {
         pthread_rwlock_unlock(&table);
         pthread_mutex_unlock(&counter_lock);
         if (pthread_mutex_trylock(b) == 0) pthread_mutex_unlock(b);
+        // Released out of order: `a`, below the top, first.
+        pthread_mutex_lock(a);
+        pthread_mutex_lock(b);
+        pthread_mutex_unlock(a);
+        pthread_mutex_unlock(b);
+        if (errorcheck && pthread_mutex_unlock(a) == 0) printf("an unheld error-checking mutex was unlocked\n");
     } else {
         pthread_create(&t, NULL, second_thread, NULL);
     }

@@ -10,7 +10,6 @@
 #include <string.h>
 #include "lockcheck_handler_events.h"
 
-__thread lc_guard_t lc_guard __attribute__((tls_model("initial-exec"))) = { 0 };
 __thread lc_handler_ring *lc_handler_ring_slot __attribute__((tls_model("initial-exec"))) = 0;
 uint64_t lc_handler_events_queued = 0;
 /// Handler events with no ring to go to (the thread's exit had begun).

@@ -11,10 +11,9 @@
 #include "lockcheck_runtime.h"
 
 __thread void *lc_thread_slot __attribute__((tls_model("initial-exec"))) = 0;
-__thread struct lg_short_thread lc_short_thread_slot __attribute__((tls_model("initial-exec")));
+__thread struct lc_hot_thread lc_hot_thread_slot __attribute__((tls_model("initial-exec")));
 uint64_t lc_seq_counter = 0;
 int lc_seq_shared = 0;
-__thread uint64_t lc_seq_thread __attribute__((tls_model("initial-exec"))) = 0;
 __thread uint32_t lc_hardirq_depth __attribute__((tls_model("initial-exec"))) = 0;
 __thread uint64_t lc_hardirq_unvalidated __attribute__((tls_model("initial-exec"))) = 0;
 

@@ -3,7 +3,9 @@
 // function, found with dlsym(RTLD_NEXT) in the constructor, and tells the
 // Swift half what happened: an acquisition is validated before blocking on
 // the real lock (so a real deadlock is still reported), a release recorded
-// after the real unlock succeeded, a trylock once it succeeded.
+// after the real unlock succeeded (or just before it, for the innermost
+// lock of a mutex whose unlock cannot fail: see "The short way"), a trylock
+// once it succeeded.
 //
 // Three things keep the program safe (TSan's and Helgrind's interceptors
 // do the same):
@@ -20,8 +22,8 @@
 //    pointers start as glibc's exported `__pthread_*` aliases, so a call
 //    made while dlsym itself runs never recurses.
 // 3. Per-lock state lives in a side table keyed by the lock's address
-//    (`lock_table`): open addressing, lock-free lookups (one hash, a few
-//    acquire loads), claimed with compare-and-swap. A pthread_mutex_t may
+//    (`lock_table`, static): open addressing, lock-free lookups (one hash,
+//    a few acquire loads), claimed with compare-and-swap. A pthread_mutex_t may
 //    live anywhere (static, heap, inside a Swift object), so nothing is
 //    stored in the lock itself. Statically initialised locks get their
 //    state at first use; destroy and re-init reset it; memory reused at the
@@ -33,7 +35,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include "lockcheck_preload.h"
@@ -125,7 +126,11 @@ static void resolve_all(void) {
 
 // MARK: Guard and start-up
 
-static __thread int in_lockcheck __attribute__((tls_model("initial-exec")));
+/// The re-entry guard: an initial-exec TLS word in the runtime's block of
+/// hot per-thread words (`lc_hot_thread_slot`), beside the C short way's
+/// view and the thread's `seq`, so the interposers reach all three with one
+/// GOT load.
+#define in_lockcheck (lc_hot_thread_slot.preload_guard)
 static atomic_int ready;
 
 int lockcheck_preload_start(void);
@@ -160,7 +165,8 @@ struct lock_slot {
     _Atomic(void *) instance;
     /// The instance as the C short way sees it (`lg_short_lock`), set before
     /// `mark` when the C way serves the lock (a kind that does not spin, the
-    /// engine's layout checked); `flags` NULL otherwise. Written with
+    /// engine's layout checked); `{NULL, 0, 0, &c_way_off}` otherwise, so an
+    /// unserved lock's `instance` is no held lock's. Written with
     /// relaxed atomics (`short_lock_store`) before the release store of
     /// `mark`, read plainly after its acquire load: only a program that
     /// destroys a lock while another thread uses it races on them.
@@ -174,26 +180,19 @@ struct lock_ref {
     void *instance;  // set when `mark` is
 };
 
-/// 2^20 slots of one cache line (64 MiB of address space, touched page by page).
+/// 2^20 slots of one cache line: 64 MiB of zero-filled address space in the
+/// library's .bss, touched page by page. Static, so the interposers reach a
+/// slot with one PC-relative address and no load or test of a pointer.
 #define TABLE_BITS 20
 #define TABLE_SIZE ((size_t)1 << TABLE_BITS)
 #define MAX_PROBES 64
-static struct lock_slot *_Atomic lock_table;
+static struct lock_slot lock_table[TABLE_SIZE] __attribute__((aligned(64)));
 static atomic_int table_full_warned;
 
-static struct lock_slot *table(void) {
-    struct lock_slot *t = atomic_load_explicit(&lock_table, memory_order_acquire);
-    if (t) return t;
-    void *m = mmap(NULL, TABLE_SIZE * sizeof(struct lock_slot), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m == MAP_FAILED) return NULL;
-    struct lock_slot *expected = NULL;
-    if (!atomic_compare_exchange_strong(&lock_table, &expected, (struct lock_slot *)m)) {
-        munmap(m, TABLE_SIZE * sizeof(struct lock_slot));
-        return expected;
-    }
-    return (struct lock_slot *)m;
-}
+/// The `flags` of a slot's `short_lock` when the C way does not serve the
+/// lock (a kind that spins, the engine's layout refused, a slot forgotten):
+/// a word that is never 0, so the C way misses without testing the pointer.
+static const int64_t c_way_off = 1;
 
 /// Publishes a slot's C short-way view (before its `mark`, which is stored with release).
 static void short_lock_store(struct lock_slot *s, struct lg_short_lock l) {
@@ -210,8 +209,7 @@ static inline size_t slot_index(uintptr_t key) {
 /// The slot of `address`, claimed if `create`; NULL when absent (or the
 /// table is full, after one warning).
 static struct lock_slot *find_slot(const void *address, int create) {
-    struct lock_slot *t = table();
-    if (!t) return NULL;
+    struct lock_slot *t = lock_table;
     uintptr_t key = (uintptr_t)address;
     size_t i = slot_index(key);
     for (int probe = 0; probe < MAX_PROBES; probe++, i = (i + 1) & (TABLE_SIZE - 1)) {
@@ -246,8 +244,8 @@ static struct lock_ref identity_for(const void *address, int kind, int atInit) {
             v = made;
             if (made != LCP_IGNORED) {
                 atomic_store_explicit(&s->instance, lockcheck_preload_instance(made), memory_order_relaxed);
-                struct lg_short_lock l = {NULL, 0, 0, NULL};
-                if (!lockcheck_preload_short_lock(made, &l)) l.flags = NULL;
+                struct lg_short_lock l = {NULL, 0, 0, &c_way_off};
+                if (!lockcheck_preload_short_lock(made, &l)) l = (struct lg_short_lock){NULL, 0, 0, &c_way_off};
                 short_lock_store(s, l);
                 atomic_store_explicit(&s->mark, lockcheck_preload_holder_mark(made), memory_order_release);
             }
@@ -281,7 +279,7 @@ static void forget(const void *address) {
     if (!s) return;
     atomic_store(&s->mark, NULL);
     atomic_store(&s->instance, NULL);
-    __atomic_store_n(&s->short_lock.flags, NULL, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->short_lock.flags, &c_way_off, __ATOMIC_RELAXED);
     void *old = atomic_exchange(&s->value, LCP_UNKNOWN);
     if (old != LCP_UNKNOWN && old != LCP_IGNORED) lockcheck_preload_free(old);
 }
@@ -396,15 +394,25 @@ static inline int released(struct lock_ref r, int rc) {
 // below the top goes the long way; anything else (a lock not seen yet, a
 // collision, another kind) goes the general way above, which does the
 // whole event, the short way included.
+//
+// The mutex interposers are shaped for the common case, a memo hit and an
+// innermost release of a plain mutex: everything the C way does is inline,
+// with each check made once, and any other case leaves by a tail call to
+// an out-of-line function that does the whole event (so a frame-pointer
+// walk from a slow path still finds the program's frame). The release of a
+// mutex whose real unlock cannot fail (glibc's default type) is popped
+// before the real unlock, which is then a tail call: the interposer keeps
+// no frame across it. (A signal handler that runs between the pop and the
+// real unlock and takes the same mutex deadlocks unreported; in the other
+// order it was reported as a recursive lock it was not. Either window is a
+// few instructions.)
 
 /// The slot of `address` at its first probe, if it holds a classified lock
 /// with a holder mark (stored to `mark`); NULL otherwise. No call, no guard.
 ///
 /// Needs no `ready` test: a slot gets a mark only once the library validates.
 static inline __attribute__((always_inline)) struct lock_slot *short_lookup(const void *address, int64_t **mark) {
-    struct lock_slot *t = atomic_load_explicit(&lock_table, memory_order_acquire);
-    if (__builtin_expect(t == NULL, 0)) return NULL;
-    struct lock_slot *s = &t[slot_index((uintptr_t)address)];
+    struct lock_slot *s = &lock_table[slot_index((uintptr_t)address)];
     if (atomic_load_explicit(&s->key, memory_order_acquire) != (uintptr_t)address) return NULL;
     *mark = atomic_load_explicit(&s->mark, memory_order_acquire);
     return *mark ? s : NULL;
@@ -412,25 +420,46 @@ static inline __attribute__((always_inline)) struct lock_slot *short_lookup(cons
 
 // The C short way: `lg_short_acquire`/`lg_short_release` (the engine's memo
 // hit and innermost pop, lockgraph_short_way.h) on the calling thread's
-// state (`lc_short_thread`), with no call at all. It answers as
-// `PerThread.withFastEvent` does: -1 when it cannot serve (no thread state,
-// a trace recorded, a lock of a kind that spins, a layout the engine's
-// check refused), and the Swift short way is called instead; 1 when the
-// event is done (pushed or popped); 0 for a memo miss or a release below
-// the top, and the long way runs.
+// state (`lc_short_thread`), with no call at all. It takes the gate of
+// `PerThread.withFastEvent` (a thread with state, no trace recorded, the
+// runtime's guard word clear; `c_way_open`) and serves only locks whose slot has the engine's view (a
+// mutex, the layout checked; others have `c_way_off`). It answers 1 when
+// the event is done (pushed or popped) and 0 otherwise; the out-of-line
+// rest then asks `c_way_serves`: when the C way could have served, the 0
+// was a memo miss or a release below the top and the long way runs (every
+// rule); when it could not, the Swift short way is tried first, as before.
 //
 // Its re-entry guard is the C half's, `in_lockcheck`, which the interposer
 // found down: the runtime's own `busy` guard is up only inside a call the
 // C half made with `in_lockcheck` up, or in the thread-exit destructor,
-// which turns the thread's C way off first (`lc_short_thread_clear`). The
-// acquisition also tests the runtime's whole guard word, as the Swift short
-// way does: events a signal handler queued are validated first, the Swift way.
+// which turns the thread's C way off first (`lc_short_thread_clear`). Both
+// events also test the runtime's whole guard word, as the Swift short way
+// does: events a signal handler queued are validated first, the long way,
+// and a handler's own events are queued there.
 
-/// A blocking exclusive acquisition the C way (see above).
+/// Whether the C way is open on the calling thread (its view `t`): the
+/// thread has a state whose layout the engine checked, no trace is
+/// recorded (lock events then take the long way, which records them), and
+/// the runtime's guard word is clear (no signal handler's events queued or
+/// being queued: the long way validates those first, or queues this one).
+static inline __attribute__((always_inline)) int c_way_open(const struct lg_short_thread *t) {
+    // `lc_seq_is_shared()` read as the kernel's READ_ONCE does (a volatile
+    // load of an aligned int, atomic on every target this library builds
+    // for), which the compiler folds into the compare: one instruction
+    // fewer than the atomic load, on every lock event.
+    return __builtin_expect(t->held != NULL, 1) && __builtin_expect(*(volatile const int *)&lc_seq_shared == 0, 1)
+        && __builtin_expect(lc_guard_is_clear(), 1);
+}
+
+/// Whether the C way serves the lock of slot `s` on the calling thread now.
+static int c_way_serves(const struct lock_slot *s) {
+    return c_way_open(lc_short_thread_get()) && s->short_lock.flags != &c_way_off;
+}
+
+/// A blocking exclusive acquisition the C way (see above): 1 when pushed.
 static inline __attribute__((always_inline)) int c_short_acquire(const struct lock_slot *s) {
     struct lg_short_thread *t = lc_short_thread_get();
-    // A raised runtime guard word (signal handlers' events queued) sends it the Swift way, which validates them first.
-    if (__builtin_expect(t->held == NULL || s->short_lock.flags == NULL || lc_seq_is_shared() || !lc_guard_is_clear(), 0)) return -1;
+    if (!c_way_open(t)) return 0;
     // The guard keeps a signal handler's lock calls off a half-made push.
     in_lockcheck = 1;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -440,15 +469,16 @@ static inline __attribute__((always_inline)) int c_short_acquire(const struct lo
     return done;
 }
 
-/// A release the C way (see above); one store, so no guard.
+/// A release the C way (see above): 1 when popped. One store, so no guard.
+/// A lock the C way does not serve has no `instance` in its view, which no
+/// held entry matches.
 static inline __attribute__((always_inline)) int c_short_release(const struct lock_slot *s) {
     struct lg_short_thread *t = lc_short_thread_get();
-    if (__builtin_expect(t->held == NULL || s->short_lock.flags == NULL || lc_seq_is_shared(), 0)) return -1;
-    return lg_short_release(t, s->short_lock.instance);
+    return c_way_open(t) && lg_short_release(t, s->short_lock.instance);
 }
 
 /// The long way of a marked lock's acquisition, after its short way
-/// answered 0 (call with the guard up). Returns 0 when the lock was
+/// missed (call with the guard up). Returns 0 when the lock was
 /// forgotten meanwhile (nothing validated: the caller goes the general way).
 __attribute__((noinline))
 static int acquire_long(const void *address) {
@@ -459,31 +489,22 @@ static int acquire_long(const void *address) {
     return k.mark != NULL;
 }
 
-/// A short acquisition the C way did not do (`done`: its answer, -1 or 0):
-/// the Swift short way (when the C way could not serve), else the long way,
-/// with the guard raised once. Returns 0 when nothing was done (the lock
-/// was forgotten meanwhile) and the caller must go the general way.
+/// A marked lock's acquisition the C way did not push: the Swift short way
+/// when the C way could not serve, else (or when that misses too) the long
+/// way, with the guard raised once. Returns 0 when nothing was done (the
+/// lock was forgotten meanwhile) and the caller must go the general way.
 __attribute__((noinline))
-static int acquire_short_rest(const void *address, const struct lock_slot *s, int done) {
+static int acquire_short_rest(const void *address, const struct lock_slot *s) {
+    int swift = !c_way_serves(s);
     void *instance = atomic_load_explicit(&s->instance, memory_order_relaxed);
     in_lockcheck = 1;
-    int validated = done < 0 && instance && lockcheck_preload_acquire_short(instance);
+    int validated = swift && instance && lockcheck_preload_acquire_short(instance);
     if (!validated) validated = acquire_long(address);
     in_lockcheck = 0;
     return validated;
 }
 
-/// A blocking exclusive acquisition of a marked lock found at its first
-/// probe (validating): the C short way, else the Swift one, else the long
-/// way. Returns 0 when nothing was done and the caller must go the general
-/// way (`acquire_before`).
-static inline __attribute__((always_inline)) int acquire_short(const void *address, const struct lock_slot *s) {
-    int done = c_short_acquire(s);
-    if (__builtin_expect(done > 0, 1)) return 1;
-    return acquire_short_rest(address, s, done);
-}
-
-/// The long way of a marked lock's release, after its short way answered 0.
+/// The long way of a marked lock's release, after its short way missed.
 __attribute__((noinline))
 static void release_long(const void *address) {
     struct lock_ref k = known_identity(address);
@@ -491,39 +512,41 @@ static void release_long(const void *address) {
     else if (k.id) validate_release(k);
 }
 
-/// A short release the C way did not do (`done`: its answer, -1 or 0): the
-/// Swift short way when the C way could not serve, else the long way.
+/// A marked lock's release the C way did not pop (after the real unlock,
+/// the mark cleared): the Swift short way when the C way could not serve,
+/// else the long way. `s` NULL: the lock left its slot meanwhile.
 __attribute__((noinline))
-static void release_short_rest(const void *address, const struct lock_slot *s, int done) {
-    void *instance = atomic_load_explicit(&s->instance, memory_order_relaxed);
+static void release_short_rest(const void *address, const struct lock_slot *s) {
+    int swift = s && !c_way_serves(s);
+    void *instance = s ? atomic_load_explicit(&s->instance, memory_order_relaxed) : NULL;
     in_lockcheck = 1;
-    if (!(done < 0 && instance && lockcheck_preload_release_short(instance))) release_long(address);
+    if (!(swift && instance && lockcheck_preload_release_short(instance))) release_long(address);
     in_lockcheck = 0;
 }
 
 /// The real lock failed after a short acquisition: the acquisition undone
 /// (popped, or the long way when something came between).
 __attribute__((noinline))
-static int acquire_short_failed(const void *address, const struct lock_slot *s, int rc) {
-    release_short_rest(address, s, -1);
+static int acquire_short_failed(const void *address, int rc) {
+    int64_t *mark;
+    struct lock_slot *s = short_lookup(address, &mark);
+    if (!(s && c_short_release(s))) release_short_rest(address, s);
     return rc;
 }
 
 /// After the real blocking call of a short acquisition: the mark on success.
-static inline int acquired_short(const void *address, const struct lock_slot *s, int64_t *mark, int rc) {
+static inline __attribute__((always_inline)) int acquired_short(const void *address, int64_t *mark, int rc) {
     if (__builtin_expect(rc == 0, 1)) {
         __atomic_store_n(mark, 1, __ATOMIC_RELAXED);
         return 0;
     }
-    return acquire_short_failed(address, s, rc);
+    return acquire_short_failed(address, rc);
 }
 
 /// After the real unlock of a marked lock whose mark was cleared: the
-/// release recorded, popped when it is the innermost lock.
+/// release recorded, popped the C way when it is the innermost lock.
 static inline __attribute__((always_inline)) int released_short(const void *address, const struct lock_slot *s, int rc) {
-    if (__builtin_expect(rc != 0, 0)) return rc;
-    int done = c_short_release(s);
-    if (__builtin_expect(done <= 0, 0)) release_short_rest(address, s, done);
+    if (__builtin_expect(rc == 0, 1) && !c_short_release(s)) release_short_rest(address, s);
     return rc;
 }
 
@@ -541,7 +564,7 @@ static void internal_lock(const void *address) {
     if (!s) return;
     atomic_store(&s->mark, NULL);
     atomic_store(&s->instance, NULL);
-    __atomic_store_n(&s->short_lock.flags, NULL, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->short_lock.flags, &c_way_off, __ATOMIC_RELAXED);
     void *old = atomic_exchange(&s->value, LCP_IGNORED);
     if (old != LCP_UNKNOWN && old != LCP_IGNORED) lockcheck_preload_free(old);
 }
@@ -579,12 +602,22 @@ static int mutex_lock_general(pthread_mutex_t *m) {
     return acquire_after(r, real_mutex_lock(m));
 }
 
+/// `pthread_mutex_lock` of a marked lock the C way did not push (out of
+/// line, entered by a tail call): validated the Swift short way or the long
+/// way, then the real lock.
+__attribute__((noinline))
+static int mutex_lock_rest(pthread_mutex_t *m, const struct lock_slot *s, int64_t *mark) {
+    if (!acquire_short_rest(m, s)) return mutex_lock_general(m);
+    return acquired_short(m, mark, real_mutex_lock(m));
+}
+
 int pthread_mutex_lock(pthread_mutex_t *m) {
-    if (in_lockcheck) return real_mutex_lock(m);
+    if (__builtin_expect(in_lockcheck, 0)) return real_mutex_lock(m);
     int64_t *mark;
     struct lock_slot *s = short_lookup(m, &mark);
-    if (__builtin_expect(s == NULL || !acquire_short(m, s), 0)) return mutex_lock_general(m);
-    return acquired_short(m, s, mark, real_mutex_lock(m));
+    if (__builtin_expect(s == NULL, 0)) return mutex_lock_general(m);
+    if (__builtin_expect(!c_short_acquire(s), 0)) return mutex_lock_rest(m, s, mark);
+    return acquired_short(m, mark, real_mutex_lock(m));
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m) {
@@ -611,13 +644,33 @@ static int mutex_unlock_general(pthread_mutex_t *m) {
     return released(r, real_mutex_unlock(m));
 }
 
+/// `pthread_mutex_unlock` of a marked lock not popped before the real
+/// unlock (out of line, entered by a tail call): the mark cleared, the real
+/// unlock, then the release recorded (`released_short`).
+__attribute__((noinline))
+static int mutex_unlock_rest(pthread_mutex_t *m, const struct lock_slot *s, int64_t *mark) {
+    __atomic_store_n(mark, 0, __ATOMIC_RELAXED);
+    return released_short(m, s, real_mutex_unlock(m));
+}
+
+/// Whether glibc's unlock of `m` always succeeds: its default type
+/// (PTHREAD_MUTEX_TIMED_NP, no robust, PI or PP bits), whose unlock clears
+/// the lock word and returns 0 without checking the owner. Only then may
+/// the release be recorded before the real unlock.
+static inline __attribute__((always_inline)) int unlock_cannot_fail(const pthread_mutex_t *m) {
+    return m->__data.__kind == PTHREAD_MUTEX_TIMED_NP;
+}
+
 int pthread_mutex_unlock(pthread_mutex_t *m) {
-    if (in_lockcheck) return real_mutex_unlock(m);
+    if (__builtin_expect(in_lockcheck, 0)) return real_mutex_unlock(m);
     int64_t *mark;
     struct lock_slot *s = short_lookup(m, &mark);
     if (__builtin_expect(s == NULL, 0)) return mutex_unlock_general(m);
+    // The innermost lock popped first, then the real unlock as a tail call.
+    // The pop cannot be undone, so only for an unlock that cannot fail.
+    if (__builtin_expect(!unlock_cannot_fail(m) || !c_short_release(s), 0)) return mutex_unlock_rest(m, s, mark);
     __atomic_store_n(mark, 0, __ATOMIC_RELAXED);
-    return released_short(m, s, real_mutex_unlock(m));
+    return real_mutex_unlock(m);
 }
 
 // MARK: Reader/writer locks
@@ -691,8 +744,9 @@ int pthread_spin_lock(pthread_spinlock_t *l) {
     if (!validating()) return real_spin_lock(l);
     int64_t *mark;
     struct lock_slot *s = short_lookup((const void *)l, &mark);
-    if (__builtin_expect(s != NULL && acquire_short((const void *)l, s), 1))
-        return acquired_short((const void *)l, s, mark, real_spin_lock(l));
+    // A spinlock is never served the C way: the Swift short way, else the long way.
+    if (__builtin_expect(s != NULL && acquire_short_rest((const void *)l, s), 1))
+        return acquired_short((const void *)l, mark, real_spin_lock(l));
     struct lock_ref r = acquire_before((const void *)l, LCP_SPINLOCK, 0);
     return acquire_after(r, real_spin_lock(l));
 }

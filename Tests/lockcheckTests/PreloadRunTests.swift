@@ -80,6 +80,30 @@ final class PreloadRunTests: XCTestCase {
                       result.stderr)
     }
 
+    /// Error-checking mutexes, whose unlock can fail: the C way records
+    /// their release after the real unlock (a default mutex's before it);
+    /// a thousand short-way rounds, then the reverse order is still reported once.
+    func test_pthread_ABBA_errorCheckingMutexes_afterAThousandShortWayRounds_reportsLockOrderInversion() throws {
+        let result = try Lockcheck.run(["run", "--", try compiledPthreadProgram(), "--errorcheck", "--repeat", "1000"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("counter: 1002"), result.stdout)
+        XCTAssertEqual(result.stderr.components(separatedBy: "[lock-order-inversion]").count - 1, 1, result.stderr)
+    }
+
+    /// The short way's twin, with no trace (so the C way serves): a
+    /// thousand rounds, a release out of order (below the top: the long
+    /// way), and for error-checking mutexes an unlock of one not held, which
+    /// fails (EPERM) and is not recorded. Nothing is reported.
+    func test_pthread_sameOrder_outOfOrderRelease_failedUnlock_afterAThousandShortWayRounds_staysSilent() throws {
+        let program = try compiledPthreadProgram()
+        for extra in [[], ["--errorcheck"]] {
+            let result = try Lockcheck.run(["run", "--", program, "--fixed", "--repeat", "1000"] + extra)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertEqual(result.stdout, "counter: 1002\n", "\(extra)")
+            XCTAssertFalse(result.stderr.contains("lockcheck:"), "\(extra): \(result.stderr)")
+        }
+    }
+
     /// While a trace is recorded the short way stands aside: every one of
     /// the thousand rounds' acquisitions and releases is in the trace.
     func test_pthread_sameOrder_aThousandRounds_recorded_traceHasEveryEvent_staysSilent() throws {

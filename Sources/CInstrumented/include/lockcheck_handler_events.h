@@ -25,13 +25,17 @@
 #define LOCKCHECK_HANDLER_EVENTS_H
 
 #include <stdint.h>
+#include "lockcheck_runtime.h"
 
 typedef union {
     uint32_t word;
     uint8_t bytes[4];
 } lc_guard_t;
 
-extern __thread lc_guard_t lc_guard __attribute__((tls_model("initial-exec")));
+/// The calling thread's guard word: a word of the runtime's block of hot
+/// per-thread words (`lc_hot_thread_slot`, lockcheck_runtime.h), which the
+/// preload library's interposers reach with the one GOT load they already make.
+#define lc_guard (*(lc_guard_t *)&lc_hot_thread_slot.guard)
 
 /// Whether no byte of the guard is set (the short way may run).
 static inline _Bool lc_guard_is_clear(void) { return lc_guard.word == 0; }

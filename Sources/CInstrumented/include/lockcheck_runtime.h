@@ -26,19 +26,36 @@ static inline void lc_thread_set(void *state) { lc_thread_slot = state; }
 
 // MARK: The C short way's view of the thread
 
-/// What a short way written in C (the preload library's interposers, with
-/// `lg_short_acquire`/`lg_short_release`) needs of the calling thread: the
-/// engine's fields and the stack mode of its event sites. Set when the
-/// thread's state is made, cleared before it goes; `held` is NULL while the
-/// thread has no state or the C way is off (the layout check failed).
-extern __thread struct lg_short_thread lc_short_thread_slot __attribute__((tls_model("initial-exec")));
+/// The words of the calling thread that a short way written in C (the
+/// preload library's interposers) reads on every lock event, in one
+/// initial-exec TLS block: a shared library reaches a TLS variable through
+/// a GOT entry holding its offset, so one block is one GOT load per event
+/// and one register, not one per variable.
+struct lc_hot_thread {
+    /// What the C short way (`lg_short_acquire`/`lg_short_release`) needs of
+    /// the thread: the engine's fields and the stack mode of its event sites.
+    /// Set when the thread's state is made, cleared before it goes; `held`
+    /// is NULL while the thread has no state or the C way is off (the layout
+    /// check failed).
+    struct lg_short_thread view;
+    /// The thread's own event counter, used while nothing is recorded (`lc_next_seq`).
+    uint64_t seq;
+    /// liblockcheck-preload's re-entry guard (its `in_lockcheck`): non-zero
+    /// while lockcheck runs on the thread, whose pthread calls then go
+    /// straight to the real functions. Unused without the library.
+    int preload_guard;
+    /// The runtime's guard word (`lc_guard`, lockcheck_handler_events.h),
+    /// which every short way tests.
+    uint32_t guard;
+};
+extern __thread struct lc_hot_thread lc_hot_thread_slot __attribute__((tls_model("initial-exec")));
 
 /// The calling thread's short-way view (one TLS address computation, no load).
-static inline struct lg_short_thread *lc_short_thread_get(void) { return &lc_short_thread_slot; }
+static inline struct lg_short_thread *lc_short_thread_get(void) { return &lc_hot_thread_slot.view; }
 /// Sets the calling thread's short-way view.
-static inline void lc_short_thread_set(struct lg_short_thread t) { lc_short_thread_slot = t; }
+static inline void lc_short_thread_set(struct lg_short_thread t) { lc_hot_thread_slot.view = t; }
 /// Turns the calling thread's C short way off (its state is going).
-static inline void lc_short_thread_clear(void) { lc_short_thread_slot.held = NULL; }
+static inline void lc_short_thread_clear(void) { lc_hot_thread_slot.view.held = NULL; }
 
 // MARK: Interrupt-like scopes (signal handlers)
 
@@ -80,10 +97,11 @@ static inline uint64_t lc_hardirq_take_unvalidated(void) {
 
 extern uint64_t lc_seq_counter;
 /// Non-zero while a trace is recorded: then `seq` must order every thread's
-/// events, and lock events take the long way, which records them.
-extern int lc_seq_shared;
-/// The calling thread's own event counter, used while nothing is recorded.
-extern __thread uint64_t lc_seq_thread __attribute__((tls_model("initial-exec")));
+/// events, and lock events take the long way, which records them. Hidden:
+/// a shared library that links the runtime (the preload library) reads it
+/// PC-relative, with no GOT load, on every lock event.
+extern int lc_seq_shared __attribute__((visibility("hidden")));
+/// (The calling thread's own event counter is `lc_hot_thread_slot.seq`.)
 
 /// The next `seq`. While a trace is recorded, a process-wide counter (one
 /// relaxed atomic increment on a cache line all threads write). Otherwise a
@@ -94,7 +112,7 @@ static inline uint64_t lc_next_seq(void) {
     if (__builtin_expect(__atomic_load_n(&lc_seq_shared, __ATOMIC_RELAXED) != 0, 0)) {
         return __atomic_add_fetch(&lc_seq_counter, 1, __ATOMIC_RELAXED);
     }
-    return ++lc_seq_thread;
+    return ++lc_hot_thread_slot.seq;
 }
 
 /// Whether `seq` is process-wide now, i.e. whether a trace is recorded: the
@@ -105,11 +123,11 @@ static inline _Bool lc_seq_is_shared(void) {
 
 /// The next `seq` of the calling thread's own counter; only when
 /// `lc_seq_is_shared()` was false.
-static inline uint64_t lc_next_thread_seq(void) { return ++lc_seq_thread; }
+static inline uint64_t lc_next_thread_seq(void) { return ++lc_hot_thread_slot.seq; }
 
 /// The calling thread's own event counter itself (for `lg_short_acquire`,
 /// which takes the next `seq` only when it pushes).
-static inline uint64_t *lc_thread_seq_counter(void) { return &lc_seq_thread; }
+static inline uint64_t *lc_thread_seq_counter(void) { return &lc_hot_thread_slot.seq; }
 
 /// Switches `seq` to the process-wide counter (recording) or back.
 static inline void lc_set_seq_shared(int shared) {

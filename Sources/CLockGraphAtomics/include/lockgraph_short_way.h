@@ -86,6 +86,14 @@ struct lg_short_lock {
     const int64_t *flags;
 };
 
+// The word groups `lg_short_acquire` copies at once.
+_Static_assert(offsetof(struct lg_held_lock, shape) == 2 * sizeof(uint64_t)
+               && offsetof(struct lg_short_lock, shape) == 2 * sizeof(uint64_t), "instance, id, shape");
+_Static_assert(offsetof(struct lg_held_lock, chain_check) == offsetof(struct lg_held_lock, chain_key) + 8
+               && offsetof(struct lg_memo_entry, check) == offsetof(struct lg_memo_entry, key) + 8, "key, check");
+_Static_assert(offsetof(struct lg_held_lock, nest_instance) == offsetof(struct lg_held_lock, site_stack) + 8,
+               "site_stack and its padding");
+
 /// `acquireIfMemoized(lock, mode: .exclusive, countsHolder: false, …)` for a
 /// lock whose kind does not spin: when the thread's memo holds this
 /// acquisition on top of its held chain, pushes it, its site's `seq` the
@@ -98,25 +106,26 @@ struct lg_short_lock {
 static inline int lg_short_acquire(const struct lg_short_thread *t, const struct lg_short_lock *l, uint64_t *seq) {
     struct lg_held_stack *held = t->held;
     intptr_t count = held->count;
-    const struct lg_held_lock *top = held->base + count - 1;
-    uint64_t prev = top->chain_key;
-    uint32_t cls = (uint32_t)l->shape;
+    if (__builtin_expect(count + 1 >= held->capacity, 0)) return 0;
+    // The new entry; the top is the one below it (the sentinel when empty).
+    struct lg_held_lock *h = held->base + count;
+    uint64_t prev = h[-1].chain_key;
+    uint64_t shape = l->shape;
+    uint32_t cls = (uint32_t)shape;
     const struct lg_memo_entry *e = t->memo + lg_memo_slot(prev, cls);
     if (e->prev != prev || e->class_and_tag != lg_memo_class_and_tag(cls, 0, *t->memo_tag)
-        || e->prev_check != top->chain_check) return 0;
+        || e->prev_check != h[-1].chain_check) return 0;
     if (__atomic_load_n(l->flags, __ATOMIC_RELAXED) != 0) return 0;
-    if (__builtin_expect(count + 1 >= held->capacity, 0)) return 0;
-    struct lg_held_lock *h = held->base + count;
-    h->instance = l->instance;
-    h->instance_id = l->id;
-    h->shape = l->shape;
+    // `instance`, `instance_id` and `shape` are the lock view's first three words.
+    __builtin_memcpy(&h->instance, &l->instance, 3 * sizeof(uint64_t));
     h->context_and_recursion = *t->irq_context;
-    h->chain_key = e->key;
-    h->chain_check = e->check;
+    __builtin_memcpy(&h->chain_key, &e->key, 2 * sizeof(uint64_t));
     h->site_seq = ++*seq;
     h->site_source = 0;  // SourceID.live
     h->site_line = 0;
-    h->site_stack = t->site_stack;
+    // `site_stack` with its padding in one store.
+    uint64_t stack = t->site_stack;
+    __builtin_memcpy(&h->site_stack, &stack, sizeof stack);
     h->nest_instance = NULL;
     held->count = count + 1;
     return 1;
