@@ -44,10 +44,21 @@ public final class LockIdentity: @unchecked Sendable {
     ///
     /// A blocking acquisition with subclass 0 and no nest lock that the
     /// thread's memo holds takes the short way (see ``acquireMarked()``).
-    /// - Parameter countsHolder: false on a lock whose holder mark the caller
-    ///   sets once it holds the lock (see ``LockInstance/exclusiveHolderMark``).
     @usableFromInline
-    func acquire(_ mode: AcquireMode, isTry: Bool, subclass: UInt32, nest: LockIdentity?, countsHolder: Bool = true) {
+    func acquire(_ mode: AcquireMode, isTry: Bool, subclass: UInt32, nest: LockIdentity?) {
+        acquire(mode, isTry: isTry, subclass: subclass, nest: nest, countsHolder: true)
+    }
+
+    /// ``acquire(_:isTry:subclass:nest:)`` on a lock whose holder mark the
+    /// caller sets once it holds the lock (see ``LockInstance/exclusiveHolderMark``):
+    /// the engine adds no holder count, before blocking or after.
+    @usableFromInline
+    func acquireUncounted(_ mode: AcquireMode, isTry: Bool, subclass: UInt32, nest: LockIdentity?) {
+        acquire(mode, isTry: isTry, subclass: subclass, nest: nest, countsHolder: false)
+    }
+
+    @inline(__always)
+    private func acquire(_ mode: AcquireMode, isTry: Bool, subclass: UInt32, nest: LockIdentity?, countsHolder: Bool) {
         if !isTry && subclass == 0 && nest == nil && acquireShort(mode, countsHolder: countsHolder) { return }
         event({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
                            countsHolder: countsHolder, thread: $1, site: $2) },

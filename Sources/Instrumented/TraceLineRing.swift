@@ -10,10 +10,11 @@ import CInstrumented
 /// LTTng's are. The thread appends whole lines with no lock and no atomic
 /// read-modify-write; the trace recorder, holding its own lock, takes them.
 ///
-/// - The producer is the owning thread, inside one of its events (the
-///   runtime's re-entry guard keeps a signal handler on that thread from
-///   appending in the middle of an append). It writes a line's bytes at
-///   `head`, then publishes the new `head` with a release store.
+/// - The producer is the owning thread, inside one of its events (under
+///   the runtime's re-entry guard; a signal handler's events are queued and
+///   recorded at the thread's next event, never from the handler, so no
+///   append interrupts another). It writes a line's bytes at `head`, then
+///   publishes the new `head` with a release store.
 /// - The consumer is whoever holds the recorder's lock (the writer thread,
 ///   a thread whose ring is full, exit). It reads `head` with an acquire
 ///   load, copies the bytes up to it, then gives the space back by storing

@@ -76,11 +76,26 @@ public struct _CheckedCore<Primitive: _LockPrimitive> {
     func lockAnnotated(_ id: Unmanaged<LockIdentity>, subclass: UInt32, nestLock: (any InstrumentedLock)?, site: LockSite) {
         // A marked lock is counted by its mark alone: no count is added in
         // the engine before blocking (it would add to the holder's site).
-        id._withUnsafeGuaranteedRef {
-            $0.acquire(.exclusive, isTry: false, subclass: subclass, nest: nestLock?.lockIdentity,
-                       countsHolder: holderMark == nil)
+        let nest = nestLock?.lockIdentity
+        if holderMark == nil {
+            id._withUnsafeGuaranteedRef { $0.acquire(.exclusive, isTry: false, subclass: subclass, nest: nest) }
+        } else {
+            id._withUnsafeGuaranteedRef { $0.acquireUncounted(.exclusive, isTry: false, subclass: subclass, nest: nest) }
         }
         if !primitive.tryLock() { waitContended(id) }
+        heldExclusively(id, site: site)
+    }
+
+    /// After a successful trylock or timed lock: validated as a `try`
+    /// acquisition (counted by the mark on a lock that has one), then the
+    /// holder's site.
+    @inlinable @inline(__always)
+    func tookByTry(_ id: Unmanaged<LockIdentity>, site: LockSite) {
+        if holderMark == nil {
+            id._withUnsafeGuaranteedRef { $0.acquire(.exclusive, isTry: true, subclass: 0, nest: nil) }
+        } else {
+            id._withUnsafeGuaranteedRef { $0.acquireUncounted(.exclusive, isTry: true, subclass: 0, nest: nil) }
+        }
         heldExclusively(id, site: site)
     }
 
@@ -109,10 +124,7 @@ public struct _CheckedCore<Primitive: _LockPrimitive> {
     func tryLock(site: LockSite) -> Bool {
         guard primitive.tryLock() else { return false }
         if let id = identity {
-            id._withUnsafeGuaranteedRef {
-                $0.acquire(.exclusive, isTry: true, subclass: 0, nest: nil, countsHolder: holderMark == nil)
-            }
-            heldExclusively(id, site: site)
+            tookByTry(id, site: site)
         }
         return true
     }
@@ -163,10 +175,7 @@ extension _CheckedCore where Primitive == _PthreadMutex {
     func lock(until deadline: timespec, site: LockSite) -> Bool {
         guard SystemLock.timedLock(primitive.mutex, until: deadline) else { return false }
         if let id = identity {
-            id._withUnsafeGuaranteedRef {
-                $0.acquire(.exclusive, isTry: true, subclass: 0, nest: nil, countsHolder: holderMark == nil)
-            }
-            heldExclusively(id, site: site)
+            tookByTry(id, site: site)
         }
         return true
     }

@@ -40,6 +40,7 @@ public struct LockSite: Sendable {
     init(word: Int64) { self.word = word }
 
     /// No site: the lock was taken by code that gives none.
+    /// - Complexity: O(1).
     @inlinable public static var unknown: LockSite { LockSite(word: 1) }
 
     @inlinable static var addressBits: Int64 { 48 }
