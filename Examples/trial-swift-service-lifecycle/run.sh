@@ -38,9 +38,10 @@ bundle=$(ls -d "$work/sl/.build/debug/"*PackageTests.xctest | head -1)
 reported=0
 for i in $(seq 1 "$runs"); do
   set +e
-  (cd "$work/sl" && "$bundle") > "$work/plain.out" 2>&1
+  (cd "$work/sl" && timeout 600 "$bundle") > "$work/plain.out" 2>&1
   plain=$?
-  (cd "$work/sl" && "$lockcheck" run -- "$bundle") > "$work/run.out" 2>&1
+  # A watchdog: a hang shows as exit 124 instead of stalling the trial.
+  (cd "$work/sl" && timeout 600 "$lockcheck" run -- "$bundle") > "$work/run.out" 2>&1
   rc=$?
   set -e
   summary=$(grep -E 'Executed [0-9]+ tests' "$work/run.out" | tail -1 | sed 's/^[[:space:]]*//')
