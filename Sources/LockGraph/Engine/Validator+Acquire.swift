@@ -145,7 +145,7 @@ extension Validator {
         let prev = t.chainKey
         let prevCheck = t.held.topChainCheck
         let (key, check) = chainStep(after: prev, check: prevCheck, inContext: inContext, lockClass: cls, mode: mode,
-                                     irqContext: ctx)
+                                     isTry: isTry, irqContext: ctx)
         if t.held.count >= heldDepthLimit {
             warnOnce("held-depth", "thread '\(t.name)' holds more than \(heldDepthLimit) locks: deeper acquisitions are tracked but not validated")
         }
