@@ -110,17 +110,22 @@ public final class LockIdentity: @unchecked Sendable {
     func releaseFully() { release(countsHolder: false) }
 
     /// The short way of an acquisition (``PerThread/withFastEvent(_:)``):
-    /// a memo hit, pushed. Returns false when the event must go the long way.
+    /// a memo hit, pushed; while a trace is recorded, also recorded
+    /// (``acquireShortRecorded(_:countsHolder:)``). Returns false when the
+    /// event must go the long way.
     @inline(__always)
     private func acquireShort(_ mode: AcquireMode, countsHolder: Bool) -> Bool {
         LockIdentity.acquireShort(of: instance, mode: mode, countsHolder: countsHolder)
+            || (lc_seq_is_shared() && acquireShortRecorded(mode, countsHolder: countsHolder))
     }
 
-    /// The short way of a release: the innermost lock, popped. Returns false
-    /// when the event must go the long way.
+    /// The short way of a release: the innermost lock, popped; while a trace
+    /// is recorded, also recorded (``releaseShortRecorded(countsHolder:)``).
+    /// Returns false when the event must go the long way.
     @inline(__always)
     private func releaseShort(countsHolder: Bool) -> Bool {
         LockIdentity.releaseShort(of: instance, countsHolder: countsHolder)
+            || (lc_seq_is_shared() && releaseShortRecorded(countsHolder: countsHolder))
     }
 
     /// ``acquireShort(_:countsHolder:)`` on an engine instance: the one short

@@ -56,6 +56,9 @@ final class PerThread {
     /// The recording session this thread is declared in (0: none).
     @exclusivity(unchecked) var traceSession: Int64 = 0
     @exclusivity(unchecked) var traceTID: UInt64 = 0
+    /// Lock events the recorded short way served on this thread
+    /// (``LockIdentity/acquireShortRecorded(_:countsHolder:)``), for tests.
+    @exclusivity(unchecked) var recordedShortEvents: UInt64 = 0
     /// Event lines not yet taken by the recorder; made when the thread is
     /// first declared in a recording session, set under the recorder's lock.
     @exclusivity(unchecked) var traceRing: TraceLineRing?
