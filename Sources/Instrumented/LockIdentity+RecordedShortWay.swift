@@ -28,26 +28,29 @@ extension LockIdentity {
     ///   thread's ring.
     @inline(never)
     func acquireShortRecorded(_ mode: AcquireMode, countsHolder: Bool) -> Bool {
-        guard let pt = PerThread.enterRecordedShortWay() else { return false }
-        let hit = pt.validatorRef._withUnsafeGuaranteedRef { validator in
-            pt.stateRef._withUnsafeGuaranteedRef { state in
-                var seq: UInt64 = 0
-                let hit = validator.acquireIfMemoized(instance, mode: mode, countsHolder: countsHolder, thread: state,
-                                                      siteOnHit: {
-                                                          seq = lc_next_seq()
-                                                          return pt.site(seq)
-                                                      })
-                if hit {
-                    pt.recordedShortEvents &+= 1
-                    pt.recorderRef._withUnsafeGuaranteedRef {
-                        $0.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: 0)
+        guard let raw = PerThread.recordedShortWayState() else { return false }
+        return Unmanaged<PerThread>.fromOpaque(raw)._withUnsafeGuaranteedRef { pt in
+            lc_guard_set_busy(true)
+            let hit = pt.validatorRef._withUnsafeGuaranteedRef { validator in
+                pt.stateRef._withUnsafeGuaranteedRef { state in
+                    var seq: UInt64 = 0
+                    let hit = validator.acquireIfMemoized(instance, mode: mode, countsHolder: countsHolder, thread: state,
+                                                          siteOnHit: {
+                                                              seq = lc_next_seq()
+                                                              return pt.site(seq)
+                                                          })
+                    if hit {
+                        pt.recordedShortEvents &+= 1
+                        pt.recorderRef._withUnsafeGuaranteedRef {
+                            $0.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: 0)
+                        }
                     }
+                    return hit
                 }
-                return hit
             }
+            pt.leave()
+            return hit
         }
-        pt.leave()
-        return hit
     }
 
     /// The short way of a release while a trace is recorded: the innermost
@@ -57,22 +60,25 @@ extension LockIdentity {
     ///   held-stack comparison for the memo probe.
     @inline(never)
     func releaseShortRecorded(countsHolder: Bool) -> Bool {
-        guard let pt = PerThread.enterRecordedShortWay() else { return false }
-        let popped = pt.validatorRef._withUnsafeGuaranteedRef { validator in
-            pt.stateRef._withUnsafeGuaranteedRef {
-                validator.releaseIfInnermost(instance, countsHolder: countsHolder, thread: $0)
+        guard let raw = PerThread.recordedShortWayState() else { return false }
+        return Unmanaged<PerThread>.fromOpaque(raw)._withUnsafeGuaranteedRef { pt in
+            lc_guard_set_busy(true)
+            let popped = pt.validatorRef._withUnsafeGuaranteedRef { validator in
+                pt.stateRef._withUnsafeGuaranteedRef {
+                    validator.releaseIfInnermost(instance, countsHolder: countsHolder, thread: $0)
+                }
             }
-        }
-        if popped {
-            pt.recordedShortEvents &+= 1
-            // A pop needs no site: the `seq` is taken for the line alone.
-            let seq = lc_next_seq()
-            pt.recorderRef._withUnsafeGuaranteedRef {
-                $0.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: 0)
+            if popped {
+                pt.recordedShortEvents &+= 1
+                // A pop needs no site: the `seq` is taken for the line alone.
+                let seq = lc_next_seq()
+                pt.recorderRef._withUnsafeGuaranteedRef {
+                    $0.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: 0)
+                }
             }
+            pt.leave()
+            return popped
         }
-        pt.leave()
-        return popped
     }
 }
 
@@ -83,15 +89,13 @@ extension PerThread {
 
     /// The gate of the recorded short way: the calling thread has its
     /// state, its guard word is clear (as ``withFastEvent(_:)`` asks) and it
-    /// runs no Swift task. Raises the guard and returns the thread's state;
-    /// the caller lowers it with ``leave()``. Nil: the long way.
+    /// runs no Swift task. Returns the thread's state, unretained (the
+    /// caller raises the guard and lowers it with ``leave()``); nil: the long way.
     @inline(__always)
-    static func enterRecordedShortWay() -> PerThread? {
+    static func recordedShortWayState() -> UnsafeMutableRawPointer? {
         guard recordedShortWayIsOn, let raw = lc_thread_get(), lc_guard_is_clear(), lc_current_task() == 0 else {
             return nil
         }
-        let pt = Unmanaged<PerThread>.fromOpaque(raw).takeUnretainedValue()
-        lc_guard_set_busy(true)
-        return pt
+        return raw
     }
 }
