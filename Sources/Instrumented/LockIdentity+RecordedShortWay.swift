@@ -20,6 +20,19 @@ import LockGraph
 /// The `seq` is taken only once the memo has answered, so a miss spends
 /// none and the long way's lines number exactly as before.
 extension LockIdentity {
+    /// ``acquireShortRecorded(_:countsHolder:)`` when a trace is recorded;
+    /// false otherwise (one relaxed load).
+    @inline(__always)
+    func acquireShortIfRecorded(_ mode: AcquireMode, countsHolder: Bool) -> Bool {
+        lc_seq_is_shared() && acquireShortRecorded(mode, countsHolder: countsHolder)
+    }
+
+    /// ``releaseShortRecorded(countsHolder:)`` when a trace is recorded; false otherwise.
+    @inline(__always)
+    func releaseShortIfRecorded(countsHolder: Bool) -> Bool {
+        lc_seq_is_shared() && releaseShortRecorded(countsHolder: countsHolder)
+    }
+
     /// The short way of an acquisition while a trace is recorded: a memo
     /// hit, pushed and recorded. Returns false, having done nothing, when
     /// the event must go the long way.

@@ -142,8 +142,9 @@ final class PerThread {
     /// same gate — a thread with state, no trace recorded — and the same
     /// shortcut (`lg_short_acquire`): a change to either (say, events the
     /// short way must record) must be made in both. While a trace is
-    /// recorded both stand aside and the preload's long-way entry points
-    /// try the recorded short way (PreloadBridge.swift).
+    /// recorded both stand aside, and the long way's entry
+    /// (`LockIdentity.acquireMarkedFully`, which the preload calls too)
+    /// tries the recorded short way first.
     @inline(__always)
     static func withFastEvent(_ body: (PerThread) -> Bool) -> Bool {
         guard let raw = lc_thread_get(), !lc_seq_is_shared(), lc_guard_is_clear() else { return false }

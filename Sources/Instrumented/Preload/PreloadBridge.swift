@@ -132,23 +132,15 @@ public func _lockcheckPreloadReleaseShort(_ instance: UnsafeMutableRawPointer) -
 
 /// ``_lockcheckPreloadAcquireMarked(_:)`` once its short way answered 0:
 /// the full acquisition, with no second memo probe (and no second `seq`).
-/// While a trace is recorded the short ways stood aside without probing
-/// (they have no identity to record with): the recorded short way
-/// (``LockIdentity/acquireShortRecorded(_:countsHolder:)``) is tried here first.
 @_cdecl("lockcheck_preload_acquire_marked_long")
 public func _lockcheckPreloadAcquireMarkedLong(_ identity: UnsafeMutableRawPointer) {
-    Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef {
-        if !(lc_seq_is_shared() && $0.acquireShortRecorded(.exclusive, countsHolder: false)) { $0.acquireMarkedFully() }
-    }
+    Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef { $0.acquireMarkedFully() }
 }
 
-/// ``_lockcheckPreloadReleaseMarked(_:)`` once its short way answered 0
-/// (while a trace is recorded, the recorded short way first, as above).
+/// ``_lockcheckPreloadReleaseMarked(_:)`` once its short way answered 0.
 @_cdecl("lockcheck_preload_release_marked_long")
 public func _lockcheckPreloadReleaseMarkedLong(_ identity: UnsafeMutableRawPointer) {
-    Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef {
-        if !(lc_seq_is_shared() && $0.releaseShortRecorded(countsHolder: false)) { $0.releaseFully() }
-    }
+    Unmanaged<LockIdentity>.fromOpaque(identity)._withUnsafeGuaranteedRef { $0.releaseFully() }
 }
 
 /// Records a release.
