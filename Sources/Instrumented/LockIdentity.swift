@@ -133,8 +133,10 @@ public final class LockIdentity: @unchecked Sendable {
         PerThread.withFastEvent { pt in
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
                 pt.stateRef._withUnsafeGuaranteedRef { state in
+                    // On a thread that runs tasks the memo serves the task that owns the held locks.
                     validator.acquireIfMemoized(instance, mode: mode, countsHolder: countsHolder, thread: state,
-                                                site: pt.site(lc_next_thread_seq()))
+                                                site: pt.site(lc_next_thread_seq()),
+                                                runningTask: { UInt64(lc_current_task()) })
                 }
             }
         }
@@ -162,8 +164,8 @@ public final class LockIdentity: @unchecked Sendable {
     }
 
     /// One lock event of the calling thread: the re-entry guard, a `seq`,
-    /// the Swift task the thread runs (the long way only: the memo's short
-    /// way never asks), the engine call, then the trace line when recording.
+    /// the Swift task the thread runs (the memo's short way asks only on a
+    /// thread that runs tasks), the engine call, then the trace line when recording.
     /// In a signal handler's hardirq scope, `queue` queues it instead (``HandlerEvents``).
     @inline(__always)
     private func event(_ validate: (Validator, ThreadState, EventSite) -> Void,
@@ -181,7 +183,10 @@ public final class LockIdentity: @unchecked Sendable {
         let task = UInt64(lc_current_task())
         pt.validatorRef._withUnsafeGuaranteedRef { validator in
             pt.stateRef._withUnsafeGuaranteedRef { state in
-                validator.setTask(task, thread: state)
+                if validator.setTask(task, thread: state) {
+                    // The C short way (`lockcheck run`) reads no task: the Swift short way serves this thread now.
+                    lc_short_thread_clear()
+                }
                 pt.eventFrame = UInt(lc_caller_frame())  // acquisition stacks start at this frame
                 validate(validator, state, pt.site(seq))
                 pt.eventFrame = 0

@@ -68,10 +68,39 @@ extension Validator {
     /// - Parameter mode: As asked for; resolved as the full path resolves it
     ///   (exclusive for a kind that is not reader/writer, recursive for a
     ///   queued rwlock's reader in interrupt context).
+    ///
+    /// On a thread that runs Swift tasks the memo serves only the task that
+    /// owns the held locks, for the task the thread last said it runs
+    /// (``setTask(_:thread:)``); the live runtime asks the Swift runtime
+    /// instead (``acquireIfMemoized(_:mode:countsHolder:thread:site:runningTask:)``).
     @inlinable @inline(__always)
     public func acquireIfMemoized(_ lock: LockInstance, mode asked: AcquireMode = .exclusive, countsHolder: Bool,
                                   thread t: ThreadState, site: EventSite) -> Bool {
+        acquireIfMemoized(lock, mode: asked, countsHolder: countsHolder, thread: t, site: site, runningTask: { t.task })
+    }
+
+    /// ``acquireIfMemoized(_:mode:countsHolder:thread:site:)``, where
+    /// `runningTask` says which Swift task runs now (0: none); it is called
+    /// only on a thread that ``ThreadState/runsTasks``, and the memo serves
+    /// only the task that owns the held locks (see
+    /// ``acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:site:)``).
+    /// - Complexity: On a thread that never ran a task, one load and branch
+    ///   more than the memo probe; on one that did, `runningTask` and a call.
+    @inlinable @inline(__always)
+    public func acquireIfMemoized(_ lock: LockInstance, mode asked: AcquireMode = .exclusive, countsHolder: Bool,
+                                  thread t: ThreadState, site: EventSite, runningTask: () -> UInt64) -> Bool {
         guard lock.memoMayServe else { return false }
+        if t.runsTasks {
+            return acquireIfMemoizedInTask(lock, mode: asked, countsHolder: countsHolder, task: runningTask(), thread: t,
+                                           site: site)
+        }
+        return pushIfMemoized(lock, mode: asked, countsHolder: countsHolder, thread: t, site: site)
+    }
+
+    /// The memo probe and push of ``acquireIfMemoized(_:mode:countsHolder:thread:site:)``.
+    @inlinable @inline(__always)
+    func pushIfMemoized(_ lock: LockInstance, mode asked: AcquireMode, countsHolder: Bool, thread t: ThreadState,
+                        site: EventSite) -> Bool {
         let mode = asked == .exclusive ? .exclusive : effectiveMode(asked, of: lock.kind, irqContext: t.irqContext)
         guard let chain = t.memo.key(after: t.held.topChainKey, check: t.held.topChainCheck, taking: lock.lockClass,
                                      mode: mode, tag: t.memoTag)
@@ -156,9 +185,9 @@ extension Validator {
         guard !isTry, t.held.count <= heldDepthLimit else { return }
         if !chains.contains(key, check: check) {
             validateChain(thread: t, key: key, check: check, chainHead: !inContext)
-        } else if clean && subclass == 0 && nestLock == nil && !t.runsTasks {
+        } else if clean && subclass == 0 && nestLock == nil {
             // Taken again here, this acquisition would only be pushed: remember that.
-            // (Not on a thread that runs tasks: each of its acquisitions must record its task.)
+            // (On a thread that runs tasks, for the task that owns the held locks only.)
             t.memo.insert(prev: prev, prevCheck: prevCheck, cls: cls, mode: mode, tag: tag, key: key, check: check)
         }
     }
