@@ -84,6 +84,7 @@ public final class LockIdentity: @unchecked Sendable {
     /// when it tried the short way itself).
     @inline(never)
     func acquireMarkedFully() {
+        if LockIdentity.acquireShortInTask(of: instance) { return }
         event({ $0.acquireExclusive(instance, countsHolder: false, thread: $1, site: $2) },
               record: { recordAcquire($0, seq: $1, task: $2, mode: .exclusive, isTry: false, subclass: 0, nest: nil) },
               queue: { HandlerEvents.pushLock(.acquire, self, mode: .exclusive, flags: 0, subclass: 0, nest: nil) })
@@ -133,10 +134,29 @@ public final class LockIdentity: @unchecked Sendable {
         PerThread.withFastEvent { pt in
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
                 pt.stateRef._withUnsafeGuaranteedRef { state in
-                    // On a thread that runs tasks the memo serves the task that owns the held locks.
                     validator.acquireIfMemoized(instance, mode: mode, countsHolder: countsHolder, thread: state,
-                                                site: pt.site(lc_next_thread_seq()),
-                                                runningTask: { UInt64(lc_current_task()) })
+                                                site: pt.site(lc_next_thread_seq()))
+                }
+            }
+        }
+    }
+
+    /// The short way of ``acquireMarked()`` on a thread that runs Swift
+    /// tasks (where ``acquireShort(of:mode:countsHolder:)`` never serves):
+    /// the running task from the Swift runtime, then the memo, which serves
+    /// only the task that owns the held locks (see
+    /// ``Validator/acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:site:)``).
+    /// Out of line, so the plain thread's short way keeps its size.
+    /// - Complexity: `swift_task_getCurrent` and a memo probe; false at once
+    ///   on a thread that does not run tasks.
+    @inline(__always)
+    static func acquireShortInTask(of instance: LockInstance) -> Bool {
+        PerThread.withFastEvent { pt in
+            pt.validatorRef._withUnsafeGuaranteedRef { validator in
+                pt.stateRef._withUnsafeGuaranteedRef { state in
+                    state.runsTasks
+                        && validator.acquireIfMemoizedInTask(instance, countsHolder: false, task: UInt64(lc_current_task()),
+                                                             thread: state, site: pt.site(lc_next_thread_seq()))
                 }
             }
         }

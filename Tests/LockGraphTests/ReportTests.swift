@@ -326,12 +326,12 @@ extension ReportTests {
             s.nested("Cache", "Metrics")  // remembered
             let v = s.validator, t = s.current, site = EventSite(seq: 900)
             // The running task, outermost and on top of its own lock: served.
-            XCTAssertTrue(v.acquireIfMemoized(s.instance("Cache"), countsHolder: true, thread: t, site: site, runningTask: { 0x10 }))
-            XCTAssertTrue(v.acquireIfMemoized(s.instance("Metrics"), countsHolder: true, thread: t, site: site, runningTask: { 0x10 }))
+            XCTAssertTrue(v.acquireIfMemoizedInTask(s.instance("Cache"), countsHolder: true, task: 0x10, thread: t, site: site))
+            XCTAssertTrue(v.acquireIfMemoizedInTask(s.instance("Metrics"), countsHolder: true, task: 0x10, thread: t, site: site))
             s.unlock("Metrics")
             // Task 0x10 awaits holding Cache; another task, or plain code, on top of it: not served.
-            XCTAssertFalse(v.acquireIfMemoized(s.instance("Metrics"), countsHolder: true, thread: t, site: site, runningTask: { 0x20 }))
-            XCTAssertFalse(v.acquireIfMemoized(s.instance("Metrics"), countsHolder: true, thread: t, site: site, runningTask: { 0 }))
+            XCTAssertFalse(v.acquireIfMemoizedInTask(s.instance("Metrics"), countsHolder: true, task: 0x20, thread: t, site: site))
+            XCTAssertFalse(v.acquireIfMemoizedInTask(s.instance("Metrics"), countsHolder: true, task: 0, thread: t, site: site))
             s.task(0x20); s.lock("Metrics"); s.unlock("Metrics")
         }
         XCTAssertEqual(s.violations.map(\.rule), [.lockHeldAcrossSuspension])
@@ -351,7 +351,7 @@ extension ReportTests {
             }
             let v = s.validator, t = s.current, site = EventSite(seq: 900)
             for task: UInt64 in [0x10, 0x20, 0] {
-                XCTAssertTrue(v.acquireIfMemoized(s.instance("Cache"), countsHolder: true, thread: t, site: site, runningTask: { task }))
+                XCTAssertTrue(v.acquireIfMemoizedInTask(s.instance("Cache"), countsHolder: true, task: task, thread: t, site: site))
                 s.unlock("Cache")
             }
         }
@@ -364,8 +364,7 @@ extension ReportTests {
         s.thread("pool-1") {
             s.task(0x10)
             s.nested("Writer", "Plain"); s.nested("Writer", "Plain")
-            XCTAssertTrue(s.validator.acquireIfMemoized(s.instance("Writer"), countsHolder: true, thread: s.current,
-                                                        site: EventSite(seq: 900), runningTask: { 0x10 }))
+            XCTAssertTrue(s.validator.acquireIfMemoizedInTask(s.instance("Writer"), countsHolder: true, task: 0x10, thread: s.current, site: EventSite(seq: 900)))
         }
         s.thread("pool-2") { s.task(0x10); s.unlock("Writer") }
         XCTAssertEqual(s.violations.map(\.rule), [.lockHeldAcrossSuspension])
@@ -373,8 +372,7 @@ extension ReportTests {
                        "task 0x10 releases lock Writer on thread 'pool-2', which does not hold it: task 0x10 took it on thread 'pool-1' and suspended before releasing it")
         s.thread("pool-1") {
             // Its own task's top entry, a remembered chain, but a release elsewhere is pending: the full path.
-            XCTAssertFalse(s.validator.acquireIfMemoized(s.instance("Plain"), countsHolder: true, thread: s.current,
-                                                         site: EventSite(seq: 901), runningTask: { 0x10 }))
+            XCTAssertFalse(s.validator.acquireIfMemoizedInTask(s.instance("Plain"), countsHolder: true, task: 0x10, thread: s.current, site: EventSite(seq: 901)))
             s.nested("Plain")
             XCTAssertEqual(s.current.heldCount, 0)  // the stale Writer entry dropped
         }

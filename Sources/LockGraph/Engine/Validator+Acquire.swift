@@ -25,7 +25,9 @@ extension Validator {
                         subclass: UInt32 = 0, nestLock: LockInstance? = nil, countsHolder: Bool = true,
                         thread t: ThreadState, site: EventSite) {
         if !isTry && subclass == 0 && nestLock == nil
-            && acquireIfMemoized(lock, mode: mode, countsHolder: countsHolder, thread: t, site: site) {
+            && (acquireIfMemoized(lock, mode: mode, countsHolder: countsHolder, thread: t, site: site)
+                || t.runsTasks && acquireIfMemoizedInTask(lock, mode: mode, countsHolder: countsHolder, task: t.task,
+                                                          thread: t, site: site)) {
             return
         }
         guard let freed = begin(lock, thread: t, site: site) else { return }
@@ -69,31 +71,15 @@ extension Validator {
     ///   (exclusive for a kind that is not reader/writer, recursive for a
     ///   queued rwlock's reader in interrupt context).
     ///
-    /// On a thread that runs Swift tasks the memo serves only the task that
-    /// owns the held locks, for the task the thread last said it runs
-    /// (``setTask(_:thread:)``); the live runtime asks the Swift runtime
-    /// instead (``acquireIfMemoized(_:mode:countsHolder:thread:site:runningTask:)``).
+    /// Not on a thread that runs Swift tasks (``ThreadState/runsTasks``):
+    /// there the memo serves only the task that owns the held locks, through
+    /// ``acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:site:)``,
+    /// which the full acquisition tries first (for `t.task`) and a caller
+    /// that knows the running task may call out of line.
     @inlinable @inline(__always)
     public func acquireIfMemoized(_ lock: LockInstance, mode asked: AcquireMode = .exclusive, countsHolder: Bool,
                                   thread t: ThreadState, site: EventSite) -> Bool {
-        acquireIfMemoized(lock, mode: asked, countsHolder: countsHolder, thread: t, site: site, runningTask: { t.task })
-    }
-
-    /// ``acquireIfMemoized(_:mode:countsHolder:thread:site:)``, where
-    /// `runningTask` says which Swift task runs now (0: none); it is called
-    /// only on a thread that ``ThreadState/runsTasks``, and the memo serves
-    /// only the task that owns the held locks (see
-    /// ``acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:site:)``).
-    /// - Complexity: On a thread that never ran a task, one load and branch
-    ///   more than the memo probe; on one that did, `runningTask` and a call.
-    @inlinable @inline(__always)
-    public func acquireIfMemoized(_ lock: LockInstance, mode asked: AcquireMode = .exclusive, countsHolder: Bool,
-                                  thread t: ThreadState, site: EventSite, runningTask: () -> UInt64) -> Bool {
-        guard lock.memoMayServe else { return false }
-        if t.runsTasks {
-            return acquireIfMemoizedInTask(lock, mode: asked, countsHolder: countsHolder, task: runningTask(), thread: t,
-                                           site: site)
-        }
+        guard lock.memoMayServe && !t.runsTasks else { return false }
         return pushIfMemoized(lock, mode: asked, countsHolder: countsHolder, thread: t, site: site)
     }
 
@@ -123,6 +109,10 @@ extension Validator {
     /// ``acquireExclusive(_:countsHolder:thread:site:)`` when the memo has no answer.
     @usableFromInline @inline(never)
     func acquireExclusiveChecked(_ lock: LockInstance, countsHolder: Bool, thread t: ThreadState, site: EventSite) {
+        if t.runsTasks
+            && acquireIfMemoizedInTask(lock, mode: .exclusive, countsHolder: countsHolder, task: t.task, thread: t, site: site) {
+            return
+        }
         guard let freed = begin(lock, thread: t, site: site) else { return }
         acquireChecked(lock, mode: .exclusive, isTry: false, subclass: 0, nestLock: nil, freed: freed,
                        countsHolder: countsHolder, thread: t, site: site)

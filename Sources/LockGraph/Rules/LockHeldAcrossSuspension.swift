@@ -64,8 +64,9 @@ extension Validator {
         return true
     }
 
-    /// ``acquireIfMemoized(_:mode:countsHolder:thread:site:runningTask:)`` on a thread
-    /// that runs tasks, for `task` (which becomes `t.task`): pushes a memo hit, recording
+    /// ``acquireIfMemoized(_:mode:countsHolder:thread:site:)`` on a thread
+    /// that runs tasks, for `task` (which becomes `t.task`; false at once on
+    /// a thread that does not run tasks, or a lock the memo never serves): pushes a memo hit, recording
     /// its task, only when the held stack is empty or its top entry is this
     /// task's (or, outside a task, taken outside any task) and no lock was
     /// released on another thread since `t` last looked; otherwise returns
@@ -74,9 +75,10 @@ extension Validator {
     /// - Complexity: A call, a relaxed load of the release count, the task
     ///   of the held top, the memo probe and push; in a task, three relaxed
     ///   stores into the lock's cache line. No stack capture.
-    @usableFromInline @inline(never)
-    func acquireIfMemoizedInTask(_ lock: LockInstance, mode: AcquireMode, countsHolder: Bool, task: UInt64,
-                                 thread t: ThreadState, site: EventSite) -> Bool {
+    @inline(never)
+    public func acquireIfMemoizedInTask(_ lock: LockInstance, mode: AcquireMode = .exclusive, countsHolder: Bool,
+                                        task: UInt64, thread t: ThreadState, site: EventSite) -> Bool {
+        guard t.runsTasks && lock.memoMayServe else { return false }
         t.task = task
         let top = t.held.count - 1
         guard t.seenTaskReleases == taskHolds.releaseCount,
@@ -89,7 +91,7 @@ extension Validator {
     }
 
     private func startRunningTasks(_ t: ThreadState) {
-        t.runsTasks = true
+        t.runsTasksFlag = true
         t.heldTasks.reset(count: t.held.count)
         t.taskThreadSlot = taskHolds.register(t.name)
         t.shortStacks = Array(repeating: 0, count: 2 * Self.shortStackSlots)

@@ -48,7 +48,10 @@ public final class ThreadState: @unchecked Sendable {
     /// `heldTasks` says which task took each held lock, and the memo serves
     /// only the task that owns the held locks (the caller says which task
     /// runs before each acquisition, ``Validator/setTask(_:thread:)``).
-    @usableFromInline @exclusivity(unchecked) var runsTasks = false
+    @inlinable public var runsTasks: Bool { runsTasksFlag }
+    /// ``runsTasks``'s storage (a stored public property read from another
+    /// module costs a dynamic exclusivity check per read).
+    @usableFromInline @exclusivity(unchecked) var runsTasksFlag = false
     /// While `runsTasks`: the task that took `held[i]` (0: none); entries at
     /// `held.count` and above are stale (a pop does not touch them).
     @exclusivity(unchecked) var heldTasks = HeldTasks()
