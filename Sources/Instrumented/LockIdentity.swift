@@ -155,7 +155,7 @@ public final class LockIdentity: @unchecked Sendable {
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
                 pt.stateRef._withUnsafeGuaranteedRef { state in
                     state.runsTasks
-                        && validator.acquireIfMemoizedInTask(instance, countsHolder: false, task: UInt64(lc_current_task()),
+                        && validator.acquireIfMemoizedInTask(instance, mode: .exclusive, countsHolder: false, task: UInt64(lc_current_task()),
                                                              thread: state, site: pt.site(lc_next_thread_seq()))
                 }
             }
