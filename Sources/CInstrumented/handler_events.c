@@ -96,7 +96,8 @@ void lc_handler_push(uint8_t op, uint8_t mode, uint8_t flags, uint32_t subclass,
     slot->nest = nest;
     // The interrupted code may be inside lockcheck's own unwinding (busy):
     // no stack then, rather than unwinding over a half-updated cache.
-    slot->frameCount = lc_guard_busy() ? 0 : (uint8_t)lc_capture_frames(slot->frames, LC_HANDLER_FRAMES);
+    slot->frameCount = (flags & LC_HANDLER_WITH_STACK) == 0 || lc_guard_busy()
+        ? 0 : (uint8_t)lc_capture_frames(slot->frames, LC_HANDLER_FRAMES);
     __atomic_fetch_add(&lc_handler_events_queued, 1, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     lc_guard.bytes[2] = 1;
@@ -110,7 +111,7 @@ void lc_handler_scope_enter(uint8_t enterOp) {
     }
     lc_guard.bytes[1]++;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    lc_handler_push(enterOp, 0, 0, 0, 0, 0);
+    lc_handler_push(enterOp, 0, LC_HANDLER_WITH_STACK, 0, 0, 0);
 }
 
 void lc_handler_scope_exit(uint8_t exitOp) {

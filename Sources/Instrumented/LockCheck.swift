@@ -210,7 +210,7 @@ public enum LockCheck {
 
     /// Signal handlers' events dropped so far in this process, not
     /// validated: a handler scope that did not fit in its thread's ring
-    /// (64 events), or an allocation, sleep or deferred free in a handler.
+    /// (64 events), or a sleep point in a handler.
     /// Each drop is also reported on stderr (the first 10 times).
     /// - Complexity: O(1), one lock.
     public static var droppedHandlerEvents: UInt64 { Runtime.droppedHandlerEvents }

@@ -59,7 +59,10 @@ public final class LockIdentity: @unchecked Sendable {
 
     @inline(__always)
     private func acquire(_ mode: AcquireMode, isTry: Bool, subclass: UInt32, nest: LockIdentity?, countsHolder: Bool) {
-        if !isTry && subclass == 0 && nest == nil && acquireShort(mode, countsHolder: countsHolder) { return }
+        if !isTry && subclass == 0 && nest == nil
+            && (acquireShort(mode, countsHolder: countsHolder) || acquireShortIfRecorded(mode, countsHolder: countsHolder)) {
+            return
+        }
         event({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
                            countsHolder: countsHolder, thread: $1, site: $2) },
               record: { recordAcquire($0, seq: $1, task: $2, mode: mode, isTry: isTry, subclass: subclass, nest: nest) },
@@ -81,10 +84,14 @@ public final class LockIdentity: @unchecked Sendable {
     }
 
     /// ``acquireMarked()`` past its short way (the preload library calls it
-    /// when it tried the short way itself).
+    /// when it tried the short way itself): while a trace is recorded, the
+    /// recorded short way first (which the short way leaves to this call).
     @inline(never)
     func acquireMarkedFully() {
-        if LockIdentity.acquireShortInTask(of: instance) { return }
+        // While a trace is recorded, the recorded short way; on a thread that runs tasks, the task's short way.
+        if acquireShortIfRecorded(.exclusive, countsHolder: false) || LockIdentity.acquireShortInTask(of: instance) {
+            return
+        }
         event({ $0.acquireExclusive(instance, countsHolder: false, thread: $1, site: $2) },
               record: { recordAcquire($0, seq: $1, task: $2, mode: .exclusive, isTry: false, subclass: 0, nest: nil) },
               queue: { HandlerEvents.pushLock(.acquire, self, mode: .exclusive, flags: 0, subclass: 0, nest: nil) })
@@ -94,7 +101,7 @@ public final class LockIdentity: @unchecked Sendable {
     /// release takes the short way (see ``releaseMarked()``).
     @usableFromInline
     func release() {
-        if !releaseShort(countsHolder: true) { release(countsHolder: true) }
+        if !releaseShort(countsHolder: true) && !releaseShortIfRecorded(countsHolder: true) { release(countsHolder: true) }
     }
 
     /// ``release()`` of a lock that marks its holder itself (see ``acquireMarked()``).
@@ -106,19 +113,24 @@ public final class LockIdentity: @unchecked Sendable {
         if !releaseShort(countsHolder: false) { releaseFully() }
     }
 
-    /// ``releaseMarked()`` past its short way.
+    /// ``releaseMarked()`` past its short way: while a trace is recorded,
+    /// the recorded short way first.
     @inline(never)
-    func releaseFully() { release(countsHolder: false) }
+    func releaseFully() {
+        if !releaseShortIfRecorded(countsHolder: false) { release(countsHolder: false) }
+    }
 
     /// The short way of an acquisition (``PerThread/withFastEvent(_:)``):
-    /// a memo hit, pushed. Returns false when the event must go the long way.
+    /// a memo hit, pushed. Returns false when the event must go the long
+    /// way; while a trace is recorded, the caller then tries
+    /// ``acquireShortIfRecorded(_:countsHolder:)`` (out of the hit's way).
     @inline(__always)
     private func acquireShort(_ mode: AcquireMode, countsHolder: Bool) -> Bool {
         LockIdentity.acquireShort(of: instance, mode: mode, countsHolder: countsHolder)
     }
 
     /// The short way of a release: the innermost lock, popped. Returns false
-    /// when the event must go the long way.
+    /// when the event must go the long way (see ``acquireShort(_:countsHolder:)``).
     @inline(__always)
     private func releaseShort(countsHolder: Bool) -> Bool {
         LockIdentity.releaseShort(of: instance, countsHolder: countsHolder)

@@ -56,6 +56,9 @@ final class PerThread {
     /// The recording session this thread is declared in (0: none).
     @exclusivity(unchecked) var traceSession: Int64 = 0
     @exclusivity(unchecked) var traceTID: UInt64 = 0
+    /// Lock events the recorded short way served on this thread
+    /// (``LockIdentity/acquireShortRecorded(_:countsHolder:)``), for tests.
+    @exclusivity(unchecked) var recordedShortEvents: UInt64 = 0
     /// Event lines not yet taken by the recorder; made when the thread is
     /// first declared in a recording session, set under the recorder's lock.
     @exclusivity(unchecked) var traceRing: TraceLineRing?
@@ -125,8 +128,10 @@ final class PerThread {
     /// Runs `body`, the short way of a lock event, with the re-entry guard
     /// raised, when the calling thread has its state, its guard word is
     /// clear (not inside an event, no signal handler's events queued or
-    /// being queued) and no trace is recorded. `body` must not report,
-    /// record or call out: it returns whether it did the whole event.
+    /// being queued) and no trace is recorded (then the recorded short way,
+    /// LockIdentity+RecordedShortWay.swift, is tried by the caller). `body`
+    /// must not report, record or call out: it returns whether it did the
+    /// whole event.
     /// - Returns: True when `body` did the event. False when the caller must
     ///   run the event the long way (``withEvent(queue:_:)``), which also
     ///   sorts out a raised guard.
@@ -136,7 +141,10 @@ final class PerThread {
     /// `c_short_release` in Sources/CLockcheckPreload/interpose.c) takes the
     /// same gate — a thread with state, no trace recorded — and the same
     /// shortcut (`lg_short_acquire`): a change to either (say, events the
-    /// short way must record) must be made in both.
+    /// short way must record) must be made in both. While a trace is
+    /// recorded both stand aside, and the long way's entry
+    /// (`LockIdentity.acquireMarkedFully`, which the preload calls too)
+    /// tries the recorded short way first.
     @inline(__always)
     static func withFastEvent(_ body: (PerThread) -> Bool) -> Bool {
         guard let raw = lc_thread_get(), !lc_seq_is_shared(), lc_guard_is_clear() else { return false }

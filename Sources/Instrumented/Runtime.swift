@@ -174,7 +174,7 @@ extension Runtime {
         }
         guard warnings <= 10 else { return }
         let last = warnings == 10 ? " (further drops are counted in LockCheck.droppedHandlerEvents, not reported)" : ""
-        writeStderr("lockcheck: warning: \(count) handler event\(count == 1 ? "" : "s") dropped on thread \(thread), not validated: a signal handler's hardirq scope did not fit in the thread's ring of \(LC_HANDLER_SLOTS) events, or it allocated, slept or freed there\(last)\n")
+        writeStderr("lockcheck: warning: \(count) handler event\(count == 1 ? "" : "s") dropped on thread \(thread), not validated: a signal handler's hardirq scope did not fit in the thread's ring of \(LC_HANDLER_SLOTS) events, or it slept there\(last)\n")
     }
 }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Foundation
 import Instrumented
 import LockGraph
 import LockTextReport
@@ -74,6 +75,26 @@ final class HandlerEventTests: InstrumentedTestCase {
         LockCheck.validateHandlerEvents()
         XCTAssertEqual(QueuedHandler.handled, 1)
         XCTAssertEqual(collector.violations.map(\.rule), [])
+    }
+
+    /// Recorded: the queued events are written to the trace when they are
+    /// validated (as a hardirq scope with interrupts off), and `lockcheck
+    /// analyze` gives the live verdict.
+    func test_queuedEventsRecorded_offlineVerdictSameAsLive() throws {
+        let path = NSTemporaryDirectory() + "lockcheck-handler-\(getpid()).trace"
+        defer { unlink(path) }
+        XCTAssertTrue(LockCheck.startRecording(path: path))
+        QueuedHandler.lock = RawSpinLock(name: "handler.recorded.raw")
+        QueuedHandler.lock.withLock {}
+        QueuedHandler.send()
+        LockCheck.flushTrace()                                   // validates the ring, then flushes
+        LockCheck.stopRecording()
+        XCTAssertEqual(collector.rules, ["inconsistent-lock-state"])
+        let offline = try analyzedRules(path)
+        XCTAssertEqual(offline.rules, collector.rules)
+        XCTAssertEqual(offline.violations.first?.classNames, ["handler.recorded.raw"])
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.contains("hardirq-enter") && text.contains("irqs-off"), "the handler's scope is in the trace")
     }
 
     /// A handler scope larger than the ring (64 events) is dropped whole,

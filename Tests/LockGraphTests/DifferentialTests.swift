@@ -201,7 +201,9 @@ final class DifferentialTests: XCTestCase {
     /// them trylocks (process context only); returns whether the reference
     /// found a strong cycle. As lockdep's check_prevs_add, a blocking
     /// acquisition depends on each held lock from the top down to the first
-    /// one not taken by trylock; a trylock depends on nothing.
+    /// one not taken by trylock; a trylock depends on nothing. The reference
+    /// keeps no chain cache, so it also checks that the engine's never skips
+    /// a chain whose dependencies differ (TrylockChainTests).
     private func runReaderWriterHistory(index: Int, seed: UInt64, runSeed: UInt64) -> Bool {
         let classCount = 5
         var rng = SplitMix64(state: seed)

@@ -41,10 +41,13 @@ typedef union {
 static inline _Bool lc_guard_is_clear(void) { return lc_guard.word == 0; }
 static inline _Bool lc_guard_busy(void) { return lc_guard.bytes[0] != 0; }
 /// Raises (1) or lowers (0) the `busy` byte. A signal handler that arrives
-/// while it is up sees it and queues its events.
+/// while it is up sees it and queues its events. The compiler barrier is on
+/// the side of the event's work: raised before it starts, lowered after it
+/// ends, so a handler never sees the byte down while a push or pop is half made.
 static inline void lc_guard_set_busy(_Bool busy) {
+    if (!busy) __atomic_signal_fence(__ATOMIC_SEQ_CST);
     lc_guard.bytes[0] = busy;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (busy) __atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 static inline _Bool lc_guard_in_handler(void) { return lc_guard.bytes[1] != 0; }
 static inline _Bool lc_guard_pending(void) { return lc_guard.bytes[2] != 0; }
@@ -61,6 +64,11 @@ static inline void lc_guard_clear_pending(void) {
 #define LC_HANDLER_FRAMES 32
 /// Events a thread can queue before it next runs lockcheck code normally.
 #define LC_HANDLER_SLOTS 64
+
+/// Flag bit of a queued event: capture the stack into its slot (acquisitions
+/// and scope starts, whose stacks reports and new dependencies show; a
+/// release or a scope's end is queued without one, for half the unwinding).
+#define LC_HANDLER_WITH_STACK 0x40
 
 /// One queued event: a lock operation or a context change, as plain words.
 typedef struct {
@@ -112,7 +120,7 @@ void lc_handler_ring_install(void);
 uint64_t lc_handler_ring_remove(void);
 
 /// Starts a handler scope: raises the guard's `handler` depth and queues
-/// the scope's start (op `enterOp`). Async-signal-safe.
+/// the scope's start (op `enterOp`, with its stack). Async-signal-safe.
 void lc_handler_scope_enter(uint8_t enterOp);
 /// Ends a handler scope: queues its end (op `exitOp`) unless the scope is
 /// being dropped, and lowers the depth. Async-signal-safe.
@@ -123,8 +131,9 @@ void lc_handler_scope_exit(uint8_t exitOp);
 void lc_handler_reset_after_fork(void);
 
 /// Queues one event of the current handler scope: async-signal-safe (no
-/// malloc, no lock). Captures the stack into the slot. Counts a drop (and
-/// drops the whole scope) when the ring is full or absent.
+/// malloc, no lock). Captures the stack into the slot when `flags` has
+/// LC_HANDLER_WITH_STACK. Counts a drop (and drops the whole scope) when the
+/// ring is full or absent.
 void lc_handler_push(uint8_t op, uint8_t mode, uint8_t flags, uint32_t subclass, void *lock, void *nest);
 
 /// Counts one handler event that is not queued (a kind the ring does not

@@ -27,20 +27,34 @@ enum CreationSite: Equatable {
     /// wrapper levels, and the site.
     static let maxFrames = 24
 
-    /// - Complexity: One `unw_backtrace`, and a symbol lookup per frame not seen before.
+    /// Frame by frame, as ``CreationSiteRule/site(in:)`` decides, stopping at
+    /// the deciding frame; a frame whose object alone decides (lockcheck,
+    /// libc, a runtime) costs no symbol lookup. The Swift runtime creates a
+    /// lock per generic metadata entry, each classified (as the runtime's)
+    /// when first taken: issue 18's swift-service-lifecycle trial had
+    /// hundreds of them inside a test's first 10 ms.
+    /// - Complexity: One `unw_backtrace`; per frame up to the deciding one,
+    ///   one `_dl_find_object`, and a symbol lookup when the object does not decide.
     static func classify(lockAddress: UnsafeRawPointer, atInit: Bool, symbolizer: Symbolizer) -> CreationSite {
         if !atInit, let name = staticSymbol(lockAddress) { return .named(name) }
-        let frames = CreationSites.returnAddresses(limit: maxFrames).map { address in
-            let entry = symbolizer.entry(address)
-            let object = entry.object.isEmpty ? objectPath(address) : entry.object
-            return CreationSiteRule.Frame(address: address, object: object, isLockcheck: object == ownObject,
-                                          symbol: entry.symbol)
+        for address in CreationSites.returnAddresses(limit: maxFrames) {
+            let path = objectPath(address)
+            var frame = CreationSiteRule.Frame(address: address, object: path, isLockcheck: path == ownObject, symbol: nil)
+            var role = CreationSiteRule.role(of: frame)
+            if role == .site {  // the object does not decide: the symbol does
+                let entry = symbolizer.entry(address)
+                let object = entry.object.isEmpty ? path : entry.object
+                frame = CreationSiteRule.Frame(address: address, object: object, isLockcheck: object == ownObject,
+                                               symbol: entry.symbol)
+                role = CreationSiteRule.role(of: frame)
+            }
+            switch role {
+            case .skipped, .wrapper: continue
+            case .runtime: return .ignored
+            case .site: return .named(className(symbolizer.symbolize(address)))
+            }
         }
-        switch CreationSiteRule.site(in: frames) {
-        case .site(let index, _): return .named(className(symbolizer.symbolize(frames[index].address)))
-        case .runtime: return .ignored
-        case .none: return .named("unknown creation site")
-        }
+        return .named("unknown creation site")
     }
 
     /// The class name of a frame's text: `symbol (File.swift:42)` as is;

@@ -17,8 +17,8 @@ import LockGraph
 /// Starts the validator for a preloaded process: `LOCKCHECK=report` unless
 /// the environment says otherwise (a release build of the library would
 /// otherwise default to off). The source-line tool that names classes by
-/// file and line starts at once and reads the program's line tables while
-/// the program starts (``Symbolizer/prepareSourceLines()``).
+/// file and line starts now and indexes the program's line tables, before
+/// the program runs (``Symbolizer/prepareSourceLines()``).
 /// - Returns: 1 when validation is on.
 @_cdecl("lockcheck_preload_start")
 public func _lockcheckPreloadStart() -> Int32 {

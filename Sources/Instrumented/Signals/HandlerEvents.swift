@@ -30,8 +30,9 @@ import LockVocabulary
 ///    enabled, before or after the handler ran.
 /// 3. Each replayed event is reported with the stack captured in the handler.
 ///
-/// What is not queued: allocation, deferred-free, sleep and lock-creation
-/// events in a handler are counted as dropped (the README's "Signal handlers").
+/// What is not queued: a sleep point in a handler's scope is counted as
+/// dropped; allocation, deferred-free and lock-creation events there are
+/// not validated (the README's "Signal handlers" says what is safe).
 enum HandlerEvents {
     /// A queued event's kind: the trace op, whose raw value the ring keeps
     /// (one process, one build: the ring is never persisted).
@@ -43,6 +44,8 @@ enum HandlerEvents {
     static let threaded: UInt8 = 4
     /// Bits 4–5: the RCU flavour (``rcuBits(_:)``).
     static let rcuShift: UInt8 = 4
+    /// Bit 6 (`LC_HANDLER_WITH_STACK`): the slot keeps the stack.
+    static let withStack = UInt8(LC_HANDLER_WITH_STACK)
 
     /// The innermost frames searched for a signal frame when a hardirq scope
     /// starts: a handler that calls `LockCheck.hardirq` deeper than this is
@@ -78,7 +81,8 @@ enum HandlerEvents {
     @inline(__always)
     static func pushLock(_ op: Op, _ lock: LockIdentity, mode: AcquireMode, flags: UInt8, subclass: UInt32,
                          nest: LockIdentity?) {
-        lc_handler_push(op.rawValue, mode.rawValue, flags, subclass, Unmanaged.passUnretained(lock).toOpaque(),
+        lc_handler_push(op.rawValue, mode.rawValue, op == .acquire ? flags | withStack : flags, subclass,
+                        Unmanaged.passUnretained(lock).toOpaque(),
                         nest.map { Unmanaged.passUnretained($0).toOpaque() })
     }
 

@@ -19,8 +19,6 @@ final class SourceLines {
     private let fromTool: Int32
     private var pending: [UInt8] = []
     private var broken = false
-    /// Answers to queries sent by ``prime(object:fileAddress:)``, still to be read and dropped.
-    private var unreadAnswers = 0
     /// How long one answer may take before the tool is given up.
     private static let timeoutMilliseconds: Int32 = 10_000
 
@@ -97,13 +95,6 @@ final class SourceLines {
     /// that function. Nil when the object has no line for it.
     func location(object: String, fileAddress: UInt64) -> (file: String, line: Int)? {
         guard !broken, !object.contains("\""), !object.contains("\n") else { return nil }
-        while unreadAnswers > 0 {
-            unreadAnswers -= 1
-            guard readAnswer() != nil else {
-                broken = true
-                return nil
-            }
-        }
         let query = "\"\(object)\" 0x\(String(fileAddress, radix: 16))\n"
         guard writeAll(Array(query.utf8)), let lines = readAnswer() else {
             broken = true
@@ -116,14 +107,6 @@ final class SourceLines {
         let file = parts.dropLast(2).joined(separator: ":")
         guard !file.isEmpty, file != "??", !file.hasPrefix("/<compiler-generated>") else { return nil }
         return (file, line)
-    }
-
-    /// Sends a query and returns at once: the tool reads `object`'s line
-    /// tables meanwhile, in its own process; the answer is dropped before
-    /// the next ``location(object:fileAddress:)``.
-    func prime(object: String, fileAddress: UInt64) {
-        guard !broken, !object.contains("\""), !object.contains("\n") else { return }
-        if writeAll(Array("\"\(object)\" 0x\(String(fileAddress, radix: 16))\n".utf8)) { unreadAnswers += 1 } else { broken = true }
     }
 
     private func writeAll(_ bytes: [UInt8]) -> Bool {

@@ -71,21 +71,22 @@ final class Symbolizer: StackSymbolizing, @unchecked Sendable {
         }
     }
 
-    /// Starts the source-line tool and asks it, without waiting for the
-    /// answer, about the main program's entry point: the tool reads the
-    /// program's line tables in its own process while the program starts,
-    /// so that the first lock classes `lockcheck run` names by file and line
-    /// do not wait for the tool's start (issue 18: swift-service-lifecycle's
-    /// `testCancelOnSignal` allows 10 ms). Also reads the program's symbol
-    /// table now. Called at start-up, on the thread that starts the
-    /// validator; no thread is started and no lock held while the tool works.
-    /// - Complexity: One process start and the program's symbol table.
+    /// Starts the source-line tool and has it read the main program's line
+    /// tables (one query, at the program's entry point: the tool indexes the
+    /// program's compile units to answer it), and reads the program's symbol
+    /// table. Called by `lockcheck run`'s library constructor, before the
+    /// program's `main` and before it has other threads: the first lock
+    /// classes named by file and line in the program's code then wait for
+    /// no tool start (issue 18: swift-service-lifecycle's
+    /// `testCancelOnSignal` allows 10 ms from its start to its signal).
+    /// - Complexity: The tool's start and index, paid once at start-up
+    ///   (about 0.1–0.3 s for a large debug test binary; see
+    ///   Benchmarks/RESULTS.md), instead of inside the first lock named in
+    ///   the program's code.
     func prepareSourceLines() {
         let entryPoint = UInt(lc_program_entry())
         guard entryPoint != 0 else { return }
-        let e = entry(entryPoint + 1)
-        guard e.symbol != nil else { return }
-        lock.withLock { lines()?.prime(object: e.object, fileAddress: e.fileAddress) }
+        _ = sourceSite(entryPoint + 1)
     }
 
     /// Takes the symbolizer's lock for a `fork()`.

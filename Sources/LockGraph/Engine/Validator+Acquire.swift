@@ -79,20 +79,31 @@ extension Validator {
     @inlinable @inline(__always)
     public func acquireIfMemoized(_ lock: LockInstance, mode asked: AcquireMode = .exclusive, countsHolder: Bool,
                                   thread t: ThreadState, site: EventSite) -> Bool {
-        guard lock.memoMayServe && !t.runsTasks else { return false }
-        return pushIfMemoized(lock, mode: asked, countsHolder: countsHolder, thread: t, site: site)
+        acquireIfMemoized(lock, mode: asked, countsHolder: countsHolder, thread: t, siteOnHit: { site })
     }
 
-    /// The memo probe and push of ``acquireIfMemoized(_:mode:countsHolder:thread:site:)``.
+    /// ``acquireIfMemoized(_:mode:countsHolder:thread:site:)`` that makes
+    /// the event's site only on a hit: for a caller whose site takes
+    /// something that must not be spent on a miss (the trace recorder's
+    /// process-wide `seq`, which the long way then takes).
+    /// - Complexity: As ``acquireIfMemoized(_:mode:countsHolder:thread:site:)``, plus `siteOnHit` once on a hit.
+    @inlinable @inline(__always)
+    public func acquireIfMemoized(_ lock: LockInstance, mode asked: AcquireMode = .exclusive, countsHolder: Bool,
+                                  thread t: ThreadState, siteOnHit: () -> EventSite) -> Bool {
+        guard lock.memoMayServe && !t.runsTasks else { return false }
+        return pushIfMemoized(lock, mode: asked, countsHolder: countsHolder, thread: t, siteOnHit: siteOnHit)
+    }
+
+    /// The memo probe and push of ``acquireIfMemoized(_:mode:countsHolder:thread:siteOnHit:)``.
     @inlinable @inline(__always)
     func pushIfMemoized(_ lock: LockInstance, mode asked: AcquireMode, countsHolder: Bool, thread t: ThreadState,
-                        site: EventSite) -> Bool {
+                        siteOnHit: () -> EventSite) -> Bool {
         let mode = asked == .exclusive ? .exclusive : effectiveMode(asked, of: lock.kind, irqContext: t.irqContext)
         guard let chain = t.memo.key(after: t.held.topChainKey, check: t.held.topChainCheck, taking: lock.lockClass,
                                      mode: mode, tag: t.memoTag)
         else { return false }
         push(lock, shape: lock.exclusiveShape | HeldLock.shape(mode: mode), chainKey: chain.key, chainCheck: chain.check,
-             site: site, nestLock: nil, countsHolder: countsHolder, thread: t)
+             site: siteOnHit(), nestLock: nil, countsHolder: countsHolder, thread: t)
         return true
     }
 
@@ -164,7 +175,7 @@ extension Validator {
         let prev = t.chainKey
         let prevCheck = t.held.topChainCheck
         let (key, check) = chainStep(after: prev, check: prevCheck, inContext: inContext, lockClass: cls, mode: mode,
-                                     irqContext: ctx)
+                                     isTry: isTry, irqContext: ctx)
         if t.held.count >= heldDepthLimit {
             warnOnce("held-depth", "thread '\(t.name)' holds more than \(heldDepthLimit) locks: deeper acquisitions are tracked but not validated")
         }

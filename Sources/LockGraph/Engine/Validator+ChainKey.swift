@@ -6,14 +6,23 @@ extension Validator {
     /// entry below is of another context (`inContext` false) the chain
     /// starts afresh from the context's own seed.
     ///
+    /// A trylock is its own link (`isTry`), unlike lockdep's `hlock_id`: the
+    /// dependencies a chain adds depend on which held locks were trylocks
+    /// (check_prevs_add walks down past them), so two chains that differ only
+    /// there must not share a cache entry. Among exclusive locks the skipped
+    /// dependencies are implied by the ones between; past a recursive reader
+    /// they are not (A -(ER)-> M -(SN)-> B is no strong path), and sharing
+    /// the entry lost a real A -> B (TrylockChainTests). A blocking
+    /// acquisition's link is unchanged, so the memo's keys are too.
+    ///
     /// The one place a chain is extended: acquisitions and the rebuild after
     /// a release below the top both step through here, so a held stack's
     /// keys are the same however it was reached.
     /// - Complexity: O(1).
     @inline(__always)
     func chainStep(after key: UInt64, check: UInt64, inContext: Bool, lockClass: LockClassID, mode: AcquireMode,
-                   irqContext: UInt8) -> (key: UInt64, check: UInt64) {
-        let link = UInt64(lockClass.rawValue) | UInt64(mode.rawValue) << 32
+                   isTry: Bool, irqContext: UInt8) -> (key: UInt64, check: UInt64) {
+        let link = UInt64(lockClass.rawValue) | UInt64(mode.rawValue) << 32 | (isTry ? 1 << 40 : 0)
         let seed = UInt64(irqContext) &+ 1
         return (chainKey(inContext ? key : seed, with: link), ChainCache.extendCheck(inContext ? check : seed, with: link))
     }

@@ -71,7 +71,8 @@ extension Validator {
             let below = held[j - 1]  // at j = 0 the sentinel below the stack, whose context no lock has
             let (key, check) = chainStep(after: below.chainKey, check: below.chainCheck,
                                          inContext: j > 0 && below.irqContext == held[j].irqContext,
-                                         lockClass: held[j].lockClass, mode: held[j].mode, irqContext: held[j].irqContext)
+                                         lockClass: held[j].lockClass, mode: held[j].mode, isTry: held[j].isTry,
+                                         irqContext: held[j].irqContext)
             held[j].chainKey = key
             held[j].chainCheck = check
         }

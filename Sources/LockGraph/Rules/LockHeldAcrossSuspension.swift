@@ -78,12 +78,24 @@ extension Validator {
     @inline(never)
     public func acquireIfMemoizedInTask(_ lock: LockInstance, mode: AcquireMode = .exclusive, countsHolder: Bool,
                                         task: UInt64, thread t: ThreadState, site: EventSite) -> Bool {
+        acquireIfMemoizedInTask(lock, mode: mode, countsHolder: countsHolder, task: task, thread: t, siteOnHit: { site })
+    }
+
+    /// ``acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:site:)`` that
+    /// makes the event's site only on a hit (see ``acquireIfMemoized(_:mode:countsHolder:thread:siteOnHit:)``).
+    /// - Complexity: As ``acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:site:)``, plus `siteOnHit` once on a hit.
+    @inline(__always)
+    public func acquireIfMemoizedInTask(_ lock: LockInstance, mode: AcquireMode = .exclusive, countsHolder: Bool,
+                                        task: UInt64, thread t: ThreadState, siteOnHit: () -> EventSite) -> Bool {
         guard t.runsTasks && lock.memoMayServe else { return false }
         t.task = task
         let top = t.held.count - 1
         guard t.seenTaskReleases == taskHolds.releaseCount,
-              top < 0 || t.heldTasks[top] == task,
-              pushIfMemoized(lock, mode: mode, countsHolder: countsHolder, thread: t, site: site)
+              top < 0 || t.heldTasks[top] == task
+        else { return false }
+        var site = EventSite(seq: 0)
+        guard pushIfMemoized(lock, mode: mode, countsHolder: countsHolder, thread: t,
+                             siteOnHit: { site = siteOnHit(); return site })
         else { return false }
         t.heldTasks.set(task, at: top + 1)
         if task != 0 { lock.recordTaskAcquisition(task: task, seq: site.seq, stack: .none, thread: t.taskThreadSlot) }

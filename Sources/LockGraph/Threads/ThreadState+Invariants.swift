@@ -2,7 +2,7 @@ extension Validator {
     /// Traps unless `t`'s held stack is consistent: a free slot above the
     /// top and the sentinel's chain key 0 below index 0 (``HeldStack``'s two
     /// invariants), every entry's chain key and check what
-    /// ``chainStep(after:check:inContext:lockClass:mode:irqContext:)`` gives
+    /// ``chainStep(after:check:inContext:lockClass:mode:isTry:irqContext:)`` gives
     /// on the entry below (however the stack was reached: pushes, or a
     /// release below the top and its rebuild), only recursive mutexes
     /// counting re-acquisitions, the spinning and raw counts matching
@@ -34,7 +34,7 @@ extension Validator {
             let h = held[j], below = held[j - 1]
             let (key, check) = chainStep(after: below.chainKey, check: below.chainCheck,
                                          inContext: j > 0 && below.irqContext == h.irqContext,
-                                         lockClass: h.lockClass, mode: h.mode, irqContext: h.irqContext)
+                                         lockClass: h.lockClass, mode: h.mode, isTry: h.isTry, irqContext: h.irqContext)
             if h.chainKey != key || h.chainCheck != check { broken.append("thread '\(t.name)': held lock #\(j) has a stale chain key") }
             if h.recursion != 0 && h.kind != .recursiveMutex {
                 broken.append("thread '\(t.name)': held lock #\(j) recurses but is a \(h.kind.spelling)")
