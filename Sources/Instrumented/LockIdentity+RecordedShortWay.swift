@@ -52,6 +52,13 @@ extension LockIdentity {
                                                               seq = lc_next_seq()
                                                               return pt.site(seq)
                                                           })
+                        // A thread that ran tasks, outside any task now (the gate): its memo serves task 0.
+                        || state.runsTasks
+                        && validator.acquireIfMemoizedInTask(instance, mode: mode, countsHolder: countsHolder, task: 0,
+                                                             thread: state, siteOnHit: {
+                                                                 seq = lc_next_seq()
+                                                                 return pt.site(seq)
+                                                             })
                     if hit {
                         pt.recordedShortEvents &+= 1
                         pt.recorderRef._withUnsafeGuaranteedRef {

@@ -88,7 +88,10 @@ public final class LockIdentity: @unchecked Sendable {
     /// recorded short way first (which the short way leaves to this call).
     @inline(never)
     func acquireMarkedFully() {
-        if acquireShortIfRecorded(.exclusive, countsHolder: false) { return }
+        // While a trace is recorded, the recorded short way; on a thread that runs tasks, the task's short way.
+        if acquireShortIfRecorded(.exclusive, countsHolder: false) || LockIdentity.acquireShortInTask(of: instance) {
+            return
+        }
         event({ $0.acquireExclusive(instance, countsHolder: false, thread: $1, site: $2) },
               record: { recordAcquire($0, seq: $1, task: $2, mode: .exclusive, isTry: false, subclass: 0, nest: nil) },
               queue: { HandlerEvents.pushLock(.acquire, self, mode: .exclusive, flags: 0, subclass: 0, nest: nil) })
@@ -150,6 +153,27 @@ public final class LockIdentity: @unchecked Sendable {
         }
     }
 
+    /// The short way of ``acquireMarked()`` on a thread that runs Swift
+    /// tasks (where ``acquireShort(of:mode:countsHolder:)`` never serves):
+    /// the running task from the Swift runtime, then the memo, which serves
+    /// only the task that owns the held locks (see
+    /// ``Validator/acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:site:)``).
+    /// Out of line, so the plain thread's short way keeps its size.
+    /// - Complexity: `swift_task_getCurrent` and a memo probe; false at once
+    ///   on a thread that does not run tasks.
+    @inline(__always)
+    static func acquireShortInTask(of instance: LockInstance) -> Bool {
+        PerThread.withFastEvent { pt in
+            pt.validatorRef._withUnsafeGuaranteedRef { validator in
+                pt.stateRef._withUnsafeGuaranteedRef { state in
+                    state.runsTasks
+                        && validator.acquireIfMemoizedInTask(instance, mode: .exclusive, countsHolder: false, task: UInt64(lc_current_task()),
+                                                             thread: state, site: pt.site(lc_next_thread_seq()))
+                }
+            }
+        }
+    }
+
     /// ``releaseShort(countsHolder:)`` on an engine instance (see
     /// ``acquireShort(of:mode:countsHolder:)``); the default is ``releaseMarked()``'s.
     @inline(__always)
@@ -172,8 +196,8 @@ public final class LockIdentity: @unchecked Sendable {
     }
 
     /// One lock event of the calling thread: the re-entry guard, a `seq`,
-    /// the Swift task the thread runs (the long way only: the memo's short
-    /// way never asks), the engine call, then the trace line when recording.
+    /// the Swift task the thread runs (the memo's short way asks only on a
+    /// thread that runs tasks), the engine call, then the trace line when recording.
     /// In a signal handler's hardirq scope, `queue` queues it instead (``HandlerEvents``).
     @inline(__always)
     private func event(_ validate: (Validator, ThreadState, EventSite) -> Void,
@@ -191,7 +215,10 @@ public final class LockIdentity: @unchecked Sendable {
         let task = UInt64(lc_current_task())
         pt.validatorRef._withUnsafeGuaranteedRef { validator in
             pt.stateRef._withUnsafeGuaranteedRef { state in
-                validator.setTask(task, thread: state)
+                if validator.setTask(task, thread: state) {
+                    // The C short way (`lockcheck run`) reads no task: the Swift short way serves this thread now.
+                    lc_short_thread_clear()
+                }
                 pt.eventFrame = UInt(lc_caller_frame())  // acquisition stacks start at this frame
                 validate(validator, state, pt.site(seq))
                 pt.eventFrame = 0

@@ -314,6 +314,71 @@ extension ReportTests {
         XCTAssertEqual(s.violations.map(\.rule), [])
     }
 
+    /// The memo's short way serves a thread that runs tasks (issue 14, round 2):
+    /// the task that owns the held locks only; another task (or code outside
+    /// any task) on top of them takes the full path, which reports.
+    func test_memo_served_task_lock_still_fires_when_another_task_takes_a_lock_on_the_thread() {
+        let s = Scenario()
+        s.declare(.mutex, "Cache", "Metrics")
+        s.thread("pool-1") {
+            s.task(0x10)
+            s.nested("Cache", "Metrics")  // validated
+            s.nested("Cache", "Metrics")  // remembered
+            let v = s.validator, t = s.current, site = EventSite(seq: 900)
+            // The running task, outermost and on top of its own lock: served.
+            XCTAssertTrue(v.acquireIfMemoizedInTask(s.instance("Cache"), countsHolder: true, task: 0x10, thread: t, site: site))
+            XCTAssertTrue(v.acquireIfMemoizedInTask(s.instance("Metrics"), countsHolder: true, task: 0x10, thread: t, site: site))
+            s.unlock("Metrics")
+            // Task 0x10 awaits holding Cache; another task, or plain code, on top of it: not served.
+            XCTAssertFalse(v.acquireIfMemoizedInTask(s.instance("Metrics"), countsHolder: true, task: 0x20, thread: t, site: site))
+            XCTAssertFalse(v.acquireIfMemoizedInTask(s.instance("Metrics"), countsHolder: true, task: 0, thread: t, site: site))
+            s.task(0x20); s.lock("Metrics"); s.unlock("Metrics")
+        }
+        XCTAssertEqual(s.violations.map(\.rule), [.lockHeldAcrossSuspension])
+        XCTAssertEqual(s.violations.first?.message,
+                       "task 0x10 suspended holding lock Cache: task 0x20 runs on thread 'pool-1' and takes Metrics while Cache is still held")
+        XCTAssertEqual(s.violations.first?.related.first?.label, "Cache was taken by task 0x10 at")
+    }
+
+    func test_memo_served_task_taking_turns_with_another_task_stays_silent() {
+        let s = Scenario()
+        s.declare(.mutex, "Cache", "Metrics")
+        s.thread("pool-1") {
+            for _ in 0..<3 {
+                s.task(0x10); s.nested("Cache", "Metrics")
+                s.task(0x20); s.nested("Metrics")
+                s.task(0); s.nested("Cache")
+            }
+            let v = s.validator, t = s.current, site = EventSite(seq: 900)
+            for task: UInt64 in [0x10, 0x20, 0] {
+                XCTAssertTrue(v.acquireIfMemoizedInTask(s.instance("Cache"), countsHolder: true, task: task, thread: t, site: site))
+                s.unlock("Cache")
+            }
+        }
+        XCTAssertEqual(s.violations.map(\.rule), [])
+    }
+
+    func test_memo_served_task_lock_released_on_another_thread_fires_and_its_thread_drops_it() {
+        let s = Scenario()
+        s.declare(.mutex, "Writer", "Plain")
+        s.thread("pool-1") {
+            s.task(0x10)
+            s.nested("Writer", "Plain"); s.nested("Writer", "Plain")
+            XCTAssertTrue(s.validator.acquireIfMemoizedInTask(s.instance("Writer"), countsHolder: true, task: 0x10, thread: s.current, site: EventSite(seq: 900)))
+        }
+        s.thread("pool-2") { s.task(0x10); s.unlock("Writer") }
+        XCTAssertEqual(s.violations.map(\.rule), [.lockHeldAcrossSuspension])
+        XCTAssertEqual(s.violations.first?.message,
+                       "task 0x10 releases lock Writer on thread 'pool-2', which does not hold it: task 0x10 took it on thread 'pool-1' and suspended before releasing it")
+        s.thread("pool-1") {
+            // Its own task's top entry, a remembered chain, but a release elsewhere is pending: the full path.
+            XCTAssertFalse(s.validator.acquireIfMemoizedInTask(s.instance("Plain"), countsHolder: true, task: 0x10, thread: s.current, site: EventSite(seq: 901)))
+            s.nested("Plain")
+            XCTAssertEqual(s.current.heldCount, 0)  // the stale Writer entry dropped
+        }
+        XCTAssertEqual(s.violations.map(\.rule), [.lockHeldAcrossSuspension])
+    }
+
     func test_release_in_a_task_on_another_thread_fires_and_outside_a_task_is_unlock_unheld() {
         let s = Scenario()
         s.declare(.mutex, "Writer", "Plain")

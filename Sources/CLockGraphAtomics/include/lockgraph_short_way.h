@@ -65,7 +65,10 @@ static inline uint64_t lg_memo_class_and_tag(uint32_t cls, uint8_t mode, uint64_
 }
 
 /// Where the short way finds one thread's state (`ThreadState`); valid
-/// while the state lives. `held` NULL: no state (or no C way).
+/// while the state lives. `held` NULL: no state (or no C way). The C way
+/// reads no Swift task, so the runtime sets `held` NULL once a thread runs
+/// one (`LockIdentity.run`): the Swift short way, which serves only the task
+/// that owns the held locks, takes that thread's events.
 struct lg_short_thread {
     struct lg_held_stack *held;
     const struct lg_memo_entry *memo;

@@ -25,7 +25,9 @@ extension Validator {
                         subclass: UInt32 = 0, nestLock: LockInstance? = nil, countsHolder: Bool = true,
                         thread t: ThreadState, site: EventSite) {
         if !isTry && subclass == 0 && nestLock == nil
-            && acquireIfMemoized(lock, mode: mode, countsHolder: countsHolder, thread: t, site: site) {
+            && (acquireIfMemoized(lock, mode: mode, countsHolder: countsHolder, thread: t, site: site)
+                || t.runsTasks && acquireIfMemoizedInTask(lock, mode: mode, countsHolder: countsHolder, task: t.task,
+                                                          thread: t, site: site)) {
             return
         }
         guard let freed = begin(lock, thread: t, site: site) else { return }
@@ -68,6 +70,12 @@ extension Validator {
     /// - Parameter mode: As asked for; resolved as the full path resolves it
     ///   (exclusive for a kind that is not reader/writer, recursive for a
     ///   queued rwlock's reader in interrupt context).
+    ///
+    /// Not on a thread that runs Swift tasks (``ThreadState/runsTasks``):
+    /// there the memo serves only the task that owns the held locks, through
+    /// ``acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:site:)``,
+    /// which the full acquisition tries first (for `t.task`) and a caller
+    /// that knows the running task may call out of line.
     @inlinable @inline(__always)
     public func acquireIfMemoized(_ lock: LockInstance, mode asked: AcquireMode = .exclusive, countsHolder: Bool,
                                   thread t: ThreadState, site: EventSite) -> Bool {
@@ -82,7 +90,14 @@ extension Validator {
     @inlinable @inline(__always)
     public func acquireIfMemoized(_ lock: LockInstance, mode asked: AcquireMode = .exclusive, countsHolder: Bool,
                                   thread t: ThreadState, siteOnHit: () -> EventSite) -> Bool {
-        guard lock.memoMayServe else { return false }
+        guard lock.memoMayServe && !t.runsTasks else { return false }
+        return pushIfMemoized(lock, mode: asked, countsHolder: countsHolder, thread: t, siteOnHit: siteOnHit)
+    }
+
+    /// The memo probe and push of ``acquireIfMemoized(_:mode:countsHolder:thread:siteOnHit:)``.
+    @inlinable @inline(__always)
+    func pushIfMemoized(_ lock: LockInstance, mode asked: AcquireMode, countsHolder: Bool, thread t: ThreadState,
+                        siteOnHit: () -> EventSite) -> Bool {
         let mode = asked == .exclusive ? .exclusive : effectiveMode(asked, of: lock.kind, irqContext: t.irqContext)
         guard let chain = t.memo.key(after: t.held.topChainKey, check: t.held.topChainCheck, taking: lock.lockClass,
                                      mode: mode, tag: t.memoTag)
@@ -105,6 +120,10 @@ extension Validator {
     /// ``acquireExclusive(_:countsHolder:thread:site:)`` when the memo has no answer.
     @usableFromInline @inline(never)
     func acquireExclusiveChecked(_ lock: LockInstance, countsHolder: Bool, thread t: ThreadState, site: EventSite) {
+        if t.runsTasks
+            && acquireIfMemoizedInTask(lock, mode: .exclusive, countsHolder: countsHolder, task: t.task, thread: t, site: site) {
+            return
+        }
         guard let freed = begin(lock, thread: t, site: site) else { return }
         acquireChecked(lock, mode: .exclusive, isTry: false, subclass: 0, nestLock: nil, freed: freed,
                        countsHolder: countsHolder, thread: t, site: site)
@@ -167,9 +186,9 @@ extension Validator {
         guard !isTry, t.held.count <= heldDepthLimit else { return }
         if !chains.contains(key, check: check) {
             validateChain(thread: t, key: key, check: check, chainHead: !inContext)
-        } else if clean && subclass == 0 && nestLock == nil && !t.runsTasks {
+        } else if clean && subclass == 0 && nestLock == nil {
             // Taken again here, this acquisition would only be pushed: remember that.
-            // (Not on a thread that runs tasks: each of its acquisitions must record its task.)
+            // (On a thread that runs tasks, for the task that owns the held locks only.)
             t.memo.insert(prev: prev, prevCheck: prevCheck, cls: cls, mode: mode, tag: tag, key: key, check: check)
         }
     }

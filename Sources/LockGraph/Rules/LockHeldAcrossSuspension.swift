@@ -20,9 +20,22 @@
 //
 // How the engine knows the task: the caller says which task each event runs
 // with `setTask` (live: the runtime's `swift_task_getCurrent` on the full
-// path; offline: the trace's `task=` key). A thread seen running a task
-// takes the full path for every acquisition from then on (its memo is not
-// filled), so each held lock carries the task that took it (`heldTasks`).
+// path, and on the memo's short way of a thread that runs tasks; offline:
+// the trace's `task=` key). Each held lock of a thread seen running a task
+// carries the task that took it (`heldTasks`), on the full path and on the
+// memo's short way alike.
+//
+// The memo's short way serves a thread that runs tasks only when it would
+// change nothing here: the held stack is empty or its top entry belongs to
+// the task running now, and no lock was released elsewhere since the thread
+// last looked. That is enough: the full path leaves at most one task's
+// entries on the stack (it sets aside the others before it pushes), above
+// any entries taken outside a task, so a top entry of the running task means
+// no entry of another task; and a memo hit adds no dependency the chain
+// did not already have. The stack of an acquisition is captured on the
+// full path only (the first time its chain is taken on the thread in its
+// context): a report about a lock the memo served names its task, thread
+// and `seq`, without its stack.
 //
 // One departure from a plain held stack: at (a) the other task's locks are
 // set aside (removed from this thread's held stack, still counted as held
@@ -36,19 +49,62 @@ extension Validator {
     /// Says which Swift task `t` runs for its next events (0: none).
     ///
     /// Call before each event that takes the full path (live: the slow
-    /// paths; offline: every event that carries a task). The first non-zero
-    /// task makes `t` a thread that runs tasks: its memo is emptied and no
-    /// longer filled, so every later acquisition records its task.
+    /// paths, and the memo's short way once `t` ``ThreadState/runsTasks``;
+    /// offline: every event that carries a task). The first non-zero task
+    /// makes `t` a thread that runs tasks: its memo is emptied (a new
+    /// epoch), and from then on every acquisition records its task.
+    /// - Returns: Whether `t` started running tasks with this call (a caller
+    ///   with a short way of its own that reads no task turns it off then).
     /// - Complexity: O(1); the first task of a thread O(held locks).
-    @inline(__always)
-    public func setTask(_ task: UInt64, thread t: ThreadState) {
+    @inline(__always) @discardableResult
+    public func setTask(_ task: UInt64, thread t: ThreadState) -> Bool {
         t.task = task
-        if task != 0 && !t.runsTasks { startRunningTasks(t) }
+        guard task != 0 && !t.runsTasks else { return false }
+        startRunningTasks(t)
+        return true
+    }
+
+    /// ``acquireIfMemoized(_:mode:countsHolder:thread:site:)`` on a thread
+    /// that runs tasks, for `task` (which becomes `t.task`; false at once on
+    /// a thread that does not run tasks, or a lock the memo never serves): pushes a memo hit, recording
+    /// its task, only when the held stack is empty or its top entry is this
+    /// task's (or, outside a task, taken outside any task) and no lock was
+    /// released on another thread since `t` last looked; otherwise returns
+    /// false and the full path runs (it reports and sets aside another task's
+    /// locks). See the file's header for why this changes no verdict.
+    /// - Complexity: A call, a relaxed load of the release count, the task
+    ///   of the held top, the memo probe and push; in a task, three relaxed
+    ///   stores into the lock's cache line. No stack capture.
+    @inline(never)
+    public func acquireIfMemoizedInTask(_ lock: LockInstance, mode: AcquireMode = .exclusive, countsHolder: Bool,
+                                        task: UInt64, thread t: ThreadState, site: EventSite) -> Bool {
+        acquireIfMemoizedInTask(lock, mode: mode, countsHolder: countsHolder, task: task, thread: t, siteOnHit: { site })
+    }
+
+    /// ``acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:site:)`` that
+    /// makes the event's site only on a hit (see ``acquireIfMemoized(_:mode:countsHolder:thread:siteOnHit:)``).
+    /// - Complexity: As ``acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:site:)``, plus `siteOnHit` once on a hit.
+    @inline(__always)
+    public func acquireIfMemoizedInTask(_ lock: LockInstance, mode: AcquireMode = .exclusive, countsHolder: Bool,
+                                        task: UInt64, thread t: ThreadState, siteOnHit: () -> EventSite) -> Bool {
+        guard t.runsTasks && lock.memoMayServe else { return false }
+        t.task = task
+        let top = t.held.count - 1
+        guard t.seenTaskReleases == taskHolds.releaseCount,
+              top < 0 || t.heldTasks[top] == task
+        else { return false }
+        var site = EventSite(seq: 0)
+        guard pushIfMemoized(lock, mode: mode, countsHolder: countsHolder, thread: t,
+                             siteOnHit: { site = siteOnHit(); return site })
+        else { return false }
+        t.heldTasks.set(task, at: top + 1)
+        if task != 0 { lock.recordTaskAcquisition(task: task, seq: site.seq, stack: .none, thread: t.taskThreadSlot) }
+        return true
     }
 
     private func startRunningTasks(_ t: ThreadState) {
-        t.runsTasks = true
-        t.heldTasks = Array(repeating: 0, count: t.held.count)
+        t.runsTasksFlag = true
+        t.heldTasks.reset(count: t.held.count)
         t.taskThreadSlot = taskHolds.register(t.name)
         t.shortStacks = Array(repeating: 0, count: 2 * Self.shortStackSlots)
         t.updateContext()  // a new epoch: what the memo holds no longer matches
@@ -95,8 +151,8 @@ extension Validator {
     ///   and three relaxed stores (a stack seen for the first time: one lock).
     func noteTaskAcquisition(_ lock: LockInstance, thread t: ThreadState, site: EventSite) {
         let i = t.held.count - 1
-        while t.heldTasks.count <= i { t.heldTasks.append(0) }
-        t.heldTasks[i] = t.task
+        while t.heldTasks.count < i { t.heldTasks.append(0) }
+        t.heldTasks.set(t.task, at: i)
         guard t.task != 0 else { return }
         var stack = site.stack
         if stack == .captureOnDemand {

@@ -44,13 +44,17 @@ public final class ThreadState: @unchecked Sendable {
     /// The Swift task the thread runs now, as the caller last said with
     /// ``Validator/setTask(_:thread:)`` (0: none).
     @exclusivity(unchecked) public internal(set) var task: UInt64 = 0
-    /// Whether the thread was seen running a Swift task: from then on its
-    /// acquisitions take the full path (the memo is not filled), and
-    /// `heldTasks` says which task took each held lock.
-    @exclusivity(unchecked) var runsTasks = false
+    /// Whether the thread was seen running a Swift task: from then on
+    /// `heldTasks` says which task took each held lock, and the memo serves
+    /// only the task that owns the held locks (the caller says which task
+    /// runs before each acquisition, ``Validator/setTask(_:thread:)``).
+    @inlinable public var runsTasks: Bool { runsTasksFlag }
+    /// ``runsTasks``'s storage (a stored public property read from another
+    /// module costs a dynamic exclusivity check per read).
+    @usableFromInline @exclusivity(unchecked) var runsTasksFlag = false
     /// While `runsTasks`: the task that took `held[i]` (0: none); entries at
     /// `held.count` and above are stale (a pop does not touch them).
-    @exclusivity(unchecked) var heldTasks: [UInt64] = []
+    @exclusivity(unchecked) var heldTasks = HeldTasks()
     /// The ``TaskHolds/releaseCount`` this thread last looked at.
     @exclusivity(unchecked) var seenTaskReleases: Int64 = 0
     /// The thread's ``TaskHolds`` slot (0 until it runs a task).
@@ -79,6 +83,7 @@ public final class ThreadState: @unchecked Sendable {
     deinit {
         held.deallocate()
         memo.deallocate()
+        heldTasks.deallocate()
     }
 
     /// The chain key of the current held stack.
