@@ -75,6 +75,8 @@ let package = Package(
         .executableTarget(name: "sleep-under-spinlock", dependencies: ["Instrumented"], path: "Examples/sleep-under-spinlock"),
         // Example: an unmodified Foundation program (NSLock ABBA) for `lockcheck run`; no lockcheck dependency.
         .executableTarget(name: "preload-nslock-abba", path: "Examples/preload-nslock-abba"),
+        // Example: threads racing on fresh generic metadata while creating pthread locks, for `lockcheck run` (issue 18).
+        .executableTarget(name: "preload-metadata-stress", path: "Examples/preload-metadata-stress"),
         // Examples: live hangs (a deadlock of two, of three threads; a long wait), each with a --fixed twin.
         .executableTarget(name: "deadlock-abba", dependencies: ["Instrumented"], path: "Examples/deadlock-abba"),
         .executableTarget(name: "deadlock-ring", dependencies: ["Instrumented"], path: "Examples/deadlock-ring"),

@@ -135,6 +135,24 @@ final class PreloadRunTests: XCTestCase {
         XCTAssertTrue(trace.contains("recursive-mutex"), "the NSRecursiveLock is validated as recursive: \(trace)")
     }
 
+    /// Issue 18: eight threads racing on fresh generic metadata (the Swift
+    /// runtime takes its pthread locks, classified by the preload, while it
+    /// instantiates) while creating and nesting fresh pthread mutexes (first
+    /// symbol lookups under the symbolizer's lock). A libswiftCore frame is
+    /// classified with no lockcheck lock, so the runtime's locks and
+    /// lockcheck's never wait for each other. Three fresh processes (fresh
+    /// metadata and symbolizer each), each with a 20 s alarm as watchdog and
+    /// `timeout` around it: a hang fails, never blocks the suite.
+    func test_threadsRacingOnFreshGenericMetadata_whileCreatingLocks_underRun_neverHang() throws {
+        let program = Lockcheck.binary.deletingLastPathComponent().appendingPathComponent("preload-metadata-stress").path
+        for run in 0..<3 {
+            let result = try Lockcheck.run(["run", "--", "/usr/bin/timeout", "-s", "KILL", "30", program, "40"])
+            XCTAssertEqual(result.status, 0, "run \(run) (142/137: hung, ended by its watchdog): \(result.stderr)")
+            XCTAssertEqual(result.stdout, "done 328\n", "run \(run)")
+            XCTAssertFalse(result.stderr.contains("lockcheck: ["), "run \(run): \(result.stderr)")
+        }
+    }
+
     func test_childOfAShell_inheritsThePreload_reportsItsABBA() throws {
         let program = try compiledPthreadProgram()
         let (result, analyzed, _) = try run(["/bin/sh", "-c", "\"$0\" && echo child-done", program])

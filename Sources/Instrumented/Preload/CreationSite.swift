@@ -29,7 +29,9 @@ enum CreationSite: Equatable {
 
     /// Frame by frame, as ``CreationSiteRule/site(in:)`` decides, stopping at
     /// the deciding frame; a frame whose object alone decides (lockcheck,
-    /// libc, a runtime) costs no symbol lookup. The Swift runtime creates a
+    /// libc, a runtime) costs no symbol lookup; a libswiftCore frame is decided
+    /// by ``SwiftRuntimeFrames``, with no lock (a thread inside the Swift
+    /// runtime may hold its metadata locks: it never waits for the symbolizer's). The Swift runtime creates a
     /// lock per generic metadata entry, each classified (as the runtime's)
     /// when first taken: issue 18's swift-service-lifecycle trial had
     /// hundreds of them inside a test's first 10 ms.
@@ -41,7 +43,11 @@ enum CreationSite: Equatable {
             let path = objectPath(address)
             var frame = CreationSiteRule.Frame(address: address, object: path, isLockcheck: path == ownObject, symbol: nil)
             var role = CreationSiteRule.role(of: frame)
-            if role == .site {  // the object does not decide: the symbol does
+            if role == .site, let runtime = SwiftRuntimeFrames.shared?.role(of: address, object: path) {
+                role = runtime  // libswiftCore: decided with no lock (see SwiftRuntimeFrames)
+            } else if role == .site, (path.split(separator: "/").last ?? "").hasPrefix("libswiftCore") {
+                role = .runtime  // no lock-free table: never the symbolizer's lock inside the runtime
+            } else if role == .site {  // the object does not decide: the symbol does
                 let entry = symbolizer.entry(address)
                 let object = entry.object.isEmpty ? path : entry.object
                 frame = CreationSiteRule.Frame(address: address, object: object, isLockcheck: object == ownObject,

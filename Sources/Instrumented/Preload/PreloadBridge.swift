@@ -24,6 +24,12 @@ import LockGraph
 public func _lockcheckPreloadStart() -> Int32 {
     _ = LockCheck.configure(LockCheck.Options(mode: .report))
     guard let runtime = Runtime.shared else { return 0 }
+    // Before the program has threads: the Swift runtime's frames are then
+    // classified with no lock (SwiftRuntimeFrames), and the generic metadata
+    // classification uses is instantiated now, not inside the runtime's locks.
+    SwiftRuntimeFrames.prepare()
+    var probe = pthread_mutex_t()
+    _ = CreationSite.classify(lockAddress: &probe, atInit: true, symbolizer: runtime.symbolizer)
     if runtime.options.captureStacks { runtime.symbolizer.prepareSourceLines() }
     return 1
 }
