@@ -18,7 +18,7 @@ let package = Package(
         // Issue 4: instrumented locks against plain pthread mutexes (validated, off, two threads,
         // new dependencies, trace recording). Peers (TSan, Helgrind) are run by lock-bench.sh.
         .executableTarget(name: "lock-bench", dependencies: [
-            .product(name: "Instrumented", package: "lockcheck"), "CUnwindProbe", "CMachineControl",
+            .product(name: "Instrumented", package: "lockcheck"), "CUnwindProbe", "CMachineControl", "BenchSupport",
         ]),
         // Issue 7's load test: 2× cores threads, tens of millions of validated, recorded lock operations;
         // no validator deadlock, no false positive, no lost trace event.
@@ -29,14 +29,15 @@ let package = Package(
         // Issue 14: what the Swift-runtime hooks (resume, cancel) cost, under callgrind-task-hooks.sh.
         .executableTarget(name: "task-hooks-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck")]),
         // Issue 18: the first lock's cost (validator start-up) against LOCKCHECK=off, in one run.
-        .executableTarget(name: "startup-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck")]),
+        .executableTarget(name: "startup-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck"), "BenchSupport"]),
         // Issue 18: a signal handler's hardirq scope, queued in the thread's ring, and its later validation.
-        .executableTarget(name: "handler-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck")]),
+        .executableTarget(name: "handler-bench", dependencies: [.product(name: "Instrumented", package: "lockcheck"), "BenchSupport"]),
         // Issue 19: the cost of a new dependency as an acyclic class graph grows (1 k to 200 k dependencies).
         .executableTarget(name: "graph-growth-bench", dependencies: [.product(name: "LockGraph", package: "lockcheck")]),
         // lock-bench's direct stack-capture probe: unw_backtrace, the call UnwindStackCapture makes.
         .target(name: "CUnwindProbe", linkerSettings: [.linkedLibrary("unwind")]),
         // lock-bench's controls: a compute-bound loop and a spinner for the other CPU (what the machine gives).
         .target(name: "CMachineControl"),
+        .target(name: "BenchSupport"),
     ]
 )

@@ -73,21 +73,25 @@ final class ViolationCount: @unchecked Sendable {
     var value: Int { lock.withLock { count } }
 }
 
+/// Takes `locks[a]`, then `locks[b]`, and releases both: the dependency
+/// a → b, with the next four `seq` values.
+func nestOnce(_ validator: Validator, _ locks: [LockInstance], _ thread: ThreadState, _ a: Int, _ b: Int, _ seq: inout UInt64) {
+    for (lock, acquire) in [(a, true), (b, true), (b, false), (a, false)] {
+        seq += 1
+        if acquire {
+            validator.acquire(locks[lock], thread: thread, site: EventSite(seq: seq))
+        } else {
+            validator.release(locks[lock], thread: thread, site: EventSite(seq: seq))
+        }
+    }
+}
+
 func hub(_ n: Int) {
     let validator = Validator(onViolation: { _ in })
     let locks = (0...n).map { validator.makeLock(validator.lockClass(kind: .mutex, name: "c\($0)"), id: UInt64($0)) }
     let thread = validator.makeThread(name: "main", id: 1)
     var seq: UInt64 = 0
-    func nest(_ a: Int, _ b: Int) {
-        for (lock, acquire) in [(a, true), (b, true), (b, false), (a, false)] {
-            seq += 1
-            if acquire {
-                validator.acquire(locks[lock], thread: thread, site: EventSite(seq: seq))
-            } else {
-                validator.release(locks[lock], thread: thread, site: EventSite(seq: seq))
-            }
-        }
-    }
+    func nest(_ a: Int, _ b: Int) { nestOnce(validator, locks, thread, a, b, &seq) }
     let start = now()
     for i in stride(from: n - 2, through: 0, by: -1) {
         nest(n, i)
@@ -139,14 +143,7 @@ func run() {
             if i > j { swap(&i, &j) }
             let a = hidden[i], b = hidden[j]
             if !known.insert(a * classCount + b).inserted { continue }
-            for (lock, acquire) in [(a, true), (b, true), (b, false), (a, false)] {
-                seq += 1
-                if acquire {
-                    validator.acquire(locks[lock], thread: thread, site: EventSite(seq: seq))
-                } else {
-                    validator.release(locks[lock], thread: thread, site: EventSite(seq: seq))
-                }
-            }
+            nestOnce(validator, locks, thread, a, b, &seq)
             return
         }
     }

@@ -18,24 +18,15 @@
 //
 // Each signal is sent to the benchmark's own thread with pthread_kill, which
 // runs the handler before it returns.
+import BenchSupport
 import Instrumented
 #if canImport(Glibc)
 import Glibc
 #endif
 
-@inline(__always) func now() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
+let rounds = argument("--rounds", 2000)
 
-let arguments = CommandLine.arguments
-let rounds: Int = {
-    if let i = arguments.firstIndex(of: "--rounds"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) { return n }
-    return 2000
-}()
-
-nonisolated(unsafe) let raw = RawSpinLock(name: "bench.handler.raw")
+let raw = RawSpinLock(name: "bench.handler.raw")
 nonisolated(unsafe) var plainCount = 0
 nonisolated(unsafe) var useLockCheck = false
 

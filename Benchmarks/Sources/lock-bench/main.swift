@@ -19,6 +19,7 @@
 // iteration is 3 ops. Each worker first starts (and joins) a thread, so the
 // process is multi-threaded, as the issue asks. Every figure is the best of
 // R rounds; the plain and instrumented loops alternate round by round.
+import BenchSupport
 import CMachineControl
 import CUnwindProbe
 import Foundation
@@ -28,18 +29,6 @@ import Glibc
 #endif
 
 // MARK: - Timing
-
-@inline(__always) func now() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
-
-func argument(_ name: String, _ fallback: Int) -> Int {
-    let a = CommandLine.arguments
-    if let i = a.firstIndex(of: name), i + 1 < a.count, let v = Int(a[i + 1]) { return v }
-    return fallback
-}
 
 let rounds = argument("--rounds", 7)
 let iterations = argument("--iterations", 1_000_000)

@@ -16,16 +16,11 @@
 //
 // The child prints its first-lock time in nanoseconds on stdout.
 import Foundation
+import BenchSupport
 import Instrumented
 #if canImport(Glibc)
 import Glibc
 #endif
-
-@inline(__always) func now() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
 
 let arguments = CommandLine.arguments
 
@@ -43,10 +38,7 @@ if arguments.contains("--child") {
     exit(0)
 }
 
-func runs() -> Int {
-    if let i = arguments.firstIndex(of: "--runs"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) { return n }
-    return 40
-}
+func runs() -> Int { argument("--runs", 40) }
 
 /// Runs the child once; returns (first lock ns, process ns).
 func runChild(environment extra: [String: String], startFirst: Bool) -> (UInt64, UInt64) {
