@@ -139,9 +139,9 @@ final class PerThread {
     ///
     /// The preload library's C short way (`c_short_acquire` and
     /// `c_short_release` in Sources/CLockcheckPreload/interpose.c) takes the
-    /// same gate — a thread with state, no trace recorded — and the same
-    /// shortcut (`lg_short_acquire`): a change to either (say, events the
-    /// short way must record) must be made in both. While a trace is
+    /// same gate — a thread with state, no trace recorded, the guard word
+    /// clear — and the same shortcut (`lg_short_acquire`): a change to
+    /// either (say, events the short way must record) must be made in both. While a trace is
     /// recorded both stand aside, and the long way's entry
     /// (`LockIdentity.acquireMarkedFully`, which the preload calls too)
     /// tries the recorded short way first.
