@@ -30,12 +30,19 @@ import CInstrumented
 /// `head` and `tail` count bytes ever appended and taken (they never wrap
 /// in 2^63 bytes); a position is `count & (capacity - 1)`.
 ///
+/// Past its `capacity` bytes the ring has ``slack`` bytes more, where a line
+/// built in place may run on; the part past the end is then copied to the
+/// start (the wrap), so a line is always built in place, with no buffer aside.
+///
 /// A struct of pointers that never change after ``init(capacity:)``, so
 /// the hot path reads it with no reference counting and the consumer can
 /// read it while the producer writes lines; ``deallocate()`` frees it.
 struct TraceLineRing {
     /// Bytes the ring holds; a power of two.
     let capacity: Int
+    /// The longest line ``appendLine(maxLength:_:)`` builds in place.
+    static let slack = 256
+    /// `capacity` bytes, then ``slack`` bytes where a line may run on.
     private let bytes: UnsafeMutablePointer<UInt8>
     /// `head` at [0] and the producer's last view of `tail` at [1]; `tail`
     /// at [8], on a cache line of its own, so the producer's store of
@@ -52,7 +59,7 @@ struct TraceLineRing {
         var c = 256
         while c < capacity { c <<= 1 }
         self.capacity = c
-        bytes = .allocate(capacity: c)
+        bytes = .allocate(capacity: c + Self.slack)
         positions = .allocate(capacity: 16)
         positions.initialize(repeating: 0, count: 16)
     }
@@ -65,28 +72,29 @@ struct TraceLineRing {
 
     // MARK: Producer
 
-    /// Writes one line of at most `maxLength` bytes with `put` (which
-    /// returns its length) and publishes it; false, with nothing written,
-    /// when the ring has less than `maxLength` bytes free.
-    /// - Complexity: O(line length); no lock, one release store. When the
-    ///   line would wrap around the end, it is built aside and copied.
+    /// Writes one line of at most `maxLength` bytes (at most ``slack``)
+    /// with `put`, which may write all `maxLength` bytes and returns the
+    /// line's length, and publishes it; false, with nothing written, when
+    /// the ring has less than `maxLength` bytes free.
+    /// - Complexity: O(line length); no lock, one release store. A line
+    ///   built across the end is built in the slack, and its part there
+    ///   copied to the start.
     @inline(__always)
     func appendLine(maxLength: Int, _ put: (UnsafeMutablePointer<UInt8>) -> Int) -> Bool {
+        assert(maxLength <= Self.slack)
         let h = lc_load_relaxed_i64(head)  // the producer's own store
         guard hasRoom(h, maxLength) else { return false }
         let at = Int(truncatingIfNeeded: h) & (capacity &- 1)
-        let n: Int
-        if capacity &- at >= maxLength {
-            n = put(bytes + at)
-        } else {
-            n = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { aside in
-                let n = put(aside.baseAddress!)
-                copyIn(UnsafeRawBufferPointer(start: aside.baseAddress!, count: n), at: at)
-                return n
-            }
-        }
+        let n = put(bytes + at)
+        if at &+ n > capacity { wrap(count: at &+ n &- capacity) }
         publish(h &+ Int64(n))
         return true
+    }
+
+    /// The first `count` bytes of the slack, a line's end, moved to the ring's start.
+    @inline(never)
+    private func wrap(count: Int) {
+        bytes.update(from: bytes + capacity, count: count)
     }
 
     /// Appends `line` (whole lines) and publishes it; false, with nothing

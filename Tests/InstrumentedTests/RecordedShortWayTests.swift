@@ -19,14 +19,20 @@ final class RecordedShortWayTests: InstrumentedTestCase {
     /// the same offline verdict. The program mixes what the short way
     /// serves (nested memo hits, reader acquisitions, innermost releases)
     /// with what it leaves to the long way (a trylock, a release below the
-    /// top, the first taking of each chain, an inversion).
+    /// top, the first taking of each chain, an inversion). Each recording
+    /// crosses a block of 10,000 `seq`s, so its lock lines come from the
+    /// prebuilt bytes (`TraceWriter.LockLineHead`) and from whole formatting
+    /// both; every one of them must be what `TraceWriter.event` writes for
+    /// its fields.
     func test_short_way_records_the_bytes_the_long_way_records() throws {
         let a = CheckedMutex(name: "short.A")
         let b = CheckedMutex(name: "short.B")
         let c = CheckedMutex(name: "short.C")
         let rw = CheckedRWLock(name: "short.rw")
+        // About 12 events a round: each recording takes more than 10,000 `seq`s.
+        let rounds = 1_000
         func program() {
-            for round in 0..<200 {
+            for round in 0..<rounds {
                 a.withLock { b.withLock { rw.withReadLock {} } }
                 rw.withWriteLock { c.withLock {} }
                 if round % 50 == 0 {
@@ -38,7 +44,7 @@ final class RecordedShortWayTests: InstrumentedTestCase {
         }
         program()  // the memo learns every chain before either recording
 
-        func recorded(shortWay: Bool) throws -> (lines: [String], served: UInt64, rules: [String]) {
+        func recorded(shortWay: Bool) throws -> (raw: [String], lines: [String], served: UInt64, rules: [String]) {
             PerThread.recordedShortWayIsOn = shortWay
             let path = temporaryPath("short-way-\(shortWay)")
             defer { unlink(path) }
@@ -48,16 +54,26 @@ final class RecordedShortWayTests: InstrumentedTestCase {
             LockCheck.stopRecording()
             let served = (PerThread.currentIfAny()?.recordedShortEvents ?? 0) - before
             let text = try String(contentsOfFile: path, encoding: .utf8)
-            return (rankedSeq(text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)),
-                    served, try analyzedRules(path).rules)
+            let raw = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            return (raw, rankedSeq(raw), served, try analyzedRules(path).rules)
         }
         let long = try recorded(shortWay: false)
         let short = try recorded(shortWay: true)
+        for (name, lines) in [("long", long.raw), ("short", short.raw)] {
+            let lockLines = lines.filter { $0.contains(" acquire ") || $0.contains(" release ") }
+            XCTAssertGreaterThan(lockLines.count, rounds * 10)
+            XCTAssertTrue(lockLines.contains { $0.split(separator: " ")[0].count >= 5 },
+                          "\(name) way: `seq`s of 10,000 and more, whose lines are prebuilt")
+            for line in lockLines where line != Self.reformatted(line) {
+                XCTFail("\(name) way: \(line.debugDescription), TraceWriter writes \(Self.reformatted(line).debugDescription)")
+                break
+            }
+        }
 
         XCTAssertEqual(long.served, 0)
         // Per round: 5 acquisitions and 5 releases, all memo hits or innermost pops.
-        XCTAssertGreaterThanOrEqual(short.served, 200 * 10, "the short way served the memo's events")
-        XCTAssertGreaterThan(long.lines.count, 200 * 10)
+        XCTAssertGreaterThanOrEqual(short.served, UInt64(rounds * 10), "the short way served the memo's events")
+        XCTAssertGreaterThan(long.lines.count, rounds * 10)
         XCTAssertEqual(short.lines.count, long.lines.count)
         for (i, (s, l)) in zip(short.lines, long.lines).enumerated() where s != l {
             XCTFail("line \(i): short way \(s.debugDescription), long way \(l.debugDescription)")
@@ -66,6 +82,19 @@ final class RecordedShortWayTests: InstrumentedTestCase {
         // b→a against a→b, and c→a (taken under the trylock) closing a→b→rw→c.
         XCTAssertEqual(short.rules, ["lock-order-inversion", "lock-order-inversion"])
         XCTAssertEqual(short.rules, long.rules)
+    }
+
+    /// `line`, a lock line of the recorder (`<seq> <tid> acquire|release
+    /// <lid>[ r|rr]`), as `TraceWriter` writes its fields; any other line as it is.
+    private static func reformatted(_ line: String) -> String {
+        let f = line.split(separator: " ").map(String.init)
+        guard f.count == 4 || f.count == 5 && (f[4] == "r" || f[4] == "rr"), let seq = UInt64(f[0]),
+              let tid = UInt64(f[1]), let id = UInt64(f[3]), f[2] == "acquire" || f[2] == "release"
+        else { return line }
+        let mode: AcquireMode = f.count == 4 ? .exclusive : f[4] == "r" ? .shared : .recursiveShared
+        var writer = TraceWriter()
+        writer.lockEvent(seq: seq, thread: tid, op: f[2] == "acquire" ? .acquire : .release, id: id, mode: mode)
+        return String(decoding: writer.buffer.dropLast(), as: UTF8.self)
     }
 
     /// A trace's lines with each event's `seq` (its first field) replaced
