@@ -65,6 +65,18 @@ extension LockIdentity {
     ///   increment (`seq`) and one line appended to the thread's ring.
     @inline(never)
     func acquireRecorded(in pt: PerThread, _ mode: AcquireMode, countsHolder: Bool) -> Bool {
+        acquireRecordedInline(in: pt, mode, countsHolder: countsHolder)
+    }
+
+    /// ``acquireRecorded(in:_:countsHolder:)`` of ``acquireMarked()``'s
+    /// acquisition (exclusive, no holder count), specialised.
+    @inline(never)
+    func acquireMarkedRecorded(in pt: PerThread) -> Bool {
+        acquireRecordedInline(in: pt, .exclusive, countsHolder: false)
+    }
+
+    @inline(__always)
+    private func acquireRecordedInline(in pt: PerThread, _ mode: AcquireMode, countsHolder: Bool) -> Bool {
         guard PerThread.recordedShortWayIsOn, lc_current_task() == 0 else { return false }
         lc_guard_set_busy(true)
         var seq: UInt64 = 0

@@ -133,7 +133,10 @@ public final class LockIdentity: @unchecked Sendable {
     @inline(__always)
     private func acquireShort(_ mode: AcquireMode, countsHolder: Bool) -> Bool {
         LockIdentity.acquireShort(of: instance, mode: mode, countsHolder: countsHolder,
-                                  whileRecording: { acquireRecorded(in: $0, mode, countsHolder: countsHolder) })
+                                  whileRecording: {
+                                      mode == .exclusive && !countsHolder
+                                          ? acquireMarkedRecorded(in: $0) : acquireRecorded(in: $0, mode, countsHolder: countsHolder)
+                                  })
     }
 
     /// The short way of a release: the innermost lock, popped (while a

@@ -14,8 +14,10 @@ extension TraceWriter {
     /// more than 20 digits in all with the `<tid>`): the caller then writes
     /// the line with ``TraceWriter/putLockLine(at:seq:thread:op:id:mode:task:)``.
     public struct LockLineHead: Sendable {
-        /// `seq / 10,000` of the `seq`s the bytes are for; `UInt64.max`: none.
-        @usableFromInline var block: UInt64 = .max
+        /// The first `seq` of the block the bytes are for (a multiple of 10,000).
+        @usableFromInline var blockStart: UInt64 = 0
+        /// The `seq`s the bytes serve from `blockStart`: ``blockSize``, or 0 (no head).
+        @usableFromInline var blockSpan: UInt64 = 0
         /// Where the last four digits go: the length of the block's digits.
         @usableFromInline var lowAt = 0
         /// The head's length: the block's digits, four digits, ` <tid> `.
@@ -33,22 +35,21 @@ extension TraceWriter {
 
         /// Forgets the head (the thread's `<tid>` changed).
         /// - Complexity: O(1).
-        public mutating func invalidate() { block = .max }
+        public mutating func invalidate() { blockSpan = 0 }
 
         /// Whether the head serves `seq` as it is, or once rebuilt for its
         /// block and `tid`; false when no head can serve it (block 0, or too long).
-        /// - Complexity: A multiplication and a comparison; out of line, once
+        /// - Complexity: A subtraction and a comparison; out of line, once
         ///   a block, the rebuild: O(digits).
         @inlinable @inline(__always)
         public mutating func serves(seq: UInt64, thread tid: UInt64) -> Bool {
-            let b = seq / Self.blockSize
-            return _fastPath(b == block) || rebuild(block: b, thread: tid)
+            _fastPath(seq &- blockStart < blockSpan) || rebuild(block: seq / Self.blockSize, thread: tid)
         }
 
         /// Builds the head of `block`'s lines on thread `tid`.
         @usableFromInline @inline(never)
         mutating func rebuild(block b: UInt64, thread tid: UInt64) -> Bool {
-            block = .max
+            blockSpan = 0
             let blockDigits = TraceWriter.decimalLength(b), tidDigits = TraceWriter.decimalLength(tid)
             let n = blockDigits + 4 + 1 + tidDigits + 1
             guard b != 0, n <= Self.capacity else { return false }
@@ -63,7 +64,8 @@ extension TraceWriter {
             }
             lowAt = blockDigits
             length = n
-            block = b
+            blockStart = b &* Self.blockSize
+            blockSpan = Self.blockSize
             return true
         }
 
@@ -74,7 +76,7 @@ extension TraceWriter {
         @inlinable @inline(__always)
         public func put(seq: UInt64, at p: UnsafeMutablePointer<UInt8>) -> Int {
             UnsafeMutableRawPointer(p).storeBytes(of: bytes, as: (UInt64, UInt64, UInt64, UInt64).self)
-            let low = UInt32(truncatingIfNeeded: seq &- block &* Self.blockSize)  // 0..<10,000
+            let low = UInt32(truncatingIfNeeded: seq &- blockStart)  // 0..<10,000
             let high = low / 100
             let pairs = UnsafeRawPointer(TraceWriter.digitPairs.utf8Start)
             let hi = pairs.loadUnaligned(fromByteOffset: Int(high &* 2), as: UInt16.self)
