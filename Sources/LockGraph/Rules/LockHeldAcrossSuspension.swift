@@ -19,11 +19,13 @@
 // released on another thread than its owner's is undefined behaviour.
 //
 // How the engine knows the task: the caller says which task each event runs
-// with `setTask` (live: the runtime's `swift_task_getCurrent` on the full
-// path, and on the memo's short way of a thread that runs tasks; offline:
-// the trace's `task=` key). Each held lock of a thread seen running a task
-// carries the task that took it (`heldTasks`), on the full path and on the
-// memo's short way alike.
+// with `setTask` (live: the runtime's current task, read on the full path
+// and on the memo's short way of a thread that runs tasks, from the
+// runtime's own thread-local word, exactly what `swift_task_getCurrent`
+// returns: Sources/CInstrumented/current_task.c; offline: the trace's
+// `task=` key). Each held lock of a thread seen running a task carries the
+// task that took it (`heldTasks`), on the full path and on the memo's short
+// way alike.
 //
 // The memo's short way serves a thread that runs tasks only when it would
 // change nothing here: the held stack is empty or its top entry belongs to
