@@ -88,20 +88,30 @@ extension LockIdentity {
                                                 return pt.site(seq)
                                             })
                     // A thread that ran tasks, outside any task now (the gate): its memo serves task 0.
-                    || state.runsTasks
-                    && validator.acquireIfMemoizedInTask(instance, mode: mode, countsHolder: countsHolder, task: 0,
-                                                         thread: state, siteOnHit: {
-                                                             seq = lc_next_shared_seq()
-                                                             return pt.site(seq)
-                                                         })
+                    || _slowPath(state.runsTasks)
+                    && acquireRecordedOutsideTasks(in: pt, validator: validator, state: state, mode, countsHolder: countsHolder,
+                                                   seq: &seq)
             }
         }
         if hit {
             pt.recordedShortEvents &+= 1
-            TraceRecorder.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: 0)
+            TraceRecorder.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: 0, memoHit: true)
         }
         pt.leave()
         return hit
+    }
+
+    /// The memo probe of ``acquireRecorded(in:_:countsHolder:)`` on a thread
+    /// that has run tasks, outside any task now: the in-task probe for task
+    /// 0; `seq` is taken on a hit. Out of line, off a plain thread's path.
+    @inline(never)
+    private func acquireRecordedOutsideTasks(in pt: PerThread, validator: Validator, state: ThreadState,
+                                             _ mode: AcquireMode, countsHolder: Bool, seq: inout UInt64) -> Bool {
+        validator.acquireIfMemoizedInTask(instance, mode: mode, countsHolder: countsHolder, task: 0, thread: state,
+                                          siteOnHit: {
+                                              seq = lc_next_shared_seq()
+                                              return pt.site(seq)
+                                          })
     }
 
     /// The short way of a release while a trace is recorded (see
@@ -112,6 +122,18 @@ extension LockIdentity {
     ///   held-stack comparison for the memo probe.
     @inline(never)
     func releaseRecorded(in pt: PerThread, countsHolder: Bool) -> Bool {
+        releaseRecordedInline(in: pt, countsHolder: countsHolder)
+    }
+
+    /// ``releaseRecorded(in:countsHolder:)`` of ``releaseMarked()``'s
+    /// release (no holder count), specialised.
+    @inline(never)
+    func releaseMarkedRecorded(in pt: PerThread) -> Bool {
+        releaseRecordedInline(in: pt, countsHolder: false)
+    }
+
+    @inline(__always)
+    private func releaseRecordedInline(in pt: PerThread, countsHolder: Bool) -> Bool {
         guard PerThread.recordedShortWayIsOn, lc_current_task() == 0 else { return false }
         lc_guard_set_busy(true)
         let popped = pt.validatorRef._withUnsafeGuaranteedRef { validator in
@@ -123,7 +145,7 @@ extension LockIdentity {
             pt.recordedShortEvents &+= 1
             // A pop needs no site: the `seq` is taken for the line alone.
             let seq = lc_next_shared_seq()
-            TraceRecorder.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: 0)
+            TraceRecorder.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: 0, memoHit: true)
         }
         pt.leave()
         return popped

@@ -44,14 +44,14 @@ struct TraceLineRing {
     static let slack = 256
     /// `capacity` bytes, then ``slack`` bytes where a line may run on.
     private let bytes: UnsafeMutablePointer<UInt8>
-    /// `head` at [0] and the producer's last view of `tail` at [1]; `tail`
-    /// at [8], on a cache line of its own, so the producer's store of
-    /// `head` on every line does not keep taking the line the consumer
-    /// writes `tail` to.
+    /// `head` at [0] and the producer's last view of the end of its room
+    /// (`tail` as last read, plus `capacity`) at [1]; `tail` at [8], on a
+    /// cache line of its own, so the producer's store of `head` on every
+    /// line does not keep taking the line the consumer writes `tail` to.
     private let positions: UnsafeMutablePointer<Int64>
 
     private var head: UnsafeMutablePointer<Int64> { positions }
-    private var knownTail: UnsafeMutablePointer<Int64> { positions + 1 }
+    private var knownEnd: UnsafeMutablePointer<Int64> { positions + 1 }
     private var tail: UnsafeMutablePointer<Int64> { positions + 8 }
 
     /// A ring of `capacity` bytes (rounded up to a power of two, at least 256).
@@ -62,6 +62,7 @@ struct TraceLineRing {
         bytes = .allocate(capacity: c + Self.slack)
         positions = .allocate(capacity: 16)
         positions.initialize(repeating: 0, count: 16)
+        knownEnd.pointee = Int64(c)
     }
 
     /// Frees the ring; no one may use it afterwards.
@@ -110,9 +111,9 @@ struct TraceLineRing {
 
     @inline(__always)
     private func hasRoom(_ h: Int64, _ n: Int) -> Bool {
-        if h &- knownTail.pointee &+ Int64(n) <= Int64(capacity) { return true }
-        knownTail.pointee = lc_load_acquire_i64(tail)
-        return h &- knownTail.pointee &+ Int64(n) <= Int64(capacity)
+        if _fastPath(h &+ Int64(n) <= knownEnd.pointee) { return true }
+        knownEnd.pointee = lc_load_acquire_i64(tail) &+ Int64(capacity)
+        return h &+ Int64(n) <= knownEnd.pointee
     }
 
     @inline(__always)
@@ -129,7 +130,7 @@ struct TraceLineRing {
 
     /// Empties the ring. Only by the owning thread, with no consumer running.
     func reset() {
-        knownTail.pointee = 0
+        knownEnd.pointee = Int64(capacity)
         lc_store_release_i64(tail, 0)
         lc_store_release_i64(head, 0)
     }

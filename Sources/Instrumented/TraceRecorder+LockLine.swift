@@ -22,15 +22,19 @@ extension TraceRecorder {
     /// pointer, so the recorded short way reaches the ring with no call and
     /// no reference to the recorder; the recorder itself is called only to
     /// declare, to write around a full ring, and every 4,096 events.
+    /// - Parameter memoHit: The event is a memo hit or an innermost pop
+    ///   (the recorded short way), which captures no stack: the thread's
+    ///   captured stack, nil between events, is not looked at.
     /// - Complexity: A few loads, four digits, three fixed-size copies and
     ///   one release store; every 4,096 events of the process, a wake-up of
     ///   the writer thread.
     @inline(__always)
     static func recordLock(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity, mode: AcquireMode,
-                           task: UInt64) {
+                           task: UInt64, memoHit: Bool = false) {
         let session = lc_load_relaxed_i64(pt.traceSessionWord)
         guard session != 0 else { return }
-        guard pt.traceSession == session, pt.capturedStack == nil, lc_load_relaxed_i64(l.declaredSession) == session,
+        guard pt.traceSession == session, memoHit || pt.capturedStack == nil,
+              lc_load_relaxed_i64(l.declaredSession) == session,
               appendLockLine(op, seq: seq, thread: pt, lock: l, mode: mode, task: task)
         else {
             pt.recorderRef._withUnsafeGuaranteedRef {

@@ -96,17 +96,22 @@ extension TraceWriter {
         @usableFromInline var bytes: (UInt64, UInt64, UInt64) = (0, 0, 0)
         /// The number of digits.
         @usableFromInline var digits: Int
+        /// The length of the line's end for an exclusive `acquire` or a
+        /// `release`: `acquire `/`release `, the digits and the newline.
+        @usableFromInline var lineEnd: Int
 
         /// The bytes of lock `id`.
         /// - Complexity: O(digits).
         public init(_ id: UInt64) {
             digits = 0
+            lineEnd = 0
             digits = withUnsafeMutableBytes(of: &bytes) { raw in
                 let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
                 let n = TraceWriter.putDecimal(id, at: p)
                 p[n] = 0x0A
                 return n
             }
+            lineEnd = 8 + digits + 1
         }
     }
 
@@ -124,19 +129,18 @@ extension TraceWriter {
     @inlinable @inline(__always)
     public static func putLockLine(at p: UnsafeMutablePointer<UInt8>, seq: UInt64, head: LockLineHead, op: TraceOp,
                                    id: LockLineID, mode: AcquireMode) -> Int {
-        var n = head.put(seq: seq, at: p)
+        let n = head.put(seq: seq, at: p)
         // "acquire " and "release ", 8 bytes each, stored as one word (little-endian).
         let word: UInt64 = op == .acquire ? 0x2065_7269_7571_6361 : 0x2065_7361_656C_6572
         UnsafeMutableRawPointer(p + n).storeBytes(of: word.littleEndian, as: UInt64.self)
-        n &+= 8
-        UnsafeMutableRawPointer(p + n).storeBytes(of: id.bytes, as: (UInt64, UInt64, UInt64).self)
-        n &+= id.digits
+        UnsafeMutableRawPointer(p + (n &+ 8)).storeBytes(of: id.bytes, as: (UInt64, UInt64, UInt64).self)
         if op == .acquire && mode != .exclusive {
             // " r\n" or " rr\n" over the id's newline.
+            let at = n &+ 8 &+ id.digits
             let tail: UInt32 = mode == .recursiveShared ? 0x0A72_7220 : 0x000A_7220
-            UnsafeMutableRawPointer(p + n).storeBytes(of: tail.littleEndian, as: UInt32.self)
-            return n &+ (mode == .recursiveShared ? 4 : 3)
+            UnsafeMutableRawPointer(p + at).storeBytes(of: tail.littleEndian, as: UInt32.self)
+            return at &+ (mode == .recursiveShared ? 4 : 3)
         }
-        return n &+ 1
+        return n &+ id.lineEnd
     }
 }
