@@ -14,10 +14,12 @@ import LockGraph
 /// shared `seq`, the same fields, the same bytes).
 ///
 /// The events this way serves are exactly those whose long way would write
-/// the short `acquire`/`release` line: blocking, subclass 0, no nest lock,
-/// no stack (a memo hit adds no dependency, so captures none), and no Swift
-/// task (a line in a task carries ` task=<n>` and the long way marks the
-/// thread as running tasks; those go the long way).
+/// the short `acquire`/`release` line (with ` task=<n>` in a Swift task):
+/// blocking, subclass 0, no nest lock, no stack (a memo hit adds no
+/// dependency, so captures none). In a task, only on a thread that already
+/// runs tasks, where the memo serves the task that owns the held locks
+/// (issue 14's in-task probe); a thread's first task goes the long way,
+/// which makes it a thread that runs tasks.
 ///
 /// The `seq` is taken only once the memo has answered, so a miss spends
 /// none and the long way's lines number exactly as before. A miss returns
@@ -77,37 +79,41 @@ extension LockIdentity {
 
     @inline(__always)
     private func acquireRecordedInline(in pt: PerThread, _ mode: AcquireMode, countsHolder: Bool) -> Bool {
-        guard PerThread.recordedShortWayIsOn, lc_current_task() == 0 else { return false }
+        guard PerThread.recordedShortWayIsOn else { return false }
+        let task = UInt64(lc_current_task())
         lc_guard_set_busy(true)
         var seq: UInt64 = 0
         let hit = pt.validatorRef._withUnsafeGuaranteedRef { validator in
             pt.stateRef._withUnsafeGuaranteedRef { state in
-                validator.acquireIfMemoized(instance, mode: mode, countsHolder: countsHolder, thread: state,
-                                            siteOnHit: {
-                                                seq = lc_next_shared_seq()
-                                                return pt.site(seq)
-                                            })
-                    // A thread that ran tasks, outside any task now (the gate): its memo serves task 0.
+                task == 0
+                    && validator.acquireIfMemoized(instance, mode: mode, countsHolder: countsHolder, thread: state,
+                                                   siteOnHit: {
+                                                       seq = lc_next_shared_seq()
+                                                       return pt.site(seq)
+                                                   })
+                    // A thread that runs tasks (in one or not): the memo serves the task that owns the held locks.
+                    // (A task on a thread that never ran one goes the long way, which makes it one.)
                     || _slowPath(state.runsTasks)
-                    && acquireRecordedOutsideTasks(in: pt, validator: validator, state: state, mode, countsHolder: countsHolder,
-                                                   seq: &seq)
+                    && acquireRecordedInTasks(in: pt, validator: validator, state: state, mode, countsHolder: countsHolder,
+                                              task: task, seq: &seq)
             }
         }
         if hit {
             pt.recordedShortEvents &+= 1
-            TraceRecorder.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: 0, memoHit: true)
+            TraceRecorder.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: task, memoHit: true)
         }
         pt.leave()
         return hit
     }
 
     /// The memo probe of ``acquireRecorded(in:_:countsHolder:)`` on a thread
-    /// that has run tasks, outside any task now: the in-task probe for task
-    /// 0; `seq` is taken on a hit. Out of line, off a plain thread's path.
+    /// that runs tasks: the in-task probe for `task` (0: outside any task
+    /// now), as the validated short way's task branch makes it; `seq` is
+    /// taken on a hit. Out of line, off a plain thread's path.
     @inline(never)
-    private func acquireRecordedOutsideTasks(in pt: PerThread, validator: Validator, state: ThreadState,
-                                             _ mode: AcquireMode, countsHolder: Bool, seq: inout UInt64) -> Bool {
-        validator.acquireIfMemoizedInTask(instance, mode: mode, countsHolder: countsHolder, task: 0, thread: state,
+    private func acquireRecordedInTasks(in pt: PerThread, validator: Validator, state: ThreadState,
+                                        _ mode: AcquireMode, countsHolder: Bool, task: UInt64, seq: inout UInt64) -> Bool {
+        validator.acquireIfMemoizedInTask(instance, mode: mode, countsHolder: countsHolder, task: task, thread: state,
                                           siteOnHit: {
                                               seq = lc_next_shared_seq()
                                               return pt.site(seq)
@@ -134,18 +140,22 @@ extension LockIdentity {
 
     @inline(__always)
     private func releaseRecordedInline(in pt: PerThread, countsHolder: Bool) -> Bool {
-        guard PerThread.recordedShortWayIsOn, lc_current_task() == 0 else { return false }
+        guard PerThread.recordedShortWayIsOn else { return false }
+        let task = UInt64(lc_current_task())
         lc_guard_set_busy(true)
         let popped = pt.validatorRef._withUnsafeGuaranteedRef { validator in
-            pt.stateRef._withUnsafeGuaranteedRef {
-                validator.releaseIfInnermost(instance, countsHolder: countsHolder, thread: $0)
+            pt.stateRef._withUnsafeGuaranteedRef { state in
+                // In a task, only on a thread the long way has made one that runs tasks (as for an acquisition).
+                (task == 0 || state.runsTasks)
+                    && validator.releaseIfInnermost(instance, countsHolder: countsHolder, thread: state)
             }
         }
         if popped {
             pt.recordedShortEvents &+= 1
             // A pop needs no site: the `seq` is taken for the line alone.
             let seq = lc_next_shared_seq()
-            TraceRecorder.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: 0, memoHit: true)
+            TraceRecorder.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: task,
+                                     memoHit: true)
         }
         pt.leave()
         return popped
