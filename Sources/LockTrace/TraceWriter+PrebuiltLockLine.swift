@@ -31,6 +31,7 @@ extension TraceWriter {
         @inlinable public static var capacity: Int { 32 }
 
         /// No head: the next line rebuilds one.
+        /// - Complexity: O(1).
         public init() {}
 
         /// Forgets the head (the thread's `<tid>` changed).
@@ -127,6 +128,7 @@ extension TraceWriter {
         @usableFromInline var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
         /// No task: the first line in one builds the bytes.
+        /// - Complexity: O(1).
         public init() {}
 
         /// Makes the bytes those of `task` (not 0), unless they are.
