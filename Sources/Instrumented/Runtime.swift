@@ -94,6 +94,7 @@ final class Runtime: @unchecked Sendable {
             configuration: Configuration(rawNesting: options.rawNesting, preemptRT: options.preemptRT),
             stacks: stacks,
             stackProvider: options.captureStacks ? UnwindStackCapture(symbolizer: symbolizer, recorder: recorder) : nil,
+            holderSite: { $0.holderSite },
             onViolation: { Runtime.shared?.handle($0) },
             onWarning: { writeStderr("lockcheck: warning: \($0)\n") })
         var key = pthread_key_t()

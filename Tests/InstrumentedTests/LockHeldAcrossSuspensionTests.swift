@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Instrumented
 import LockGraph
+import LockTextReport
 import XCTest
 
 /// A serial executor that runs every job on one thread of its own, so that
@@ -134,6 +135,33 @@ final class LockHeldAcrossSuspensionTests: InstrumentedTestCase {
         XCTAssertEqual(taken?.thread, "pinned-executor")
         XCTAssertTrue(taken?.site.stack.contains { $0.contains("LockHeldAcrossSuspensionTests") } ?? false,
                       "\(taken?.site.stack ?? [])")
+        // The full path captured the stack; the line the lock keeps is named beside it.
+        XCTAssertEqual(taken?.site.file, "InstrumentedTests/LockHeldAcrossSuspensionTests.swift")
+    }
+
+    func test_memo_served_lock_held_across_a_suspension_names_its_acquisition_line() {
+        // The chain is validated and memoized on the pinned thread first (a
+        // chain seen again goes into the memo), so the acquisition that
+        // suspends is served by the memo's short way: no stack is captured,
+        // and the report names the line the lock keeps for its holder.
+        let held = CheckedMutex(name: "suspension.memo.held")
+        let other = CheckedMutex(name: "suspension.memo.other")
+        let actor = self.actor
+        for _ in 0..<3 { runTask { await actor.run { held.withLock {} } } }
+        let gate = Gate()
+        let line = #line + 1
+        let done = startSuspended(gate, before: { held.lock() }, after: { held.unlock() })
+        runTask { await actor.run { other.withLock {} } }
+        gate.open()
+        done.wait()
+        XCTAssertEqual(collector.rules, ["lock-held-across-suspension"])
+        let taken = collector.violations.first?.related.first
+        XCTAssertTrue(taken?.label.hasPrefix("suspension.memo.held was taken by task 0x") ?? false, taken?.label ?? "")
+        XCTAssertEqual(taken?.site.stack ?? ["no report"], [], "served by the memo: no stack")
+        XCTAssertEqual(taken?.site.file, "InstrumentedTests/LockHeldAcrossSuspensionTests.swift")
+        XCTAssertEqual(taken?.site.line, line)
+        let text = collector.violations.first.map { TextReport(color: false).render($0) } ?? ""
+        XCTAssertTrue(text.contains("InstrumentedTests/LockHeldAcrossSuspensionTests.swift:\(line)"), text)
     }
 
     func test_two_tasks_interleaving_on_one_thread_with_no_lock_across_the_await_stay_silent() {
@@ -289,7 +317,17 @@ final class LockHeldAcrossSuspensionTraceTests: InstrumentedTestCase {
                               "lock-held-across-suspension [\"suspension.rec.state\"]"])
         let text = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertTrue(text.contains(" task="), "acquire and release lines of tasks carry their task")
-        let offline = try analyzeTrace(path).map { "\($0.rule.rawValue) \($0.classNames)" }.sorted()
+        let analyzed = try analyzeTrace(path)
+        let offline = analyzed.map { "\($0.rule.rawValue) \($0.classNames)" }.sorted()
         XCTAssertEqual(offline, live)
+        // Offline, where the task took the lock: the acquisition's line in the trace.
+        let taken = analyzed.first { $0.classNames == ["suspension.rec.held"] }?.related.first?.site
+        XCTAssertEqual(taken?.file, path)
+        XCTAssertNotNil(taken?.line)
+        if let line = taken?.line {
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            XCTAssertTrue(line <= lines.count && lines[line - 1].contains(" acquire ") && lines[line - 1].contains(" task="),
+                          line <= lines.count ? String(lines[line - 1]) : "line \(line) past the end")
+        }
     }
 }

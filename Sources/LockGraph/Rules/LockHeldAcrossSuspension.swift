@@ -37,7 +37,11 @@
 // did not already have. The stack of an acquisition is captured on the
 // full path only (the first time its chain is taken on the thread in its
 // context): a report about a lock the memo served names its task, thread
-// and `seq`, without its stack.
+// and `seq`, and, at (a), live, the source line the lock keeps for its
+// holder (issue 15's holder mark: "was taken … at seq 12, main.swift:63"),
+// without its stack. At (b) the releasing thread cleared that mark before
+// the engine saw the release, so a memo-served acquisition is named there
+// by task, thread and `seq` only. Offline, the acquisition's trace line.
 //
 // One departure from a plain held stack: at (a) the other task's locks are
 // set aside (removed from this thread's held stack, still counted as held
@@ -243,6 +247,7 @@ extension Validator {
         let n = name(h.lockClass)
         let key = violationKey(.lockHeldAcrossSuspension, [n])
         if alreadyReported(key) { return }
+        let taken = acquisitionSite(h)
         let runner = t.task == 0 ? "code outside any task" : "task \(Self.taskName(t.task))"
         let taking = lock.lockClass == h.lockClass ? "another \(n)" : name(lock.lockClass)
         report(Violation(
@@ -253,9 +258,28 @@ extension Validator {
             event: eventInfo(t, site, what: "acquire \(name(lock.lockClass))"),
             held: heldInfo(t),
             related: [Violation.RelatedEvent(label: "\(n) was taken by task \(Self.taskName(owner)) at", thread: t.name,
-                                             site: siteInfo(h.site))],
+                                             site: taken)],
             hint: Self.acrossSuspensionHint,
             key: key))
+    }
+
+    /// Where a suspended task took the held lock `h` (set aside from this
+    /// thread's held stack, still held by the task): its stack when the full
+    /// path captured one, and, live, the source line the lock keeps for its
+    /// holder (``holderSite``), which names an acquisition the memo served too.
+    ///
+    /// The lock is read while the suspended task holds it. Only a release on
+    /// another thread (case (b), which the caller checked for just before)
+    /// followed by the lock's deallocation, both inside this report, could
+    /// make that read see a cleared or freed word; the runtime decodes a word
+    /// only when it names a loaded object, so the report then has no line.
+    /// - Complexity: One provider call (live: a load and a `dladdr`).
+    private func acquisitionSite(_ h: HeldLock) -> Violation.SiteInfo {
+        var site = siteInfo(h.site)
+        if site.file == nil, h.mode == .exclusive, let holder = holderSite?(Self.liveInstance(h)) {
+            (site.file, site.line) = (holder.file, holder.line)
+        }
+        return site
     }
 
     /// A task as reports name it (its address live, its trace id offline).
