@@ -70,6 +70,7 @@ final class Runtime: @unchecked Sendable {
         guard options.mode != .off else { return nil }
         let runtime = Runtime(options: options)
         TaskStatusLock.install()
+        SuspensionPoints.install()
         if let path = options.tracePath { _ = runtime.recorder.start(path: path) }
         runtime.installForkHandlers()
         return runtime

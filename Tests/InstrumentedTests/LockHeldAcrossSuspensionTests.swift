@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Instrumented
+@testable import Instrumented
 import LockGraph
 import LockTextReport
 import XCTest
@@ -97,6 +97,18 @@ final class Gate: @unchecked Sendable {
 final class LockHeldAcrossSuspensionTests: InstrumentedTestCase {
     static let pinned = PinnedThreadExecutor(name: "pinned-executor")
     let actor = PinnedActor(LockHeldAcrossSuspensionTests.pinned)
+
+    // Cases (a) and (b), which report what the await (case (c),
+    // SuspensionPointTests) would report first where it is interposed.
+    override func setUp() {
+        super.setUp()
+        SuspensionPoints.isOn = false
+    }
+
+    override func tearDown() {
+        SuspensionPoints.isOn = true
+        super.tearDown()
+    }
 
     /// Starts a task that runs `before` on the pinned thread, suspends in
     /// `gate` and then runs `after` there; returns once it is suspended.
@@ -271,6 +283,62 @@ final class LockHeldAcrossSuspensionTests: InstrumentedTestCase {
         }
         XCTAssertEqual(counter.withLockedValue { $0 }, 400)
         XCTAssertEqual(collector.rules, [])
+    }
+}
+
+/// Case (c): the task reaches an await holding a lock it took on the
+/// thread, seen at the runtime's executor hop or continuation await, also
+/// when it resumes on its own thread and releases the lock before anything
+/// else takes a lock there (which (a) and (b) cannot see).
+final class SuspensionPointTests: InstrumentedTestCase {
+    let actor = PinnedActor(LockHeldAcrossSuspensionTests.pinned)
+
+    /// An open gate: `wait()` resumes its continuation at once.
+    private func openGate() -> Gate {
+        let gate = Gate()
+        gate.open()
+        return gate
+    }
+
+    func test_lock_held_across_an_await_that_resumes_on_its_own_thread_fires() {
+        let held = CheckedMutex(name: "suspension.c.held")
+        let actor = self.actor
+        let gate = openGate()
+        let line = #line + 1
+        runTask { await actor.around(gate, before: { held.lock() }, after: { held.unlock() }) }
+        XCTAssertEqual(collector.rules, ["lock-held-across-suspension"])
+        let v = collector.violations.first
+        XCTAssertTrue(v?.message.contains("reaches a suspension point (an await) on thread 'pinned-executor' holding lock suspension.c.held") ?? false,
+                      v?.message ?? "")
+        let taken = v?.related.first
+        XCTAssertTrue(taken?.label.hasPrefix("suspension.c.held was taken by task 0x") ?? false, taken?.label ?? "")
+        XCTAssertEqual(taken?.site.file, "InstrumentedTests/LockHeldAcrossSuspensionTests.swift")
+        XCTAssertEqual(taken?.site.line, line)
+    }
+
+    func test_lock_released_before_the_await_stays_silent() {
+        let held = CheckedMutex(name: "suspension.c.fixed")
+        let actor = self.actor
+        let gate = openGate()
+        runTask { await actor.around(gate, before: { held.withLock {} }, after: { held.withLock {} }) }
+        XCTAssertEqual(collector.rules, [])
+    }
+
+    func test_lock_held_across_a_continuations_await_fires_and_released_before_it_stays_silent() {
+        let held = CheckedMutex(name: "suspension.c.continuation")
+        let fixed = CheckedMutex(name: "suspension.c.continuation-fixed")
+        runTask {
+            fixed.lock()
+            fixed.unlock()
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in c.resume() }
+        }
+        XCTAssertEqual(collector.rules, [])
+        runTask {
+            held.lock()
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in c.resume() }
+            held.unlock()
+        }
+        XCTAssertEqual(collector.rules, ["lock-held-across-suspension"])
     }
 }
 
