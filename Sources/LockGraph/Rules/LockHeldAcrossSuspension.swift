@@ -212,18 +212,31 @@ extension Validator {
     }
 
     private func suspendsHolding(_ h: HeldLock, thread t: ThreadState, site: EventSite) {
+        reportTaskHold(h, owner: t.task, thread: t, site: site) { n in
+            (message: "task \(Self.taskName(t.task)) reaches a suspension point (an await) on thread '\(t.name)' holding lock \(n), which it took on this thread",
+             explanation: "'\(n)' is held by a Swift task at an await where the runtime may suspend it: an actor hop or a continuation's await. If it suspends, the thread goes on to run other tasks while the lock stays held; any task that wants the lock blocks a thread of the cooperative pool, which the suspended task may need to resume and release it; and if it resumes on another thread, its unlock releases a mutex that thread does not own. Reported at the await, whether or not this run suspended there, as lockdep reports might_sleep() in atomic context whether or not the task slept.",
+             what: "await (suspension point) holding \(n)")
+        }
+    }
+
+    /// Reports `lock-held-across-suspension` for `h`, which task `owner`
+    /// took on `t` and holds (once per lock class): `text` gives the
+    /// message, the explanation and the event's description for the lock's name.
+    private func reportTaskHold(_ h: HeldLock, owner: UInt64, thread t: ThreadState, site: EventSite,
+                                text: (String) -> (message: String, explanation: String, what: String)) {
         let n = name(h.lockClass)
         let key = violationKey(.lockHeldAcrossSuspension, [n])
         if alreadyReported(key) { return }
         let taken = acquisitionSite(h)
+        let (message, explanation, what) = text(n)
         report(Violation(
             rule: .lockHeldAcrossSuspension,
-            message: "task \(Self.taskName(t.task)) reaches a suspension point (an await) on thread '\(t.name)' holding lock \(n), which it took on this thread",
-            explanation: "'\(n)' is held by a Swift task at an await where the runtime may suspend it: an actor hop or a continuation's await. If it suspends, the thread goes on to run other tasks while the lock stays held; any task that wants the lock blocks a thread of the cooperative pool, which the suspended task may need to resume and release it; and if it resumes on another thread, its unlock releases a mutex that thread does not own. Reported at the await, whether or not this run suspended there, as lockdep reports might_sleep() in atomic context whether or not the task slept.",
+            message: message,
+            explanation: explanation,
             classes: classList([h.lockClass]),
-            event: eventInfo(t, site, what: "await (suspension point) holding \(n)"),
+            event: eventInfo(t, site, what: what),
             held: heldInfo(t),
-            related: [Violation.RelatedEvent(label: "\(n) was taken by task \(Self.taskName(t.task)) at", thread: t.name,
+            related: [Violation.RelatedEvent(label: "\(n) was taken by task \(Self.taskName(owner)) at", thread: t.name,
                                              site: taken)],
             hint: Self.acrossSuspensionHint,
             key: key))
@@ -314,23 +327,13 @@ extension Validator {
 
     private func otherTaskRan(holding h: HeldLock, owner: UInt64, acquiring lock: LockInstance, thread t: ThreadState,
                               site: EventSite) {
-        let n = name(h.lockClass)
-        let key = violationKey(.lockHeldAcrossSuspension, [n])
-        if alreadyReported(key) { return }
-        let taken = acquisitionSite(h)
-        let runner = t.task == 0 ? "code outside any task" : "task \(Self.taskName(t.task))"
-        let taking = lock.lockClass == h.lockClass ? "another \(n)" : name(lock.lockClass)
-        report(Violation(
-            rule: .lockHeldAcrossSuspension,
-            message: "task \(Self.taskName(owner)) suspended holding lock \(n): \(runner) runs on thread '\(t.name)' and takes \(taking) while \(n) is still held",
-            explanation: "'\(n)' was taken by a Swift task that is no longer running on this thread: it suspended (an await) with the lock held, and the thread went on to run other work. Any task that wants the lock now blocks a thread of the cooperative pool, which the suspended task may need to resume and release it; with as many pool threads as cores, a few such waits hang the process.",
-            classes: classList([h.lockClass]),
-            event: eventInfo(t, site, what: "acquire \(name(lock.lockClass))"),
-            held: heldInfo(t),
-            related: [Violation.RelatedEvent(label: "\(n) was taken by task \(Self.taskName(owner)) at", thread: t.name,
-                                             site: taken)],
-            hint: Self.acrossSuspensionHint,
-            key: key))
+        reportTaskHold(h, owner: owner, thread: t, site: site) { n in
+            let runner = t.task == 0 ? "code outside any task" : "task \(Self.taskName(t.task))"
+            let taking = lock.lockClass == h.lockClass ? "another \(n)" : name(lock.lockClass)
+            return (message: "task \(Self.taskName(owner)) suspended holding lock \(n): \(runner) runs on thread '\(t.name)' and takes \(taking) while \(n) is still held",
+                    explanation: "'\(n)' was taken by a Swift task that is no longer running on this thread: it suspended (an await) with the lock held, and the thread went on to run other work. Any task that wants the lock now blocks a thread of the cooperative pool, which the suspended task may need to resume and release it; with as many pool threads as cores, a few such waits hang the process.",
+                    what: "acquire \(name(lock.lockClass))")
+        }
     }
 
     /// Where a suspended task took the held lock `h` (set aside from this
