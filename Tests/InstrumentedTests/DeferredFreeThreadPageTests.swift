@@ -1,6 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 import Foundation
 import Instrumented
+import Synchronization
 import XCTest
 
 /// The per-thread array pages of a ``DeferredFreeQueue``: a deferred free is
@@ -174,5 +178,100 @@ final class DeferredFreeThreadPageTests: InstrumentedTestCase {
         exit.signal()
         worker?.join()  // closes the orphaned page and frees it (ASan: no use after free)
         XCTAssertEqual(collector.rules, [])
+    }
+}
+
+/// A signal handler that defers frees on the queue the interrupted thread is
+/// appending to: the thread's page is its own, with no lock, so the handler
+/// must never write it half-way through the thread's append or page switch
+/// (it goes to the emergency list then). Every object of both is freed once.
+final class DeferredFreeSignalTests: InstrumentedTestCase {
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        try skipForkUnderThreadSanitizer()
+    }
+
+    func test_signal_handler_deferring_while_the_thread_defers_loses_nothing() {
+        let failure = runForkedChild(watchdogSeconds: 60) { DeferredFreeSignal.run() }
+        XCTAssertNil(failure, "every object, the handler's and the thread's, reclaimed exactly once")
+    }
+}
+
+/// The forked child's program: a worker defers the same objects round after
+/// round (a barrier, with the signal blocked, between rounds), while the
+/// main thread sends it signals as fast as it can; each handler defers one
+/// object of its own. A handler landing inside the worker's append would
+/// overwrite the worker's last slot (one object never freed, another freed
+/// twice) or close the page under it.
+enum DeferredFreeSignal {
+    static let threadObjects = 4_000, rounds = 40, handlerObjects = 40_000, objectBytes = 64
+    /// Objects: the thread's, then the handler's; word 0 is the index, the head at 32.
+    nonisolated(unsafe) static var objects: UnsafeMutablePointer<UnsafeMutableRawPointer>!
+    nonisolated(unsafe) static var queue: DeferredFreeQueue!
+    /// Per object, the times it was reclaimed.
+    nonisolated(unsafe) static var reclaimed: UnsafeMutablePointer<Int>!
+    static let nextHandlerObject = Atomic<Int>(0)
+    static let done = Atomic<Bool>(false)
+
+    static func run() -> Int32 {
+        let total = threadObjects + handlerObjects
+        objects = .allocate(capacity: total)
+        for i in 0..<total {
+            objects[i] = malloc(objectBytes)!
+            objects[i].storeBytes(of: i, as: Int.self)
+        }
+        reclaimed = .allocate(capacity: total)
+        reclaimed.initialize(repeating: 0, count: total)
+        // Reclaimed only by barriers with the signal blocked: no handler runs meanwhile.
+        queue = DeferredFreeQueue(name: "dfq.signal", domain: GracePeriodDomain(), reclaimer: .init(free: { p, _ in
+            DeferredFreeSignal.reclaimed[p.load(as: Int.self)] += 1
+        }), backgroundDrain: false)
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in
+            let i = DeferredFreeSignal.nextHandlerObject.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard i < DeferredFreeSignal.handlerObjects else { return }
+            let p = DeferredFreeSignal.objects[DeferredFreeSignal.threadObjects + i]
+            LockCheck.hardirq { DeferredFreeSignal.queue.deferFree(p, head: p + 32) }
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGUSR2, &action, nil)
+
+        let started = DispatchSemaphore(value: 0)
+        let worker = TestThread("dfq-signal-worker") {
+            LockCheck.setThreadName("dfq-signal-worker")
+            var blocked = sigset_t()
+            sigemptyset(&blocked)
+            sigaddset(&blocked, SIGUSR2)
+            started.signal()
+            for _ in 0..<rounds {
+                for i in 0..<threadObjects {
+                    let p = objects[i]
+                    if i % 5 == 0 { queue.deferFree(p) } else { queue.deferFree(p, head: p + 32) }
+                }
+                // A handler deferring while this thread holds a batch lock in
+                // the drain would wait for it forever (as in the kernel, where
+                // the lock is taken with interrupts off).
+                pthread_sigmask(SIG_BLOCK, &blocked, nil)
+                queue.barrier()
+                pthread_sigmask(SIG_UNBLOCK, &blocked, nil)
+            }
+            done.store(true, ordering: .releasing)
+        }
+        started.wait()
+        while !done.load(ordering: .acquiring) && pthread_kill(worker.thread, SIGUSR2) == 0 {}
+        worker.join()
+        queue.barrier()
+        let handled = min(nextHandlerObject.load(ordering: .relaxed), handlerObjects)
+        // The thread's objects once a round, and the handler's it queued once; none of the others.
+        for i in 0..<total {
+            let expected = i < threadObjects ? rounds : i - threadObjects < handled ? 1 : 0
+            if reclaimed[i] != expected {
+                print("object \(i): reclaimed \(reclaimed[i]) times, expected \(expected) (\(handled) from the handler)")
+                return 1
+            }
+        }
+        print("DeferredFreeSignal: \(handled) objects deferred by signal handlers")
+        return handled > 100 ? 0 : 2
     }
 }

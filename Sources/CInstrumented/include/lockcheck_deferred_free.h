@@ -10,6 +10,11 @@
 // only up to a count it loaded with acquire ordering, and never writes the
 // count or the slots; it takes a page away only once its owner has closed it
 // (LC_DFQ_CLOSED), so a page is never freed under its owner.
+//
+// A signal handler may defer a free while its thread is inside its own: the
+// thread marks itself busy (lc_dfq_enter) before it reads its page, and a
+// handler that finds the mark queues on a lock-free list of the queue's
+// instead of touching the page or taking the batch lock the thread may hold.
 #ifndef LOCKCHECK_DEFERRED_FREE_H
 #define LOCKCHECK_DEFERRED_FREE_H
 
@@ -38,10 +43,13 @@ enum {
 /// still owned it; that thread frees it when it closes it.
 enum { LC_DFQ_OWNED = 1, LC_DFQ_CLOSED = 2, LC_DFQ_ORPHANED = 3 };
 
-/// The calling thread's open page for one queue (the last it used).
+/// The calling thread's open page for one queue (the last it used), and
+/// whether the thread is inside a deferred free's page code right now (so a
+/// signal handler that interrupts it must not touch its pages).
 typedef struct lc_dfq_cache {
     uint64_t queue;
     uint64_t *page;
+    uint64_t busy;
 } lc_dfq_cache;
 
 extern __thread lc_dfq_cache lc_dfq_cache_slot __attribute__((tls_model("initial-exec")));
@@ -49,10 +57,28 @@ extern __thread lc_dfq_cache lc_dfq_cache_slot __attribute__((tls_model("initial
 /// The calling thread's cache (initial-exec TLS: one thread-pointer-relative address).
 static inline lc_dfq_cache *lc_dfq_this_thread(void) { return &lc_dfq_cache_slot; }
 
-/// Appends `object` to the calling thread's open page of queue `queue` when it
-/// has one, for `pool`, with room: the whole fast path of a deferred free.
-/// Returns false (nothing written) otherwise.
-static inline bool lc_dfq_try_append(uint64_t queue, void *object, uint64_t pool) {
+/// Marks the calling thread as inside its page code; false (nothing marked)
+/// when it already is: then this call runs in a signal handler that
+/// interrupted the thread's own deferred free, and must leave its pages alone
+/// (the kernel disables interrupts around the per-CPU append instead).
+static inline bool lc_dfq_enter(void) {
+    lc_dfq_cache *cache = &lc_dfq_cache_slot;
+    if (__builtin_expect(cache->busy != 0, 0)) return false;
+    cache->busy = 1;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    return true;
+}
+
+/// Ends what lc_dfq_enter began.
+static inline void lc_dfq_leave(void) {
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    lc_dfq_cache_slot.busy = 0;
+}
+
+/// The append itself, for a caller between lc_dfq_enter and lc_dfq_leave:
+/// `object` goes to the calling thread's open page of queue `queue` when it
+/// has one, for `pool`, with room. Returns false (nothing written) otherwise.
+static inline bool lc_dfq_append_entered(uint64_t queue, void *object, uint64_t pool) {
     lc_dfq_cache *cache = &lc_dfq_cache_slot;
     uint64_t *page = cache->page;
     if (__builtin_expect(cache->queue != queue || page == 0, 0)) return false;
@@ -62,6 +88,19 @@ static inline bool lc_dfq_try_append(uint64_t queue, void *object, uint64_t pool
     page[LC_DFQ_HEADER_WORDS + n] = (uint64_t)(uintptr_t)object;
     __atomic_store_n(&page[LC_DFQ_COUNT], n + 1, __ATOMIC_RELEASE);
     return true;
+}
+
+/// The whole fast path of a deferred free: lc_dfq_append_entered between
+/// lc_dfq_enter and lc_dfq_leave. False (nothing written) when the thread has
+/// no page here with room for `pool`, or inside a signal handler that
+/// interrupted the thread's own page code.
+static inline bool lc_dfq_try_append(uint64_t queue, void *object, uint64_t pool) {
+    // Marked before anything is read: a handler that runs before the mark
+    // completes its own free first; one that runs after it keeps off the page.
+    if (__builtin_expect(!lc_dfq_enter(), 0)) return false;
+    bool appended = lc_dfq_append_entered(queue, object, pool);
+    lc_dfq_leave();
+    return appended;
 }
 
 static inline uint64_t lc_dfq_load_acquire(const uint64_t *word) { return __atomic_load_n(word, __ATOMIC_ACQUIRE); }

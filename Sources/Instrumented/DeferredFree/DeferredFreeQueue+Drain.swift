@@ -36,7 +36,10 @@ extension DeferredFreeQueue {
     /// by the drain) stays its own until it ends or the queue is deinitialised.
     public func shutdown() {
         drainer.stop()
-        if let own = ThreadPages.page(for: id) { ThreadPages.close(own) }
+        if lc_dfq_enter() {
+            if let own = ThreadPages.page(for: id) { ThreadPages.close(own) }
+            lc_dfq_leave()
+        }
         drain()
         for b in batches {
             let pages: [UnsafeMutableRawPointer] = b.withIrqsOffLocked {
@@ -123,6 +126,13 @@ extension DeferredFreeQueue {
                     ListHead.setNext(h, heads)
                     heads = h
                 }
+            }
+            // Heads signal handlers queued without the lock, in front of the others.
+            var fromHandlers = UnsafeMutableRawPointer(bitPattern: interrupted.exchange(0, ordering: .acquiring))
+            while let h = fromHandlers {
+                fromHandlers = ListHead.next(h)
+                ListHead.setNext(h, heads)
+                heads = h
             }
             let any = takes.contains { !$0.range.isEmpty } || heads != nil
             if any {

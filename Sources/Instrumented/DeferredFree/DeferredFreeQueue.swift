@@ -169,6 +169,10 @@ public final class DeferredFreeQueue: @unchecked Sendable {
     /// Chosen allocations to fail (tests); nil in production.
     let faultInjector: FaultInjector?
     let drainer: DrainThread
+    /// Heads queued by signal handlers that interrupted their thread's own
+    /// page code (``ThreadPages``), pushed lock-free; a drain pass takes
+    /// them all at once.
+    let interrupted = Atomic<UInt>(0)
     /// This queue's id in the threads' page caches: never 0, never reused.
     let id: UInt64 = DeferredFreeQueue.ids.wrappingAdd(1, ordering: .relaxed).newValue
     private static let ids = Atomic<UInt64>(0)
@@ -307,6 +311,15 @@ public final class DeferredFreeQueue: @unchecked Sendable {
     @inline(never)
     private func deferFreeOpeningPage(_ object: UnsafeMutableRawPointer, head: UnsafeMutableRawPointer,
                                       pool: LockCheck.Pool?) {
+        // false: a signal handler interrupted this thread's own page code
+        // (which may hold the batch lock): the lock-free list then.
+        guard lc_dfq_enter() else {
+            ListHead.initialize(head, object: object, pool: retain(pool), wrapper: false)
+            pushInterrupted(head)
+            bump(counters.list)
+            return
+        }
+        defer { lc_dfq_leave() }
         let own = takeOwnPage(object, pool)
         if own.appended { return }
         let b = currentBatch()
@@ -339,21 +352,32 @@ public final class DeferredFreeQueue: @unchecked Sendable {
     /// new page, else a wrapper, else a grace period waited for here.
     @inline(never)
     private func deferFreeHeadlessOpeningPage(_ object: UnsafeMutableRawPointer, pool: LockCheck.Pool?) {
-        let own = takeOwnPage(object, pool)
-        if own.appended { return }
         let b = currentBatch()
-        let page = b.withIrqsOffLocked { () -> (added: Bool, kick: Bool) in
-            (openPage(b, object, pool), b.needsRefill)
+        // false: a signal handler interrupted this thread's own page code; a wrapper then.
+        let pages = lc_dfq_enter()
+        var own = (appended: false, closedFull: false)
+        var page = (added: false, kick: false)
+        if pages {
+            own = takeOwnPage(object, pool)
+            if !own.appended {
+                page = b.withIrqsOffLocked { (openPage(b, object, pool), b.needsRefill) }
+            }
+            lc_dfq_leave()
         }
+        if own.appended { return }
         if own.closedFull || (page.added && page.kick) { drainer.kick() }
         if page.added { return }
         if !failureInjection.wrappers, !injectedFailure(at: .wrapper),
            let wrapper = LockCheck.allocate(byteCount: ListHead.byteCount, flags: .mayBlock) {
             ListHead.initialize(wrapper, object: object, pool: retain(pool), wrapper: true)
-            b.withIrqsOffLocked {
-                ListHead.setNext(wrapper, b.list)
-                b.list = wrapper
-                b.queued += 1
+            if pages {
+                b.withIrqsOffLocked {
+                    ListHead.setNext(wrapper, b.list)
+                    b.list = wrapper
+                    b.queued += 1
+                }
+            } else {
+                pushInterrupted(wrapper)
             }
             bump(counters.wrapper); bump(counters.wrappersAllocated)
             drainer.kick()
@@ -367,8 +391,9 @@ public final class DeferredFreeQueue: @unchecked Sendable {
         bump(counters.reclaimed)
     }
 
-    /// The calling thread's open page of this queue, when the fast path
-    /// missed only because the thread's cache held another queue's page:
+    /// The calling thread's open page of this queue (call between
+    /// `lc_dfq_enter` and `lc_dfq_leave`), when the fast path missed only
+    /// because the thread's cache held another queue's page:
     /// appends `object` to it if it has room for `pool`, else closes it (full,
     /// or for another pool). Touches only the thread's own pages: no lock.
     /// - Returns: Whether `object` was appended, and whether a full page was
@@ -376,7 +401,7 @@ public final class DeferredFreeQueue: @unchecked Sendable {
     private func takeOwnPage(_ object: UnsafeMutableRawPointer,
                              _ pool: LockCheck.Pool?) -> (appended: Bool, closedFull: Bool) {
         guard let own = ThreadPages.page(for: id) else { return (false, false) }
-        if lc_dfq_try_append(id, object, poolBits(pool)) { return (true, false) }
+        if lc_dfq_append_entered(id, object, poolBits(pool)) { return (true, false) }
         let full = BulkPage.count(own) >= BulkPage.capacity
         ThreadPages.close(own)
         return (false, full)
@@ -384,7 +409,8 @@ public final class DeferredFreeQueue: @unchecked Sendable {
 
     /// Opens a page for the calling thread and `pool` (from the batch's page
     /// cache, else allocated with ``allocationFlags``) and appends `object`.
-    /// Called with the batch's raw lock held; the thread has no open page here.
+    /// Called with the batch's raw lock held, between `lc_dfq_enter` and
+    /// `lc_dfq_leave`; the thread has no open page here.
     /// - Returns: Whether `object` was added (false: no page could be had).
     private func openPage(_ b: Batch, _ object: UnsafeMutableRawPointer, _ pool: LockCheck.Pool?) -> Bool {
         if failureInjection.pages {
@@ -406,9 +432,22 @@ public final class DeferredFreeQueue: @unchecked Sendable {
         BulkPage.open(page, next: b.pages, pool: retain(pool), queue: id, threadNext: ThreadPages.head)
         b.pages = page
         ThreadPages.add(page, queue: id)
-        let added = lc_dfq_try_append(id, object, poolBits(pool))
+        let added = lc_dfq_append_entered(id, object, poolBits(pool))
         precondition(added, "lockcheck: a new deferred-free page refused its first object")
         return true
+    }
+
+    /// Links `head` onto ``interrupted`` (a compare-and-swap loop: lock-free,
+    /// so a signal handler can use it whatever the code it interrupted holds).
+    private func pushInterrupted(_ head: UnsafeMutableRawPointer) {
+        var top = interrupted.load(ordering: .relaxed)
+        while true {
+            ListHead.setNext(head, UnsafeMutableRawPointer(bitPattern: top))
+            let (exchanged, original) = interrupted.compareExchange(
+                expected: top, desired: UInt(bitPattern: head), ordering: .releasing)
+            if exchanged { return }
+            top = original
+        }
     }
 
     /// The pool's identity as a page records it (unretained; 0 for none).

@@ -20,6 +20,12 @@ import CInstrumented
 /// closes every page the thread still owns, so a part-filled page is left to
 /// the next drain pass, never lost). When the queue is deinitialised first,
 /// it marks the thread's page orphaned and the owner frees it when it closes it.
+///
+/// Signal handlers: a deferred free runs its page code between
+/// `lc_dfq_enter` and `lc_dfq_leave` (the append marks the same word), so a
+/// handler that interrupts it finds the thread busy and queues on the
+/// emergency list instead, never half-way through the thread's own append
+/// or page switch.
 enum ThreadPages {
     /// The key whose value is the head of the thread's list; its destructor
     /// closes the pages at thread exit.
@@ -58,7 +64,8 @@ enum ThreadPages {
                 continue
             }
             if BulkPage.queue(page) == queue {
-                cache.pointee = lc_dfq_cache(queue: queue, page: page.assumingMemoryBound(to: UInt64.self))
+                cache.pointee.queue = queue
+                cache.pointee.page = page.assumingMemoryBound(to: UInt64.self)
                 return page
             }
             previous = page
@@ -71,7 +78,9 @@ enum ThreadPages {
     static func add(_ page: UnsafeMutableRawPointer, queue: UInt64) {
         BulkPage.setThreadNext(page, head)
         setHead(page)
-        lc_dfq_this_thread()!.pointee = lc_dfq_cache(queue: queue, page: page.assumingMemoryBound(to: UInt64.self))
+        let cache = lc_dfq_this_thread()!
+        cache.pointee.queue = queue
+        cache.pointee.page = page.assumingMemoryBound(to: UInt64.self)
     }
 
     /// Closes `page`, one of the calling thread's: takes it off the list and
@@ -88,7 +97,8 @@ enum ThreadPages {
         unlink(page, after: previous)
         let cache = lc_dfq_this_thread()!
         if cache.pointee.page == page.assumingMemoryBound(to: UInt64.self) {
-            cache.pointee = lc_dfq_cache(queue: 0, page: nil)
+            cache.pointee.queue = 0
+            cache.pointee.page = nil
         }
         if BulkPage.exchangeState(page, Int32(LC_DFQ_CLOSED)) == Int32(LC_DFQ_ORPHANED) { LockCheck.free(page) }
     }
@@ -100,7 +110,9 @@ enum ThreadPages {
 
     /// Thread exit: closes every page of the list starting at `first`.
     private static func closeAll(startingAt first: UnsafeMutableRawPointer) {
-        lc_dfq_this_thread()!.pointee = lc_dfq_cache(queue: 0, page: nil)
+        let cache = lc_dfq_this_thread()!
+        cache.pointee.queue = 0
+        cache.pointee.page = nil
         var current: UnsafeMutableRawPointer? = first
         while let page = current {
             current = BulkPage.threadNext(page)  // read before closing: a closed page may be recycled at once
