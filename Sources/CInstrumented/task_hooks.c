@@ -182,14 +182,7 @@ LC_TRAMPOLINE(checked_resume_returning, "$sScC6resume9returningyxn_tF", 0);
 LC_TRAMPOLINE(checked_resume_throwing, "$sScC6resume8throwingyq_n_tF", 0);
 #endif
 
-// MARK: The current task and a cheap stack (lock-held-across-suspension)
-
-// Weak: a program that does not link the concurrency runtime has no tasks.
-extern LC_SWIFTCC void *swift_task_getCurrent(void) __attribute__((weak));
-
-unsigned long long lc_current_task(void) {
-    return swift_task_getCurrent ? (unsigned long long)(uintptr_t)swift_task_getCurrent() : 0;
-}
+// MARK: A cheap stack (lock-held-across-suspension; the current task is in current_task.c)
 
 /// The calling thread's stack bounds, found once per thread (0, 0: unknown).
 static __thread uintptr_t lc_stack_low __attribute__((tls_model("initial-exec")));

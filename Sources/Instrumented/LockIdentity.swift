@@ -88,8 +88,9 @@ public final class LockIdentity: @unchecked Sendable {
     /// recorded short way first (which the short way leaves to this call).
     @inline(never)
     func acquireMarkedFully() {
-        // While a trace is recorded, the recorded short way; on a thread that runs tasks, the task's short way.
-        if acquireShortIfRecorded(.exclusive, countsHolder: false) || LockIdentity.acquireShortInTask(of: instance) {
+        // While a trace is recorded, the recorded short way. (A thread that runs tasks had its task's short way
+        // inside the short way's gate, in acquireShort(of:mode:countsHolder:), which every caller tries first.)
+        if acquireShortIfRecorded(.exclusive, countsHolder: false) {
             return
         }
         event({ $0.acquireExclusive(instance, countsHolder: false, thread: $1, site: $2) },
@@ -140,38 +141,54 @@ public final class LockIdentity: @unchecked Sendable {
     /// way of every caller, the Checked locks and the preload library (which
     /// keeps the instance beside the lock and calls this with no identity).
     /// The defaults are ``acquireMarked()``'s acquisition.
+    ///
+    /// On a thread that runs Swift tasks the plain memo probe never serves;
+    /// the task's short way runs instead, out of line but inside the same
+    /// gate (``acquireShortInTask(of:mode:countsHolder:in:validator:state:)``),
+    /// so a lock in a task passes the gate once, and a plain thread's code is
+    /// the probe it always was, behind the one `runsTasks` test it always made.
     @inline(__always)
     static func acquireShort(of instance: LockInstance, mode: AcquireMode = .exclusive,
                              countsHolder: Bool = false) -> Bool {
         PerThread.withFastEvent { pt in
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
                 pt.stateRef._withUnsafeGuaranteedRef { state in
-                    validator.acquireIfMemoized(instance, mode: mode, countsHolder: countsHolder, thread: state,
-                                                site: pt.site(lc_next_thread_seq()))
+                    if _slowPath(state.runsTasks) {  // laid out aside: a plain thread falls through to its probe
+                        return mode == .exclusive && !countsHolder
+                            ? acquireMarkedShortInTask(of: instance, in: pt, validator: validator, state: state)
+                            : acquireShortInTask(of: instance, mode: mode, countsHolder: countsHolder, in: pt,
+                                                 validator: validator, state: state)
+                    }
+                    return validator.acquireIfMemoized(instance, mode: mode, countsHolder: countsHolder, thread: state,
+                                                       site: pt.site(lc_next_thread_seq()))
                 }
             }
         }
     }
 
-    /// The short way of ``acquireMarked()`` on a thread that runs Swift
-    /// tasks (where ``acquireShort(of:mode:countsHolder:)`` never serves):
-    /// the running task from the Swift runtime, then the memo, which serves
-    /// only the task that owns the held locks (see
-    /// ``Validator/acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:site:)``).
-    /// Out of line, so the plain thread's short way keeps its size.
-    /// - Complexity: `swift_task_getCurrent` and a memo probe; false at once
-    ///   on a thread that does not run tasks.
-    @inline(__always)
-    static func acquireShortInTask(of instance: LockInstance) -> Bool {
-        PerThread.withFastEvent { pt in
-            pt.validatorRef._withUnsafeGuaranteedRef { validator in
-                pt.stateRef._withUnsafeGuaranteedRef { state in
-                    state.runsTasks
-                        && validator.acquireIfMemoizedInTask(instance, mode: .exclusive, countsHolder: false, task: UInt64(lc_current_task()),
-                                                             thread: state, site: pt.site(lc_next_thread_seq()))
-                }
-            }
-        }
+    /// The short way of an acquisition on a thread that runs Swift tasks,
+    /// inside ``acquireShort(of:mode:countsHolder:)``'s gate (`pt`'s guard
+    /// raised): the running task from the Swift runtime, then the memo,
+    /// which serves only the task that owns the held locks (see
+    /// ``Validator/acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:siteOnHit:)``,
+    /// inlined here). Out of line, so the plain thread's short way keeps its size.
+    /// - Complexity: The current task (see `lc_current_task`) and a memo probe.
+    @inline(never)
+    static func acquireShortInTask(of instance: LockInstance, mode: AcquireMode, countsHolder: Bool, in pt: PerThread,
+                                   validator: Validator, state: ThreadState) -> Bool {
+        let site = pt.site(lc_next_thread_seq())
+        return validator.acquireIfMemoizedInTask(instance, mode: mode, countsHolder: countsHolder,
+                                                 task: UInt64(lc_current_task()), thread: state, siteOnHit: { site })
+    }
+
+    /// ``acquireShortInTask(of:mode:countsHolder:in:validator:state:)`` of
+    /// ``acquireMarked()``'s acquisition (exclusive, no holder count), specialised.
+    @inline(never)
+    static func acquireMarkedShortInTask(of instance: LockInstance, in pt: PerThread, validator: Validator,
+                                         state: ThreadState) -> Bool {
+        let site = pt.site(lc_next_thread_seq())
+        return validator.acquireIfMemoizedInTask(instance, mode: .exclusive, countsHolder: false,
+                                                 task: UInt64(lc_current_task()), thread: state, siteOnHit: { site })
     }
 
     /// ``releaseShort(countsHolder:)`` on an engine instance (see

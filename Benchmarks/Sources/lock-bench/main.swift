@@ -395,9 +395,9 @@ func workerProfile() {
     locks.run(iterations)
 }
 
-/// ``workerProfile()``'s loop run inside a Swift task (issue 14): a thread
-/// that has run a task takes the validator's full path for every acquisition
-/// (`lock-held-across-suspension` needs the task of each held lock).
+/// ``workerProfile()``'s loop run inside a Swift task (issue 14): on a thread
+/// that runs tasks the memo's short way serves the task that owns the held
+/// locks, and records the task of each (`lock-held-across-suspension`).
 func workerProfileTask() {
     startAThread()
     final class Box: @unchecked Sendable { let locks = CheckedLocks() }
@@ -543,6 +543,17 @@ if let i = args.firstIndex(of: "--worker"), i + 1 < args.count {
         emit("plain_ns", p); emit("checked_ns", c); emit("ratio", c / p)
         let compute = measureCompute()
         emit("compute_ns", compute.alone); emit("compute_busy_ns", compute.busy)
+    case "nested-task":  // the "nested" row with both loops inside a Swift task (issue 14)
+        startAThread()
+        final class Box: @unchecked Sendable { var plain = 0.0, checked = 0.0 }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            (box.plain, box.checked) = measureNested(checked: CheckedLocks())
+            done.signal()
+        }
+        done.wait()
+        emit("plain_ns", box.plain); emit("checked_ns", box.checked); emit("ratio", box.checked / box.plain)
     case "contended":  // row 2d alone: two threads on one lock
         startAThread()
         let (p, c) = measureContended()

@@ -47,12 +47,6 @@ void lc_task_status_exit(int kind);
 /// Whether the calling thread holds the `swift-task-status` pseudo-lock now.
 int lc_task_status_depth(void);
 
-/// The Swift task the calling thread runs now, as a number (its address), or
-/// 0 outside a task: the runtime's `swift_task_getCurrent` (a thread-local
-/// read behind one call into libswift_Concurrency). For the lock slow path
-/// and the hooks only.
-unsigned long long lc_current_task(void);
-
 /// The frame pointer of the function that calls it (its `rbp`): where a lock
 /// event's stack starts (`lc_return_addresses`' `skip_to`).
 unsigned long lc_caller_frame(void);

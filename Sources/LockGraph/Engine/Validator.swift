@@ -35,7 +35,7 @@ public final class Validator: @unchecked Sendable {
     let onWarning: @Sendable (String) -> Void
 
     /// Where tasks took their locks (`lock-held-across-suspension`).
-    let taskHolds = TaskHolds()
+    @usableFromInline let taskHolds = TaskHolds()
 
     let reportLock = PlainLock()
     @exclusivity(unchecked) private var reportedKeys: Set<String> = []

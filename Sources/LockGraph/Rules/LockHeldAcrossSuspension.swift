@@ -19,11 +19,13 @@
 // released on another thread than its owner's is undefined behaviour.
 //
 // How the engine knows the task: the caller says which task each event runs
-// with `setTask` (live: the runtime's `swift_task_getCurrent` on the full
-// path, and on the memo's short way of a thread that runs tasks; offline:
-// the trace's `task=` key). Each held lock of a thread seen running a task
-// carries the task that took it (`heldTasks`), on the full path and on the
-// memo's short way alike.
+// with `setTask` (live: the runtime's current task, read on the full path
+// and on the memo's short way of a thread that runs tasks, from the
+// runtime's own thread-local word, exactly what `swift_task_getCurrent`
+// returns: Sources/CInstrumented/current_task.c; offline: the trace's
+// `task=` key). Each held lock of a thread seen running a task carries the
+// task that took it (`heldTasks`), on the full path and on the memo's short
+// way alike.
 //
 // The memo's short way serves a thread that runs tasks only when it would
 // change nothing here: the held stack is empty or its top entry belongs to
@@ -58,7 +60,7 @@ extension Validator {
     /// - Complexity: O(1); the first task of a thread O(held locks).
     @inline(__always) @discardableResult
     public func setTask(_ task: UInt64, thread t: ThreadState) -> Bool {
-        t.task = task
+        t.taskStorage = task
         guard task != 0 && !t.runsTasks else { return false }
         startRunningTasks(t)
         return true
@@ -83,22 +85,31 @@ extension Validator {
 
     /// ``acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:site:)`` that
     /// makes the event's site only on a hit (see ``acquireIfMemoized(_:mode:countsHolder:thread:siteOnHit:)``).
+    ///
+    /// Inlinable: a caller that knows the mode and `countsHolder` (the live
+    /// runtime's short way of a marked lock in a task) gets it specialised,
+    /// with no call into the engine.
     /// - Complexity: As ``acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:site:)``, plus `siteOnHit` once on a hit.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func acquireIfMemoizedInTask(_ lock: LockInstance, mode: AcquireMode = .exclusive, countsHolder: Bool,
                                         task: UInt64, thread t: ThreadState, siteOnHit: () -> EventSite) -> Bool {
         guard t.runsTasks && lock.memoMayServe else { return false }
-        t.task = task
-        let top = t.held.count - 1
+        t.taskStorage = task
+        let top = t.held.count &- 1
         guard t.seenTaskReleases == taskHolds.releaseCount,
               top < 0 || t.heldTasks[top] == task
         else { return false }
-        var site = EventSite(seq: 0)
+        var seq: UInt64 = 0
         guard pushIfMemoized(lock, mode: mode, countsHolder: countsHolder, thread: t,
-                             siteOnHit: { site = siteOnHit(); return site })
+                             siteOnHit: {
+                                 let site = siteOnHit()
+                                 seq = site.seq
+                                 return site
+                             })
         else { return false }
-        t.heldTasks.set(task, at: top + 1)
-        if task != 0 { lock.recordTaskAcquisition(task: task, seq: site.seq, stack: .none, thread: t.taskThreadSlot) }
+        t.heldTasks.set(task, at: top &+ 1)
+        // No stack (`StackRef.none`, spelled out: the static's accessor is a call from another module).
+        if task != 0 { lock.recordTaskAcquisition(task: task, seq: seq, stack: StackRef(rawValue: 0), thread: t.taskThreadSlot) }
         return true
     }
 

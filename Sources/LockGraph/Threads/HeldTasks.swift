@@ -7,10 +7,11 @@
 /// uniqueness check. Entries at `held.count` and above are stale: a pop of
 /// the held stack does not touch the column.
 /// - Complexity: Subscripts and `append` O(1) amortized; `remove(at:)` O(n − i).
+@usableFromInline
 struct HeldTasks {
-    private(set) var base: UnsafeMutablePointer<UInt64>
+    @usableFromInline private(set) var base: UnsafeMutablePointer<UInt64>
     /// Entries written (the held stack's depth at most, counting stale ones).
-    private(set) var count = 0
+    @usableFromInline private(set) var count = 0
     private var capacity = 16
 
     init() {
@@ -21,6 +22,7 @@ struct HeldTasks {
     /// Frees the buffer; the owner calls it once, from its deinit.
     func deallocate() { base.deallocate() }
 
+    @inlinable
     subscript(i: Int) -> UInt64 {
         get { base[i] }
         nonmutating set { base[i] = newValue }
@@ -33,11 +35,12 @@ struct HeldTasks {
     }
 
     /// Stores `task` at `i` (at most `count`: one past the last entry appends).
-    @inline(__always)
+    @inlinable @inline(__always)
     mutating func set(_ task: UInt64, at i: Int) {
         if i < count { base[i] = task } else { append(task) }
     }
 
+    @usableFromInline
     mutating func append(_ task: UInt64) {
         if count == capacity {
             let grown = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity * 2)

@@ -10,6 +10,7 @@ import CLockGraphAtomics
 ///
 /// Where a task took each lock lives in the lock itself
 /// (``LockInstance/recordTaskAcquisition(task:seq:stack:thread:)``).
+@usableFromInline
 final class TaskHolds: @unchecked Sendable {
     private var names: [String] = []
     /// Task acquisitions released on a thread that did not hold them, by
@@ -27,7 +28,7 @@ final class TaskHolds: @unchecked Sendable {
     /// task next takes a lock on that thread, with no second report).
     static let releasedLimit = 4096
     /// Counts ``releasedElsewhere()`` calls (atomic).
-    private let releases = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
+    @usableFromInline let releases = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
 
     init() { releases.initialize(to: 0) }
     deinit { releases.deallocate() }
@@ -48,7 +49,7 @@ final class TaskHolds: @unchecked Sendable {
     }
 
     /// How many releases on another thread there were so far (a relaxed load).
-    var releaseCount: Int64 { lg_load_relaxed_i64(releases) }
+    @inlinable var releaseCount: Int64 { lg_load_relaxed_i64(releases) }
 
     /// Remembers that the task acquisition at `site` was released by a
     /// thread that did not hold the lock.
@@ -84,7 +85,7 @@ extension LockInstance {
     /// validator runs before the real lock is taken); a reader checks the
     /// task is the one it expects.
     /// - Complexity: Three relaxed stores.
-    @inline(__always)
+    @inlinable @inline(__always)
     func recordTaskAcquisition(task: UInt64, seq: UInt64, stack: StackRef, thread slot: UInt32) {
         lg_store_relaxed_i64(holders + 2, Int64(bitPattern: task))
         lg_store_relaxed_i64(holders + 3, Int64(bitPattern: seq))

@@ -43,7 +43,9 @@ public final class ThreadState: @unchecked Sendable {
     // Swift tasks (see Rules/LockHeldAcrossSuspension.swift).
     /// The Swift task the thread runs now, as the caller last said with
     /// ``Validator/setTask(_:thread:)`` (0: none).
-    @exclusivity(unchecked) public internal(set) var task: UInt64 = 0
+    @inlinable public var task: UInt64 { taskStorage }
+    /// ``task``'s storage (set by the memo's short way in a task, inlined into the caller).
+    @usableFromInline @exclusivity(unchecked) var taskStorage: UInt64 = 0
     /// Whether the thread was seen running a Swift task: from then on
     /// `heldTasks` says which task took each held lock, and the memo serves
     /// only the task that owns the held locks (the caller says which task
@@ -54,11 +56,11 @@ public final class ThreadState: @unchecked Sendable {
     @usableFromInline @exclusivity(unchecked) var runsTasksFlag = false
     /// While `runsTasks`: the task that took `held[i]` (0: none); entries at
     /// `held.count` and above are stale (a pop does not touch them).
-    @exclusivity(unchecked) var heldTasks = HeldTasks()
+    @usableFromInline @exclusivity(unchecked) var heldTasks = HeldTasks()
     /// The ``TaskHolds/releaseCount`` this thread last looked at.
-    @exclusivity(unchecked) var seenTaskReleases: Int64 = 0
+    @usableFromInline @exclusivity(unchecked) var seenTaskReleases: Int64 = 0
     /// The thread's ``TaskHolds`` slot (0 until it runs a task).
-    @exclusivity(unchecked) var taskThreadSlot: UInt32 = 0
+    @usableFromInline @exclusivity(unchecked) var taskThreadSlot: UInt32 = 0
     /// Acquisition stacks already kept, direct-mapped by the hash of their
     /// return addresses: hash, then ``StackRef`` (64 pairs, while `runsTasks`).
     @exclusivity(unchecked) var shortStacks: [UInt64] = []
