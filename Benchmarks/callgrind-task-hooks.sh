@@ -21,6 +21,6 @@ for mode in report off; do
     callgrind_annotate --inclusive=yes --threshold=100 "$out/cg-$mode" 2>/dev/null | awk -v it="$iters" '
         /file:function/ { table = 1; getline; next }
         table && /^$/ { exit }
-        table && /swift_continuation_resume|lc_task_status_enter|lc_task_status_exit|sScT6cancelyyF|sScC6resume9returning|swift_task_cancel|task_status_hook|TaskStatusLock/ {
+        table && /swift_task_switch|swift_continuation_await|SuspensionPoints|swift_continuation_resume|lc_task_status_enter|lc_task_status_exit|sScT6cancelyyF|sScC6resume9returning|swift_task_cancel|task_status_hook|TaskStatusLock/ {
             n = $1; gsub(",", "", n); sub(/^ *[0-9,]+ \( *[0-9.]+%\)  /, ""); printf "  %9.1f  %s\n", n / it, $0 }' | cut -c1-160
 done

@@ -1,7 +1,8 @@
 // lock-across-await — what lockcheck reports here:
 //
 //   one lock-held-across-suspension (Connection.lock: a task suspended in
-//   `await network.send(...)` with its connection's lock held; reported when
+//   `await network.send(...)` with its connection's lock held; reported at
+//   that await, live on x86_64 Linux, and otherwise (and offline) when
 //   another task takes a lock on the thread that still holds it, or when the
 //   task, resumed on another thread, releases it there); nothing else.
 //   With --fixed (the buffer is taken under the lock, the lock released,

@@ -111,6 +111,49 @@ __attribute__((weak)) LC_SWIFTCC void swift_continuation_throwingResumeWithError
     f(task, error);
 }
 
+// MARK: Suspension points (swiftasync)
+//
+// The runtime entry points an `await` tail-calls where the task may suspend:
+// an executor hop (swift_task_switch: every actor hop, and the hop back; it
+// suspends unless the runtime can go on at once on this thread) and a
+// continuation's await (swift_continuation_await: suspends unless the
+// continuation was already resumed). Each tells the validator, with a plain
+// call (the async context, r14, and every argument register are kept: a C
+// call preserves r14, and the arguments are passed on unchanged), then
+// tail-calls the runtime's definition with the same swiftasync convention
+// (musttail), so the task's async frame sees no extra frame. All six integer
+// argument registers are passed on, whatever the function uses of them.
+// Weak, as the hooks above. Awaits inside libswift_Concurrency itself
+// (Task.yield, Task.sleep, a task group's next) are direct calls there and
+// are not seen.
+#if defined(__x86_64__) && defined(__ELF__) && __has_attribute(swiftasynccall) && __has_attribute(musttail)
+#define LC_SWIFTASYNCCC __attribute__((swiftasynccall))
+#define LC_ASYNC_CONTEXT __attribute__((swift_async_context))
+typedef LC_SWIFTASYNCCC void (*lc_async_fn)(LC_ASYNC_CONTEXT void *, uintptr_t, uintptr_t, uintptr_t, uintptr_t,
+                                            uintptr_t, uintptr_t);
+
+static lc_suspension_hook_t lc_suspension_hook;
+
+void lc_set_suspension_hook(lc_suspension_hook_t hook) {
+    __atomic_store_n(&lc_suspension_hook, hook, __ATOMIC_RELEASE);
+}
+
+#define LC_SUSPENSION_POINT(name)                                                                          \
+    static void *lc_real_##name;                                                                           \
+    __attribute__((weak)) LC_SWIFTASYNCCC void name(LC_ASYNC_CONTEXT void *context, uintptr_t a, uintptr_t b, \
+                                                    uintptr_t c, uintptr_t d, uintptr_t e, uintptr_t f) {     \
+        lc_async_fn real = (lc_async_fn)lc_real(#name, &lc_real_##name);                                   \
+        lc_suspension_hook_t hook = __atomic_load_n(&lc_suspension_hook, __ATOMIC_ACQUIRE);                \
+        if (hook) hook();                                                                                  \
+        __attribute__((musttail)) return real(context, a, b, c, d, e, f);                                  \
+    }
+
+LC_SUSPENSION_POINT(swift_task_switch)
+LC_SUSPENSION_POINT(swift_continuation_await)
+#else
+void lc_set_suspension_hook(lc_suspension_hook_t hook) { (void)hook; }
+#endif
+
 // MARK: The exported Swift functions (x86_64 only)
 //
 // Their conventions vary (generic metadata, self in r13, the error in r12),

@@ -3,102 +3,162 @@ import LockGraph
 
 /// The memo's short way while a trace is recorded.
 ///
-/// ``PerThread/withFastEvent(_:)`` refuses while `seq` is process-wide (a
-/// trace is recorded), so a recorded event used to take the long way, with
-/// every check the memo exists to skip. Here a memo hit (or the pop of the
-/// innermost lock) is validated as the short way validates it, and its line
-/// is appended to the thread's ring as the long way appends it
+/// The short way's gate (``PerThread/withFastEvent(_:whileRecording:)``)
+/// tests, as it always did, the thread's state, its guard word and whether
+/// `seq` is process-wide (a trace is recorded); a recorded event is the one
+/// branch it takes out of line, to ``acquireRecorded(in:_:countsHolder:)``
+/// or ``releaseRecorded(in:countsHolder:)``. There a memo hit (or the pop of
+/// the innermost lock) is validated as the short way validates it, and its
+/// line is appended to the thread's ring as the long way appends it
 /// (``TraceRecorder/recordLock(_:seq:thread:lock:mode:task:)``: the same
 /// shared `seq`, the same fields, the same bytes).
 ///
 /// The events this way serves are exactly those whose long way would write
-/// the short `acquire`/`release` line: blocking, subclass 0, no nest lock,
-/// no stack (a memo hit adds no dependency, so captures none), and no Swift
-/// task (a line in a task carries ` task=<n>` and the long way marks the
-/// thread as running tasks; those go the long way).
+/// the short `acquire`/`release` line (with ` task=<n>` in a Swift task):
+/// blocking, subclass 0, no nest lock, no stack (a memo hit adds no
+/// dependency, so captures none). In a task, only on a thread that already
+/// runs tasks, where the memo serves the task that owns the held locks
+/// (issue 14's in-task probe); a thread's first task goes the long way,
+/// which makes it a thread that runs tasks.
 ///
 /// The `seq` is taken only once the memo has answered, so a miss spends
-/// none and the long way's lines number exactly as before.
+/// none and the long way's lines number exactly as before. A miss returns
+/// false and the caller takes the long way's entry, which tries this way
+/// once more (``acquireShortIfRecorded(_:countsHolder:)``: the preload
+/// library's long entry comes here too) before the long way itself.
 extension LockIdentity {
-    /// ``acquireShortRecorded(_:countsHolder:)`` when a trace is recorded;
-    /// false otherwise (one relaxed load).
+    /// ``acquireRecorded(in:_:countsHolder:)`` when a trace is recorded and
+    /// the gate lets the calling thread in; false otherwise (one relaxed load).
     @inline(__always)
     func acquireShortIfRecorded(_ mode: AcquireMode, countsHolder: Bool) -> Bool {
         lc_seq_is_shared() && acquireShortRecorded(mode, countsHolder: countsHolder)
     }
 
-    /// ``releaseShortRecorded(countsHolder:)`` when a trace is recorded; false otherwise.
+    /// ``releaseRecorded(in:countsHolder:)`` when a trace is recorded; false otherwise.
     @inline(__always)
     func releaseShortIfRecorded(countsHolder: Bool) -> Bool {
         lc_seq_is_shared() && releaseShortRecorded(countsHolder: countsHolder)
     }
 
-    /// The short way of an acquisition while a trace is recorded: a memo
-    /// hit, pushed and recorded. Returns false, having done nothing, when
-    /// the event must go the long way.
-    /// - Complexity: One TLS load, the current task, one memo probe, one
-    ///   relaxed atomic increment (`seq`) and one line appended to the
-    ///   thread's ring.
+    /// The gate of ``PerThread/withFastEvent(_:whileRecording:)`` (the
+    /// thread's state, its guard word clear), then ``acquireRecorded(in:_:countsHolder:)``.
     @inline(never)
     func acquireShortRecorded(_ mode: AcquireMode, countsHolder: Bool) -> Bool {
-        guard let raw = PerThread.recordedShortWayState() else { return false }
-        return Unmanaged<PerThread>.fromOpaque(raw)._withUnsafeGuaranteedRef { pt in
-            lc_guard_set_busy(true)
-            let hit = pt.validatorRef._withUnsafeGuaranteedRef { validator in
-                pt.stateRef._withUnsafeGuaranteedRef { state in
-                    var seq: UInt64 = 0
-                    let hit = validator.acquireIfMemoized(instance, mode: mode, countsHolder: countsHolder, thread: state,
-                                                          siteOnHit: {
-                                                              seq = lc_next_seq()
-                                                              return pt.site(seq)
-                                                          })
-                        // A thread that ran tasks, outside any task now (the gate): its memo serves task 0.
-                        || state.runsTasks
-                        && validator.acquireIfMemoizedInTask(instance, mode: mode, countsHolder: countsHolder, task: 0,
-                                                             thread: state, siteOnHit: {
-                                                                 seq = lc_next_seq()
-                                                                 return pt.site(seq)
-                                                             })
-                    if hit {
-                        pt.recordedShortEvents &+= 1
-                        pt.recorderRef._withUnsafeGuaranteedRef {
-                            $0.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: 0)
-                        }
-                    }
-                    return hit
-                }
-            }
-            pt.leave()
-            return hit
+        guard let raw = lc_thread_get(), lc_guard_is_clear() else { return false }
+        return Unmanaged<PerThread>.fromOpaque(raw)._withUnsafeGuaranteedRef {
+            acquireRecorded(in: $0, mode, countsHolder: countsHolder)
         }
     }
 
-    /// The short way of a release while a trace is recorded: the innermost
-    /// lock, popped and recorded. Returns false, having done nothing, when
-    /// the release must go the long way.
-    /// - Complexity: As ``acquireShortRecorded(_:countsHolder:)``, with a
-    ///   held-stack comparison for the memo probe.
+    /// The gate, then ``releaseRecorded(in:countsHolder:)``.
     @inline(never)
     func releaseShortRecorded(countsHolder: Bool) -> Bool {
-        guard let raw = PerThread.recordedShortWayState() else { return false }
-        return Unmanaged<PerThread>.fromOpaque(raw)._withUnsafeGuaranteedRef { pt in
-            lc_guard_set_busy(true)
-            let popped = pt.validatorRef._withUnsafeGuaranteedRef { validator in
-                pt.stateRef._withUnsafeGuaranteedRef {
-                    validator.releaseIfInnermost(instance, countsHolder: countsHolder, thread: $0)
-                }
-            }
-            if popped {
-                pt.recordedShortEvents &+= 1
-                // A pop needs no site: the `seq` is taken for the line alone.
-                let seq = lc_next_seq()
-                pt.recorderRef._withUnsafeGuaranteedRef {
-                    $0.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: 0)
-                }
-            }
-            pt.leave()
-            return popped
+        guard let raw = lc_thread_get(), lc_guard_is_clear() else { return false }
+        return Unmanaged<PerThread>.fromOpaque(raw)._withUnsafeGuaranteedRef {
+            releaseRecorded(in: $0, countsHolder: countsHolder)
         }
+    }
+
+    /// The short way of an acquisition while a trace is recorded, on `pt`,
+    /// the calling thread, whose guard word is clear: a memo hit outside
+    /// any Swift task, pushed and recorded. Returns false, having done
+    /// nothing, when the event must go the long way.
+    /// - Complexity: The current task, one memo probe, one relaxed atomic
+    ///   increment (`seq`) and one line appended to the thread's ring.
+    @inline(never)
+    func acquireRecorded(in pt: PerThread, _ mode: AcquireMode, countsHolder: Bool) -> Bool {
+        acquireRecordedInline(in: pt, mode, countsHolder: countsHolder)
+    }
+
+    /// ``acquireRecorded(in:_:countsHolder:)`` of ``acquireMarked()``'s
+    /// acquisition (exclusive, no holder count), specialised.
+    @inline(never)
+    func acquireMarkedRecorded(in pt: PerThread) -> Bool {
+        acquireRecordedInline(in: pt, .exclusive, countsHolder: false)
+    }
+
+    @inline(__always)
+    private func acquireRecordedInline(in pt: PerThread, _ mode: AcquireMode, countsHolder: Bool) -> Bool {
+        guard PerThread.recordedShortWayIsOn else { return false }
+        let task = UInt64(lc_current_task())
+        lc_guard_set_busy(true)
+        var seq: UInt64 = 0
+        let hit = pt.validatorRef._withUnsafeGuaranteedRef { validator in
+            pt.stateRef._withUnsafeGuaranteedRef { state in
+                task == 0
+                    && validator.acquireIfMemoized(instance, mode: mode, countsHolder: countsHolder, thread: state,
+                                                   siteOnHit: {
+                                                       seq = lc_next_shared_seq()
+                                                       return pt.site(seq)
+                                                   })
+                    // A thread that runs tasks (in one or not): the memo serves the task that owns the held locks.
+                    // (A task on a thread that never ran one goes the long way, which makes it one.)
+                    || _slowPath(state.runsTasks)
+                    && acquireRecordedInTasks(in: pt, validator: validator, state: state, mode, countsHolder: countsHolder,
+                                              task: task, seq: &seq)
+            }
+        }
+        if hit {
+            pt.recordedShortEvents &+= 1
+            TraceRecorder.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: task, memoHit: true)
+        }
+        pt.leave()
+        return hit
+    }
+
+    /// The memo probe of ``acquireRecorded(in:_:countsHolder:)`` on a thread
+    /// that runs tasks: the in-task probe for `task` (0: outside any task
+    /// now), as the validated short way's task branch makes it; `seq` is
+    /// taken on a hit. Out of line, off a plain thread's path.
+    @inline(never)
+    private func acquireRecordedInTasks(in pt: PerThread, validator: Validator, state: ThreadState,
+                                        _ mode: AcquireMode, countsHolder: Bool, task: UInt64, seq: inout UInt64) -> Bool {
+        validator.acquireIfMemoizedInTask(instance, mode: mode, countsHolder: countsHolder, task: task, thread: state,
+                                          siteOnHit: {
+                                              seq = lc_next_shared_seq()
+                                              return pt.site(seq)
+                                          })
+    }
+
+    /// The short way of a release while a trace is recorded (see
+    /// ``acquireRecorded(in:_:countsHolder:)``): the innermost lock, popped
+    /// and recorded. Returns false, having done nothing, when the release
+    /// must go the long way.
+    /// - Complexity: As ``acquireRecorded(in:_:countsHolder:)``, with a
+    ///   held-stack comparison for the memo probe.
+    @inline(never)
+    func releaseRecorded(in pt: PerThread, countsHolder: Bool) -> Bool {
+        releaseRecordedInline(in: pt, countsHolder: countsHolder)
+    }
+
+    /// ``releaseRecorded(in:countsHolder:)`` of ``releaseMarked()``'s
+    /// release (no holder count), specialised.
+    @inline(never)
+    func releaseMarkedRecorded(in pt: PerThread) -> Bool {
+        releaseRecordedInline(in: pt, countsHolder: false)
+    }
+
+    @inline(__always)
+    private func releaseRecordedInline(in pt: PerThread, countsHolder: Bool) -> Bool {
+        guard PerThread.recordedShortWayIsOn else { return false }
+        let task = UInt64(lc_current_task())
+        lc_guard_set_busy(true)
+        let popped = pt.validatorRef._withUnsafeGuaranteedRef { validator in
+            pt.stateRef._withUnsafeGuaranteedRef { state in
+                // In a task, only on a thread the long way has made one that runs tasks (as for an acquisition).
+                (task == 0 || state.runsTasks)
+                    && validator.releaseIfInnermost(instance, countsHolder: countsHolder, thread: state)
+            }
+        }
+        if popped {
+            pt.recordedShortEvents &+= 1
+            // A pop needs no site: the `seq` is taken for the line alone.
+            let seq = lc_next_shared_seq()
+            TraceRecorder.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: task,
+                                     memoHit: true)
+        }
+        pt.leave()
+        return popped
     }
 }
 
@@ -107,15 +167,27 @@ extension PerThread {
     /// record the same events the long way and compare the bytes.
     nonisolated(unsafe) static var recordedShortWayIsOn = true
 
-    /// The gate of the recorded short way: the calling thread has its
-    /// state, its guard word is clear (as ``withFastEvent(_:)`` asks) and it
-    /// runs no Swift task. Returns the thread's state, unretained (the
-    /// caller raises the guard and lowers it with ``leave()``); nil: the long way.
+    /// ``withFastEvent(_:)`` whose one other outcome, a trace recorded
+    /// (`seq` process-wide), runs `recorded` instead of refusing: the
+    /// recorded short way, out of line, reached through the same tests (the
+    /// thread's state, the guard word clear) and nothing more on the
+    /// validated path. `recorded` gets the thread's state with the guard
+    /// clear (it raises the guard itself) and returns whether it did the
+    /// whole event.
+    /// - Returns: What `body` or `recorded` returned; false when the thread
+    ///   has no state or its guard word is raised.
+    /// - Complexity: One TLS load, two flag tests, no reference counting.
     @inline(__always)
-    static func recordedShortWayState() -> UnsafeMutableRawPointer? {
-        guard recordedShortWayIsOn, let raw = lc_thread_get(), lc_guard_is_clear(), lc_current_task() == 0 else {
-            return nil
+    static func withFastEvent(_ body: (PerThread) -> Bool, whileRecording recorded: (PerThread) -> Bool) -> Bool {
+        guard let raw = lc_thread_get(), _fastPath(lc_guard_is_clear()) else { return false }
+        return Unmanaged<PerThread>.fromOpaque(raw)._withUnsafeGuaranteedRef { pt in
+            // Laid out off the validated path, which stays a straight line.
+            if _slowPath(lc_seq_is_shared()) { return recorded(pt) }
+            // The guard keeps a signal handler's events off a half-made push.
+            lc_guard_set_busy(true)
+            let done = body(pt)
+            lc_guard_set_busy(false)
+            return done
         }
-        return raw
     }
 }

@@ -12,6 +12,8 @@ public final class LockIdentity: @unchecked Sendable {
     var traceID: UInt64 { instance.id }
     /// The recording session the lock is declared in (atomic; 0: none).
     let declaredSession: UnsafeMutablePointer<Int64>
+    /// The end of the lock's trace lines (`<lid>` and a newline), built once.
+    let traceLine: TraceWriter.LockLineID
 
     /// The identity of a new lock of `kind`, in the class `name`, or, without
     /// a name, the class of its creation site (``CreationSiteRule``): its
@@ -31,6 +33,7 @@ public final class LockIdentity: @unchecked Sendable {
     private init(instance: LockInstance, classID: LockClassID) {
         self.instance = instance
         self.classID = classID
+        traceLine = TraceWriter.LockLineID(instance.id)
         declaredSession = .allocate(capacity: 1)
         declaredSession.initialize(to: 0)
     }
@@ -60,7 +63,7 @@ public final class LockIdentity: @unchecked Sendable {
     @inline(__always)
     private func acquire(_ mode: AcquireMode, isTry: Bool, subclass: UInt32, nest: LockIdentity?, countsHolder: Bool) {
         if !isTry && subclass == 0 && nest == nil
-            && (acquireShort(mode, countsHolder: countsHolder) || acquireShortIfRecorded(mode, countsHolder: countsHolder)) {
+            && acquireShort(mode, countsHolder: countsHolder) {
             return
         }
         event({ $0.acquire(instance, mode: mode, isTry: isTry, subclass: subclass, nestLock: nest?.instance,
@@ -77,7 +80,8 @@ public final class LockIdentity: @unchecked Sendable {
     /// inside the critical section.
     ///
     /// An acquisition the thread's memo holds, while no trace is recorded,
-    /// is done here with no further call (see ``PerThread/withFastEvent(_:)``).
+    /// is done here with no further call (see ``PerThread/withFastEvent(_:)``);
+    /// while one is recorded, with one call (``acquireRecorded(in:_:countsHolder:)``).
     @usableFromInline
     func acquireMarked() {
         if !acquireShort(.exclusive, countsHolder: false) { acquireMarkedFully() }
@@ -85,7 +89,8 @@ public final class LockIdentity: @unchecked Sendable {
 
     /// ``acquireMarked()`` past its short way (the preload library calls it
     /// when it tried the short way itself): while a trace is recorded, the
-    /// recorded short way first (which the short way leaves to this call).
+    /// recorded short way first (the preload's C short way leaves it to
+    /// this call; after a Checked lock's recorded miss it misses again).
     @inline(never)
     func acquireMarkedFully() {
         // While a trace is recorded, the recorded short way. (A thread that runs tasks had its task's short way
@@ -102,13 +107,14 @@ public final class LockIdentity: @unchecked Sendable {
     /// release takes the short way (see ``releaseMarked()``).
     @usableFromInline
     func release() {
-        if !releaseShort(countsHolder: true) && !releaseShortIfRecorded(countsHolder: true) { release(countsHolder: true) }
+        if !releaseShort(countsHolder: true) { release(countsHolder: true) }
     }
 
     /// ``release()`` of a lock that marks its holder itself (see ``acquireMarked()``).
     ///
     /// The release of the innermost lock, while no trace is recorded, is done
-    /// here with no further call.
+    /// here with no further call; while one is recorded, with one
+    /// (``releaseRecorded(in:countsHolder:)``).
     @usableFromInline
     func releaseMarked() {
         if !releaseShort(countsHolder: false) { releaseFully() }
@@ -121,26 +127,35 @@ public final class LockIdentity: @unchecked Sendable {
         if !releaseShortIfRecorded(countsHolder: false) { release(countsHolder: false) }
     }
 
-    /// The short way of an acquisition (``PerThread/withFastEvent(_:)``):
-    /// a memo hit, pushed. Returns false when the event must go the long
-    /// way; while a trace is recorded, the caller then tries
-    /// ``acquireShortIfRecorded(_:countsHolder:)`` (out of the hit's way).
+    /// The short way of an acquisition (``PerThread/withFastEvent(_:whileRecording:)``):
+    /// a memo hit, pushed; while a trace is recorded, the recorded short way
+    /// (``acquireRecorded(in:_:countsHolder:)``, out of the hit's way).
+    /// Returns false when the event must go the long way.
     @inline(__always)
     private func acquireShort(_ mode: AcquireMode, countsHolder: Bool) -> Bool {
-        LockIdentity.acquireShort(of: instance, mode: mode, countsHolder: countsHolder)
+        LockIdentity.acquireShort(of: instance, mode: mode, countsHolder: countsHolder,
+                                  whileRecording: {
+                                      mode == .exclusive && !countsHolder
+                                          ? acquireMarkedRecorded(in: $0) : acquireRecorded(in: $0, mode, countsHolder: countsHolder)
+                                  })
     }
 
-    /// The short way of a release: the innermost lock, popped. Returns false
-    /// when the event must go the long way (see ``acquireShort(_:countsHolder:)``).
+    /// The short way of a release: the innermost lock, popped (while a
+    /// trace is recorded, ``releaseRecorded(in:countsHolder:)``). Returns
+    /// false when the event must go the long way (see ``acquireShort(_:countsHolder:)``).
     @inline(__always)
     private func releaseShort(countsHolder: Bool) -> Bool {
-        LockIdentity.releaseShort(of: instance, countsHolder: countsHolder)
+        LockIdentity.releaseShort(of: instance, countsHolder: countsHolder,
+                                  whileRecording: {
+                                      countsHolder ? releaseRecorded(in: $0, countsHolder: true) : releaseMarkedRecorded(in: $0)
+                                  })
     }
 
     /// ``acquireShort(_:countsHolder:)`` on an engine instance: the one short
     /// way of every caller, the Checked locks and the preload library (which
     /// keeps the instance beside the lock and calls this with no identity).
-    /// The defaults are ``acquireMarked()``'s acquisition.
+    /// The defaults are ``acquireMarked()``'s acquisition; `recorded` runs
+    /// instead while a trace is recorded (the default declines).
     ///
     /// On a thread that runs Swift tasks the plain memo probe never serves;
     /// the task's short way runs instead, out of line but inside the same
@@ -148,9 +163,9 @@ public final class LockIdentity: @unchecked Sendable {
     /// so a lock in a task passes the gate once, and a plain thread's code is
     /// the probe it always was, behind the one `runsTasks` test it always made.
     @inline(__always)
-    static func acquireShort(of instance: LockInstance, mode: AcquireMode = .exclusive,
-                             countsHolder: Bool = false) -> Bool {
-        PerThread.withFastEvent { pt in
+    static func acquireShort(of instance: LockInstance, mode: AcquireMode = .exclusive, countsHolder: Bool = false,
+                             whileRecording recorded: (PerThread) -> Bool = { _ in false }) -> Bool {
+        PerThread.withFastEvent({ pt in
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
                 pt.stateRef._withUnsafeGuaranteedRef { state in
                     if _slowPath(state.runsTasks) {  // laid out aside: a plain thread falls through to its probe
@@ -163,11 +178,11 @@ public final class LockIdentity: @unchecked Sendable {
                                                        site: pt.site(lc_next_thread_seq()))
                 }
             }
-        }
+        }, whileRecording: recorded)
     }
 
     /// The short way of an acquisition on a thread that runs Swift tasks,
-    /// inside ``acquireShort(of:mode:countsHolder:)``'s gate (`pt`'s guard
+    /// inside ``acquireShort(of:mode:countsHolder:whileRecording:)``'s gate (`pt`'s guard
     /// raised): the running task from the Swift runtime, then the memo,
     /// which serves only the task that owns the held locks (see
     /// ``Validator/acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:siteOnHit:)``,
@@ -192,16 +207,17 @@ public final class LockIdentity: @unchecked Sendable {
     }
 
     /// ``releaseShort(countsHolder:)`` on an engine instance (see
-    /// ``acquireShort(of:mode:countsHolder:)``); the default is ``releaseMarked()``'s.
+    /// ``acquireShort(of:mode:countsHolder:whileRecording:)``); the default is ``releaseMarked()``'s.
     @inline(__always)
-    static func releaseShort(of instance: LockInstance, countsHolder: Bool = false) -> Bool {
-        PerThread.withFastEvent { pt in
+    static func releaseShort(of instance: LockInstance, countsHolder: Bool = false,
+                             whileRecording recorded: (PerThread) -> Bool = { _ in false }) -> Bool {
+        PerThread.withFastEvent({ pt in
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
                 pt.stateRef._withUnsafeGuaranteedRef {
                     validator.releaseIfInnermost(instance, countsHolder: countsHolder, thread: $0)
                 }
             }
-        }
+        }, whileRecording: recorded)
     }
 
     @inline(__always)
@@ -270,18 +286,14 @@ public final class LockIdentity: @unchecked Sendable {
 
     @inline(never)
     private func recordRelease(_ pt: PerThread, seq: UInt64, task: UInt64) {
-        pt.recorderRef._withUnsafeGuaranteedRef {
-            $0.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: task)
-        }
+        TraceRecorder.recordLock(.release, seq: seq, thread: pt, lock: self, mode: .exclusive, task: task)
     }
 
     @inline(never)
     private func recordAcquire(_ pt: PerThread, seq: UInt64, task: UInt64, mode: AcquireMode, isTry: Bool,
                                subclass: UInt32, nest: LockIdentity?) {
         if !isTry && subclass == 0 && nest == nil {
-            pt.recorderRef._withUnsafeGuaranteedRef {
-                $0.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: task)
-            }
+            TraceRecorder.recordLock(.acquire, seq: seq, thread: pt, lock: self, mode: mode, task: task)
             return
         }
         pt.recorder.record(

@@ -36,6 +36,9 @@ final class PerThread {
     let stateRef: Unmanaged<ThreadState>
     /// `recorder` as an unmanaged reference, for recording a lock event.
     let recorderRef: Unmanaged<TraceRecorder>
+    /// The recorder's session word (``TraceRecorder/sessionWord``), read by
+    /// every recorded lock event with no reference to the recorder.
+    let traceSessionWord: UnsafeMutablePointer<Int64>
     /// Work left for the end of the current event (``flushTrace``, ``trap``, ``clearStack``).
     @exclusivity(unchecked) var afterEvent: UInt8 = 0
     @exclusivity(unchecked) var trapRule = ""
@@ -56,6 +59,8 @@ final class PerThread {
     /// The recording session this thread is declared in (0: none).
     @exclusivity(unchecked) var traceSession: Int64 = 0
     @exclusivity(unchecked) var traceTID: UInt64 = 0
+    /// The prebuilt `<seq> <tid> ` of this thread's lock lines (``TraceRecorder/recordLock(_:seq:thread:lock:mode:task:)``).
+    @exclusivity(unchecked) var traceLineHead = TraceWriter.LockLineHead()
     /// Lock events the recorded short way served on this thread
     /// (``LockIdentity/acquireShortRecorded(_:countsHolder:)``), for tests.
     @exclusivity(unchecked) var recordedShortEvents: UInt64 = 0
@@ -82,6 +87,7 @@ final class PerThread {
         validatorRef = Unmanaged.passUnretained(runtime.validator)
         stateRef = Unmanaged.passUnretained(state)
         recorderRef = Unmanaged.passUnretained(runtime.recorder)
+        traceSessionWord = runtime.recorder.sessionWord
     }
 
     deinit {
@@ -128,8 +134,9 @@ final class PerThread {
     /// Runs `body`, the short way of a lock event, with the re-entry guard
     /// raised, when the calling thread has its state, its guard word is
     /// clear (not inside an event, no signal handler's events queued or
-    /// being queued) and no trace is recorded (then the recorded short way,
-    /// LockIdentity+RecordedShortWay.swift, is tried by the caller). `body`
+    /// being queued) and no trace is recorded (a Checked lock's short way
+    /// then branches to the recorded short way,
+    /// ``withFastEvent(_:whileRecording:)``; other callers decline). `body`
     /// must not report, record or call out: it returns whether it did the
     /// whole event.
     /// - Returns: True when `body` did the event. False when the caller must
@@ -142,11 +149,13 @@ final class PerThread {
     /// same gate — a thread with state, no trace recorded, the guard word
     /// clear — and the same shortcut (`lg_short_acquire`): a change to
     /// either (say, events the short way must record) must be made in both. While a trace is
-    /// recorded both stand aside, and the long way's entry
+    /// recorded the C way stands aside, and the long way's entry
     /// (`LockIdentity.acquireMarkedFully`, which the preload calls too)
     /// tries the recorded short way first.
     @inline(__always)
     static func withFastEvent(_ body: (PerThread) -> Bool) -> Bool {
+        // The three tests in one condition, as they always were: ``withFastEvent(_:whileRecording:)``
+        // with a recording branch that declines costs a caller that ignores recording one instruction.
         guard let raw = lc_thread_get(), !lc_seq_is_shared(), lc_guard_is_clear() else { return false }
         return Unmanaged<PerThread>.fromOpaque(raw)._withUnsafeGuaranteedRef { pt in
             // The guard keeps a signal handler's events off a half-made push.

@@ -70,6 +70,7 @@ final class Runtime: @unchecked Sendable {
         guard options.mode != .off else { return nil }
         let runtime = Runtime(options: options)
         TaskStatusLock.install()
+        SuspensionPoints.install()
         if let path = options.tracePath { _ = runtime.recorder.start(path: path) }
         runtime.installForkHandlers()
         return runtime
@@ -94,6 +95,7 @@ final class Runtime: @unchecked Sendable {
             configuration: Configuration(rawNesting: options.rawNesting, preemptRT: options.preemptRT),
             stacks: stacks,
             stackProvider: options.captureStacks ? UnwindStackCapture(symbolizer: symbolizer, recorder: recorder) : nil,
+            holderSite: { $0.holderSite },
             onViolation: { Runtime.shared?.handle($0) },
             onWarning: { writeStderr("lockcheck: warning: \($0)\n") })
         var key = pthread_key_t()

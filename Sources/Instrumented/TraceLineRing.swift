@@ -30,21 +30,28 @@ import CInstrumented
 /// `head` and `tail` count bytes ever appended and taken (they never wrap
 /// in 2^63 bytes); a position is `count & (capacity - 1)`.
 ///
+/// Past its `capacity` bytes the ring has ``slack`` bytes more, where a line
+/// built in place may run on; the part past the end is then copied to the
+/// start (the wrap), so a line is always built in place, with no buffer aside.
+///
 /// A struct of pointers that never change after ``init(capacity:)``, so
 /// the hot path reads it with no reference counting and the consumer can
 /// read it while the producer writes lines; ``deallocate()`` frees it.
 struct TraceLineRing {
     /// Bytes the ring holds; a power of two.
     let capacity: Int
+    /// The longest line ``appendLine(maxLength:_:)`` builds in place.
+    static let slack = 256
+    /// `capacity` bytes, then ``slack`` bytes where a line may run on.
     private let bytes: UnsafeMutablePointer<UInt8>
-    /// `head` at [0] and the producer's last view of `tail` at [1]; `tail`
-    /// at [8], on a cache line of its own, so the producer's store of
-    /// `head` on every line does not keep taking the line the consumer
-    /// writes `tail` to.
+    /// `head` at [0] and the producer's last view of the end of its room
+    /// (`tail` as last read, plus `capacity`) at [1]; `tail` at [8], on a
+    /// cache line of its own, so the producer's store of `head` on every
+    /// line does not keep taking the line the consumer writes `tail` to.
     private let positions: UnsafeMutablePointer<Int64>
 
     private var head: UnsafeMutablePointer<Int64> { positions }
-    private var knownTail: UnsafeMutablePointer<Int64> { positions + 1 }
+    private var knownEnd: UnsafeMutablePointer<Int64> { positions + 1 }
     private var tail: UnsafeMutablePointer<Int64> { positions + 8 }
 
     /// A ring of `capacity` bytes (rounded up to a power of two, at least 256).
@@ -52,9 +59,10 @@ struct TraceLineRing {
         var c = 256
         while c < capacity { c <<= 1 }
         self.capacity = c
-        bytes = .allocate(capacity: c)
+        bytes = .allocate(capacity: c + Self.slack)
         positions = .allocate(capacity: 16)
         positions.initialize(repeating: 0, count: 16)
+        knownEnd.pointee = Int64(c)
     }
 
     /// Frees the ring; no one may use it afterwards.
@@ -65,28 +73,29 @@ struct TraceLineRing {
 
     // MARK: Producer
 
-    /// Writes one line of at most `maxLength` bytes with `put` (which
-    /// returns its length) and publishes it; false, with nothing written,
-    /// when the ring has less than `maxLength` bytes free.
-    /// - Complexity: O(line length); no lock, one release store. When the
-    ///   line would wrap around the end, it is built aside and copied.
+    /// Writes one line of at most `maxLength` bytes (at most ``slack``)
+    /// with `put`, which may write all `maxLength` bytes and returns the
+    /// line's length, and publishes it; false, with nothing written, when
+    /// the ring has less than `maxLength` bytes free.
+    /// - Complexity: O(line length); no lock, one release store. A line
+    ///   built across the end is built in the slack, and its part there
+    ///   copied to the start.
     @inline(__always)
     func appendLine(maxLength: Int, _ put: (UnsafeMutablePointer<UInt8>) -> Int) -> Bool {
+        assert(maxLength <= Self.slack)
         let h = lc_load_relaxed_i64(head)  // the producer's own store
         guard hasRoom(h, maxLength) else { return false }
         let at = Int(truncatingIfNeeded: h) & (capacity &- 1)
-        let n: Int
-        if capacity &- at >= maxLength {
-            n = put(bytes + at)
-        } else {
-            n = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { aside in
-                let n = put(aside.baseAddress!)
-                copyIn(UnsafeRawBufferPointer(start: aside.baseAddress!, count: n), at: at)
-                return n
-            }
-        }
+        let n = put(bytes + at)
+        if at &+ n > capacity { wrap(count: at &+ n &- capacity) }
         publish(h &+ Int64(n))
         return true
+    }
+
+    /// The first `count` bytes of the slack, a line's end, moved to the ring's start.
+    @inline(never)
+    private func wrap(count: Int) {
+        bytes.update(from: bytes + capacity, count: count)
     }
 
     /// Appends `line` (whole lines) and publishes it; false, with nothing
@@ -102,9 +111,9 @@ struct TraceLineRing {
 
     @inline(__always)
     private func hasRoom(_ h: Int64, _ n: Int) -> Bool {
-        if h &- knownTail.pointee &+ Int64(n) <= Int64(capacity) { return true }
-        knownTail.pointee = lc_load_acquire_i64(tail)
-        return h &- knownTail.pointee &+ Int64(n) <= Int64(capacity)
+        if _fastPath(h &+ Int64(n) <= knownEnd.pointee) { return true }
+        knownEnd.pointee = lc_load_acquire_i64(tail) &+ Int64(capacity)
+        return h &+ Int64(n) <= knownEnd.pointee
     }
 
     @inline(__always)
@@ -121,7 +130,7 @@ struct TraceLineRing {
 
     /// Empties the ring. Only by the owning thread, with no consumer running.
     func reset() {
-        knownTail.pointee = 0
+        knownEnd.pointee = Int64(capacity)
         lc_store_release_i64(tail, 0)
         lc_store_release_i64(head, 0)
     }

@@ -37,8 +37,9 @@ import LockTrace
 ///   stops recording; the program continues.
 final class TraceRecorder: @unchecked Sendable {
     /// 0 while not recording, else the current session number; read (relaxed)
-    /// on every event.
-    private let sessionWord: UnsafeMutablePointer<Int64>
+    /// on every event (a lock event reads it through its thread's copy of
+    /// the pointer, ``PerThread/traceSessionWord``).
+    let sessionWord: UnsafeMutablePointer<Int64>
     private let lock = PlainLock()
     private var sessions: Int64 = 0
     private var fd: Int32 = -1
@@ -202,35 +203,10 @@ final class TraceRecorder: @unchecked Sendable {
         if e.seq & (Self.drainInterval &- 1) == 0 { kick(seq: e.seq) }
     }
 
-    /// ``record(_:thread:lock:nest:pool:queue:sleepReason:)`` of a lock's
-    /// `acquire` (blocking, subclass 0, no nest lock) or `release` (`op` is
-    /// one of the two), the commonest events: once the thread and lock are
-    /// declared and no stack was captured, the line is formatted straight
-    /// into the thread's ring from its fields
-    /// (``TraceWriter/putLockLine(at:seq:thread:op:id:mode:task:)``).
-    /// - Complexity: A few loads, the line's digits and one release store;
-    ///   every 4,096 events of the process, a wake-up of the writer thread.
-    @inline(__always)
-    func recordLock(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity, mode: AcquireMode,
-                    task: UInt64) {
-        let session = lc_load_relaxed_i64(sessionWord)
-        guard session != 0 else { return }
-        let thread = pt.traceTID, id = l.traceID
-        guard pt.traceSession == session, pt.capturedStack == nil, lc_load_relaxed_i64(l.declaredSession) == session,
-              pt.traceRing.unsafelyUnwrapped.appendLine(maxLength: TraceWriter.lockLineCapacity, {
-                  TraceWriter.putLockLine(at: $0, seq: seq, thread: thread, op: op, id: id, mode: mode, task: task)
-              })
-        else {
-            recordLockSlow(op, seq: seq, thread: pt, lock: l, mode: mode, task: task, session: session)
-            return
-        }
-        if seq & (Self.drainInterval &- 1) == 0 { kick(seq: seq) }
-    }
-
     /// ``recordLock(_:seq:thread:lock:mode:task:)`` when something is to be
     /// declared first, a stack was captured, or the ring is full.
     @inline(never)
-    private func recordLockSlow(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity,
+    func recordLockSlow(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity,
                                 mode: AcquireMode, task: UInt64, session: Int64) {
         guard pt.traceSession == session, pt.capturedStack == nil, lc_load_relaxed_i64(l.declaredSession) == session else {
             record(TraceEvent(seq: seq, thread: 0, op: op, id: l.traceID, mode: mode, task: task), thread: pt, lock: l)
@@ -260,7 +236,7 @@ final class TraceRecorder: @unchecked Sendable {
     /// drains and writes here when there is none (a forked child) or it is
     /// more than ``maxLag`` events behind.
     @inline(never)
-    private func kick(seq: UInt64) {
+    func kick(seq: UInt64) {
         let behind = Int64(bitPattern: seq &- UInt64(bitPattern: lc_load_relaxed_i64(drainedSeq)))
         if lc_load_relaxed_i32(writerRunning) == 0 || behind > Self.maxLag {
             flushAll()
@@ -298,6 +274,7 @@ final class TraceRecorder: @unchecked Sendable {
                     pt.traceRing = TraceLineRing(capacity: Self.ringCapacity)
                 }
                 pt.traceSession = session
+                pt.traceLineHead.invalidate()  // built with the old <tid>
                 threads[ObjectIdentifier(pt)] = pt
             }
             for x in [l, nest] { if let x { declareLocked(x, session: session) } }

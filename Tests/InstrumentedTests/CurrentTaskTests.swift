@@ -34,10 +34,11 @@ final class CurrentTaskTests: XCTestCase {
 
     func test_currentTask_isZero_onAPlainThread_andOnAThreadBetweenTasks() {
         let executor = RecordingExecutor()
+        let actor = RecordingActor(executor)
         let done = DispatchSemaphore(value: 0)
         let n = 16
         for _ in 0..<n {
-            Task.detached { await executor.actor.touch(); done.signal() }
+            Task.detached { await actor.touch(); done.signal() }
         }
         for _ in 0..<n { done.wait() }
         let seen = executor.seen()
@@ -80,7 +81,6 @@ private final class RecordingExecutor: SerialExecutor, @unchecked Sendable {
     /// Set by the job's actor method on this thread.
     var during: UInt64 = 0
     var runtimeDuring: UInt64 = 0
-    private(set) lazy var actor = RecordingActor(self)
 
     init() {
         Thread { [unowned self] in self.run() }.start()

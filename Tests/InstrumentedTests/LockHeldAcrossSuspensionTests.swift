@@ -1,7 +1,8 @@
 import Dispatch
 import Foundation
-import Instrumented
+@testable import Instrumented
 import LockGraph
+import LockTextReport
 import XCTest
 
 /// A serial executor that runs every job on one thread of its own, so that
@@ -97,6 +98,18 @@ final class LockHeldAcrossSuspensionTests: InstrumentedTestCase {
     static let pinned = PinnedThreadExecutor(name: "pinned-executor")
     let actor = PinnedActor(LockHeldAcrossSuspensionTests.pinned)
 
+    // Cases (a) and (b), which report what the await (case (c),
+    // SuspensionPointTests) would report first where it is interposed.
+    override func setUp() {
+        super.setUp()
+        SuspensionPoints.isOn = false
+    }
+
+    override func tearDown() {
+        SuspensionPoints.isOn = true
+        super.tearDown()
+    }
+
     /// Starts a task that runs `before` on the pinned thread, suspends in
     /// `gate` and then runs `after` there; returns once it is suspended.
     private func startSuspended(_ gate: Gate, before: @escaping @Sendable () -> Void,
@@ -134,6 +147,33 @@ final class LockHeldAcrossSuspensionTests: InstrumentedTestCase {
         XCTAssertEqual(taken?.thread, "pinned-executor")
         XCTAssertTrue(taken?.site.stack.contains { $0.contains("LockHeldAcrossSuspensionTests") } ?? false,
                       "\(taken?.site.stack ?? [])")
+        // The full path captured the stack; the line the lock keeps is named beside it.
+        XCTAssertEqual(taken?.site.file, "InstrumentedTests/LockHeldAcrossSuspensionTests.swift")
+    }
+
+    func test_memo_served_lock_held_across_a_suspension_names_its_acquisition_line() {
+        // The chain is validated and memoized on the pinned thread first (a
+        // chain seen again goes into the memo), so the acquisition that
+        // suspends is served by the memo's short way: no stack is captured,
+        // and the report names the line the lock keeps for its holder.
+        let held = CheckedMutex(name: "suspension.memo.held")
+        let other = CheckedMutex(name: "suspension.memo.other")
+        let actor = self.actor
+        for _ in 0..<3 { runTask { await actor.run { held.withLock {} } } }
+        let gate = Gate()
+        let line = #line + 1
+        let done = startSuspended(gate, before: { held.lock() }, after: { held.unlock() })
+        runTask { await actor.run { other.withLock {} } }
+        gate.open()
+        done.wait()
+        XCTAssertEqual(collector.rules, ["lock-held-across-suspension"])
+        let taken = collector.violations.first?.related.first
+        XCTAssertTrue(taken?.label.hasPrefix("suspension.memo.held was taken by task 0x") ?? false, taken?.label ?? "")
+        XCTAssertEqual(taken?.site.stack ?? ["no report"], [], "served by the memo: no stack")
+        XCTAssertEqual(taken?.site.file, "InstrumentedTests/LockHeldAcrossSuspensionTests.swift")
+        XCTAssertEqual(taken?.site.line, line)
+        let text = collector.violations.first.map { TextReport(color: false).render($0) } ?? ""
+        XCTAssertTrue(text.contains("InstrumentedTests/LockHeldAcrossSuspensionTests.swift:\(line)"), text)
     }
 
     func test_two_tasks_interleaving_on_one_thread_with_no_lock_across_the_await_stay_silent() {
@@ -246,6 +286,62 @@ final class LockHeldAcrossSuspensionTests: InstrumentedTestCase {
     }
 }
 
+/// Case (c): the task reaches an await holding a lock it took on the
+/// thread, seen at the runtime's executor hop or continuation await, also
+/// when it resumes on its own thread and releases the lock before anything
+/// else takes a lock there (which (a) and (b) cannot see).
+final class SuspensionPointTests: InstrumentedTestCase {
+    let actor = PinnedActor(LockHeldAcrossSuspensionTests.pinned)
+
+    /// An open gate: `wait()` resumes its continuation at once.
+    private func openGate() -> Gate {
+        let gate = Gate()
+        gate.open()
+        return gate
+    }
+
+    func test_lock_held_across_an_await_that_resumes_on_its_own_thread_fires() {
+        let held = CheckedMutex(name: "suspension.c.held")
+        let actor = self.actor
+        let gate = openGate()
+        let line = #line + 1
+        runTask { await actor.around(gate, before: { held.lock() }, after: { held.unlock() }) }
+        XCTAssertEqual(collector.rules, ["lock-held-across-suspension"])
+        let v = collector.violations.first
+        XCTAssertTrue(v?.message.contains("reaches a suspension point (an await) on thread 'pinned-executor' holding lock suspension.c.held") ?? false,
+                      v?.message ?? "")
+        let taken = v?.related.first
+        XCTAssertTrue(taken?.label.hasPrefix("suspension.c.held was taken by task 0x") ?? false, taken?.label ?? "")
+        XCTAssertEqual(taken?.site.file, "InstrumentedTests/LockHeldAcrossSuspensionTests.swift")
+        XCTAssertEqual(taken?.site.line, line)
+    }
+
+    func test_lock_released_before_the_await_stays_silent() {
+        let held = CheckedMutex(name: "suspension.c.fixed")
+        let actor = self.actor
+        let gate = openGate()
+        runTask { await actor.around(gate, before: { held.withLock {} }, after: { held.withLock {} }) }
+        XCTAssertEqual(collector.rules, [])
+    }
+
+    func test_lock_held_across_a_continuations_await_fires_and_released_before_it_stays_silent() {
+        let held = CheckedMutex(name: "suspension.c.continuation")
+        let fixed = CheckedMutex(name: "suspension.c.continuation-fixed")
+        runTask {
+            fixed.lock()
+            fixed.unlock()
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in c.resume() }
+        }
+        XCTAssertEqual(collector.rules, [])
+        runTask {
+            held.lock()
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in c.resume() }
+            held.unlock()
+        }
+        XCTAssertEqual(collector.rules, ["lock-held-across-suspension"])
+    }
+}
+
 /// The same verdicts from a recorded trace (revision 1.2's `task=`).
 final class LockHeldAcrossSuspensionTraceTests: InstrumentedTestCase {
     let actor = PinnedActor(LockHeldAcrossSuspensionTests.pinned)
@@ -289,7 +385,17 @@ final class LockHeldAcrossSuspensionTraceTests: InstrumentedTestCase {
                               "lock-held-across-suspension [\"suspension.rec.state\"]"])
         let text = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertTrue(text.contains(" task="), "acquire and release lines of tasks carry their task")
-        let offline = try analyzeTrace(path).map { "\($0.rule.rawValue) \($0.classNames)" }.sorted()
+        let analyzed = try analyzeTrace(path)
+        let offline = analyzed.map { "\($0.rule.rawValue) \($0.classNames)" }.sorted()
         XCTAssertEqual(offline, live)
+        // Offline, where the task took the lock: the acquisition's line in the trace.
+        let taken = analyzed.first { $0.classNames == ["suspension.rec.held"] }?.related.first?.site
+        XCTAssertEqual(taken?.file, path)
+        XCTAssertNotNil(taken?.line)
+        if let line = taken?.line {
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            XCTAssertTrue(line <= lines.count && lines[line - 1].contains(" acquire ") && lines[line - 1].contains(" task="),
+                          line <= lines.count ? String(lines[line - 1]) : "line \(line) past the end")
+        }
     }
 }

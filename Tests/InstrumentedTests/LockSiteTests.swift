@@ -104,6 +104,37 @@ final class LockSiteTests: InstrumentedTestCase {
         XCTAssertNil(site(r))
     }
 
+    func test_rwlock_writer_and_recursive_mutex_keep_their_lines_in_a_Swift_task() {
+        // In a task the validator also records, in the lock, which task took
+        // it (for a release on another thread): in words of its own, never
+        // the site words of a lock without a holder mark.
+        let rw = CheckedRWLock(name: "site.task.rwsem")
+        let r = CheckedRecursiveMutex(name: "site.task.recursive")
+        let file = self.file
+        nonisolated(unsafe) var seen: [String?] = []
+        runTask {
+            for _ in 0..<2 {  // the second time, the memo's short way in the task
+                rw.writeLock(); let line = #line
+                r.lock(); let outer = #line
+                r.lock()
+                seen.append(Self.siteOf(rw) == "\(file):\(line)" ? nil : "rwlock: \(Self.siteOf(rw) ?? "none")")
+                seen.append(Self.siteOf(r) == "\(file):\(outer)" ? nil : "recursive: \(Self.siteOf(r) ?? "none")")
+                r.unlock()
+                r.unlock()
+                rw.unlock()
+                seen.append(Self.siteOf(rw).map { "rwlock after release: \($0)" })
+                seen.append(Self.siteOf(r).map { "recursive after release: \($0)" })
+            }
+        }
+        XCTAssertEqual(seen.compactMap { $0 }, [])
+        XCTAssertEqual(collector.rules, [])
+    }
+
+    private static func siteOf(_ lock: some InstrumentedLock) -> String? {
+        guard let s = lock.lockIdentity?.instance.holderSite else { return nil }
+        return "\(s.file ?? "?"):\(s.line.map(String.init) ?? "?")"
+    }
+
     func test_condition_lock_keeps_the_line_across_its_wait() {
         let c = CheckedConditionLock(value: 0, name: "site.condition")
         let setter = TestThread("site-setter") {

@@ -70,13 +70,16 @@ final class TraceLineRingTests: XCTestCase {
         ring.take(into: &out)
         XCTAssertEqual(out, accepted)
 
-        // In-place lines of up to 80 bytes: those that reach past the end
-        // are built aside and copied around the wrap.
+        // In-place lines of up to 80 bytes, each writing all 80 (as the
+        // recorder's prebuilt lines may): those that reach past the end run
+        // on into the slack and are copied around the wrap; the bytes past a
+        // line are never taken.
         var expected: [UInt8] = []
         out = []
         for i in 0..<100 {
             let text = Array("\(i) acquire \(i * 7)\n".utf8)
             XCTAssertTrue(ring.appendLine(maxLength: 80) { p in
+                p.update(repeating: 0x7E, count: 80)
                 p.update(from: text, count: text.count)
                 return text.count
             })

@@ -115,6 +115,12 @@ static inline uint64_t lc_next_seq(void) {
     return ++lc_hot_thread_slot.seq;
 }
 
+/// The next process-wide `seq`, for a caller that found `lc_seq_is_shared()`
+/// true (the recorded short way): `lc_next_seq` without its test.
+static inline uint64_t lc_next_shared_seq(void) {
+    return __atomic_add_fetch(&lc_seq_counter, 1, __ATOMIC_RELAXED);
+}
+
 /// Whether `seq` is process-wide now, i.e. whether a trace is recorded: the
 /// lock hot path takes its short way only when it is not.
 static inline _Bool lc_seq_is_shared(void) {

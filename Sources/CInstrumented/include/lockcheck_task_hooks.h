@@ -32,6 +32,16 @@ typedef void (*lc_task_status_hook_t)(int acquire);
 /// Installs the validator's hook (NULL: none; the hooked calls then only forward).
 void lc_set_task_status_hook(lc_task_status_hook_t hook);
 
+/// The validator's side of a suspension point: called on the task's thread
+/// when the running task reaches an await where the runtime may suspend it
+/// (an executor hop, a continuation's await), before the runtime's call.
+typedef void (*lc_suspension_hook_t)(void);
+
+/// Installs it (NULL: none). Where the interposers cannot be built (not
+/// x86_64 ELF, or a compiler without `swiftasynccall` and `musttail`), nothing
+/// calls it.
+void lc_set_suspension_hook(lc_suspension_hook_t hook);
+
 /// Enters a hooked call of `kind` on the calling thread.
 ///
 /// Re-entrant per thread: a cancellation that reaches child tasks, or an

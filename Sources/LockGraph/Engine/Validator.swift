@@ -31,6 +31,10 @@ public final class Validator: @unchecked Sendable {
     /// Serializes graph changes, usage marking and the graph searches.
     let graphLock = PlainLock()
     let stackProvider: StackCapturing?
+    /// Where the current exclusive holder of a lock took it, when the
+    /// producer keeps it (the live runtime: the source line in the lock's
+    /// holder mark); nil offline.
+    let holderSite: (@Sendable (LockInstance) -> Violation.SiteInfo?)?
     let onViolation: @Sendable (Violation) -> Void
     let onWarning: @Sendable (String) -> Void
 
@@ -59,17 +63,23 @@ public final class Validator: @unchecked Sendable {
     ///   - configuration: Analysis settings and limits.
     ///   - stackProvider: Captures the current stack when a new dependency or a
     ///     report needs it (live use); nil offline.
+    ///   - holderSite: Where the current exclusive holder of a lock took it
+    ///     (a source file and line), when the producer keeps it (live use);
+    ///     nil offline. Asked only about a lock the asking thread's held stack
+    ///     has, for a report.
     ///   - onViolation: Called once per distinct violation, on the thread that
     ///     found it, outside the engine's locks.
     ///   - onWarning: Called when a limit is reached (once per limit).
     public init(configuration: Configuration = Configuration(),
                 stacks: StackStore = StackStore(),
                 stackProvider: StackCapturing? = nil,
+                holderSite: (@Sendable (LockInstance) -> Violation.SiteInfo?)? = nil,
                 onViolation: @escaping @Sendable (Violation) -> Void,
                 onWarning: @escaping @Sendable (String) -> Void = { _ in }) {
         self.configuration = configuration
         self.stacks = stacks
         self.stackProvider = stackProvider
+        self.holderSite = holderSite
         self.onViolation = onViolation
         self.onWarning = onWarning
         self.classes = ClassTable(capacity: configuration.limits.classes)

@@ -41,7 +41,10 @@ public final class LockInstance: @unchecked Sendable {
         self.id = id
         self.source = source
         // A cache line of its own: two threads on two locks must not share
-        // the line their holder counts are incremented on.
+        // the line their holder counts are incremented on. Its eight words:
+        // 0 the holder count or mark, 1 `flags`, 2–3 `exclusiveSiteWords`
+        // (the live runtime's), 4 unused, 5–7 the last task acquisition
+        // (`recordTaskAcquisition`).
         holders = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
             .bindMemory(to: Int64.self, capacity: 8)
         holders.initialize(repeating: 0, count: 8)

@@ -5,6 +5,20 @@
 // taken on goes on to run other tasks while the lock stays held.
 //
 // Fires, no later than the first of:
+//  (c) live, the task reaches a suspension point holding a lock it took on
+//      this thread: an await that tail-calls the runtime's executor hop
+//      (swift_task_switch) or continuation await (swift_continuation_await),
+//      which lockcheck interposes (Sources/CInstrumented/task_hooks.c).
+//      Reported whether or not this run suspended there (the runtime goes
+//      on at once when no hop is needed, or the continuation was already
+//      resumed), as lockdep's might_sleep() reports a sleep in atomic
+//      context that did not sleep this time: the await is where it may.
+//      This also covers a task that resumes on its own thread and releases
+//      the lock before anything else takes a lock there, which (a) and (b)
+//      cannot see. Not seen: awaits inside libswift_Concurrency itself
+//      (Task.yield, Task.sleep, a task group's next), a program linked
+//      statically, and offline (no trace event marks a suspension point);
+//      (a) and (b) cover those;
 //  (a) another task (or code outside any task) takes a lock on the thread
 //      that holds a task's lock: the task that took it is not running, so it
 //      suspended holding it;
@@ -37,15 +51,20 @@
 // did not already have. The stack of an acquisition is captured on the
 // full path only (the first time its chain is taken on the thread in its
 // context): a report about a lock the memo served names its task, thread
-// and `seq`, without its stack.
+// and `seq`, and, at (a), live, the source line the lock keeps for its
+// holder (issue 15's holder mark: "was taken … at seq 12, main.swift:63"),
+// without its stack. At (b) the releasing thread cleared that mark before
+// the engine saw the release, so a memo-served acquisition is named there
+// by task, thread and `seq` only. Offline, the acquisition's trace line.
 //
 // One departure from a plain held stack: at (a) the other task's locks are
 // set aside (removed from this thread's held stack, still counted as held
 // by their instance), so they never become dependencies of locks that other
 // tasks take on the same thread: two tasks that merely shared a thread have
-// no order between their locks. Not seen: a task that resumes on the thread
-// it suspended on and releases the lock before any other task takes a lock
-// there (nothing ran in between that could tell).
+// no order between their locks. What (a) and (b) alone cannot see: a task
+// that resumes on the thread it suspended on and releases the lock before
+// any other task takes a lock there (nothing ran in between that could
+// tell); (c) sees it at the await, where it interposes the await.
 
 extension Validator {
     /// Says which Swift task `t` runs for its next events (0: none).
@@ -140,19 +159,87 @@ extension Validator {
                 i += 1
                 continue
             }
-            _ = t.held.remove(at: i)
-            t.heldTasks.remove(at: i)
-            if h.kind.spins {
-                t.spinningHeld -= 1
-                if h.kind == .rawSpinlock { t.rawHeld -= 1 }
-                t.spinningHeldChanged()
-            }
+            removeHeldEntry(at: i, of: t)
             first = min(first, i)
             if !releasedElsewhere {
                 otherTaskRan(holding: h, owner: owner, acquiring: lock, thread: t, site: site)
             }
         }
         if first < t.held.count { rebuildChainKeys(of: t, from: first) }
+    }
+
+    /// Removes `t.held[i]` and its task, set aside or released elsewhere
+    /// (the caller rebuilds the chain keys above it).
+    private func removeHeldEntry(at i: Int, of t: ThreadState) {
+        let h = t.held.remove(at: i)
+        t.heldTasks.remove(at: i)
+        if h.kind.spins {
+            t.spinningHeld -= 1
+            if h.kind == .rawSpinlock { t.rawHeld -= 1 }
+            t.spinningHeldChanged()
+        }
+    }
+
+    /// The running `task` reached a suspension point on `t` (an await where
+    /// the runtime may suspend it: an executor hop, a continuation's await;
+    /// live, from the runtime's entry points): reports every lock it took on
+    /// this thread and still holds (case (c) of the file's header), first
+    /// dropping the locks released on another thread (reported there).
+    /// Changes nothing else: the task may go on on this thread at once, and
+    /// release its locks here.
+    /// - Complexity: O(held locks); a report once per lock class.
+    public func reachedSuspensionPoint(task: UInt64, thread t: ThreadState, site: EventSite) {
+        guard task != 0, t.runsTasks, t.held.count > 0 else { return }
+        t.taskStorage = task
+        let releases = taskHolds.releaseCount
+        if releases != t.seenTaskReleases {
+            t.seenTaskReleases = releases
+            var first = Int.max
+            var i = 0
+            while i < t.held.count {
+                guard t.heldTasks[i] != 0 && taskHolds.takeReleasedElsewhere(t.held[i].site) else {
+                    i += 1
+                    continue
+                }
+                removeHeldEntry(at: i, of: t)
+                first = min(first, i)
+            }
+            if first < t.held.count { rebuildChainKeys(of: t, from: first) }
+        }
+        for i in 0..<t.held.count where t.heldTasks[i] == task {
+            suspendsHolding(t.held[i], thread: t, site: site)
+        }
+    }
+
+    private func suspendsHolding(_ h: HeldLock, thread t: ThreadState, site: EventSite) {
+        reportTaskHold(h, owner: t.task, thread: t, site: site) { n in
+            (message: "task \(Self.taskName(t.task)) reaches a suspension point (an await) on thread '\(t.name)' holding lock \(n), which it took on this thread",
+             explanation: "'\(n)' is held by a Swift task at an await where the runtime may suspend it: an actor hop or a continuation's await. If it suspends, the thread goes on to run other tasks while the lock stays held; any task that wants the lock blocks a thread of the cooperative pool, which the suspended task may need to resume and release it; and if it resumes on another thread, its unlock releases a mutex that thread does not own. Reported at the await, whether or not this run suspended there, as lockdep reports might_sleep() in atomic context whether or not the task slept.",
+             what: "await (suspension point) holding \(n)")
+        }
+    }
+
+    /// Reports `lock-held-across-suspension` for `h`, which task `owner`
+    /// took on `t` and holds (once per lock class): `text` gives the
+    /// message, the explanation and the event's description for the lock's name.
+    private func reportTaskHold(_ h: HeldLock, owner: UInt64, thread t: ThreadState, site: EventSite,
+                                text: (String) -> (message: String, explanation: String, what: String)) {
+        let n = name(h.lockClass)
+        let key = violationKey(.lockHeldAcrossSuspension, [n])
+        if alreadyReported(key) { return }
+        let taken = acquisitionSite(h)
+        let (message, explanation, what) = text(n)
+        report(Violation(
+            rule: .lockHeldAcrossSuspension,
+            message: message,
+            explanation: explanation,
+            classes: classList([h.lockClass]),
+            event: eventInfo(t, site, what: what),
+            held: heldInfo(t),
+            related: [Violation.RelatedEvent(label: "\(n) was taken by task \(Self.taskName(owner)) at", thread: t.name,
+                                             site: taken)],
+            hint: Self.acrossSuspensionHint,
+            key: key))
     }
 
     /// After a full acquisition pushed on a thread that runs tasks: which
@@ -240,22 +327,32 @@ extension Validator {
 
     private func otherTaskRan(holding h: HeldLock, owner: UInt64, acquiring lock: LockInstance, thread t: ThreadState,
                               site: EventSite) {
-        let n = name(h.lockClass)
-        let key = violationKey(.lockHeldAcrossSuspension, [n])
-        if alreadyReported(key) { return }
-        let runner = t.task == 0 ? "code outside any task" : "task \(Self.taskName(t.task))"
-        let taking = lock.lockClass == h.lockClass ? "another \(n)" : name(lock.lockClass)
-        report(Violation(
-            rule: .lockHeldAcrossSuspension,
-            message: "task \(Self.taskName(owner)) suspended holding lock \(n): \(runner) runs on thread '\(t.name)' and takes \(taking) while \(n) is still held",
-            explanation: "'\(n)' was taken by a Swift task that is no longer running on this thread: it suspended (an await) with the lock held, and the thread went on to run other work. Any task that wants the lock now blocks a thread of the cooperative pool, which the suspended task may need to resume and release it; with as many pool threads as cores, a few such waits hang the process.",
-            classes: classList([h.lockClass]),
-            event: eventInfo(t, site, what: "acquire \(name(lock.lockClass))"),
-            held: heldInfo(t),
-            related: [Violation.RelatedEvent(label: "\(n) was taken by task \(Self.taskName(owner)) at", thread: t.name,
-                                             site: siteInfo(h.site))],
-            hint: Self.acrossSuspensionHint,
-            key: key))
+        reportTaskHold(h, owner: owner, thread: t, site: site) { n in
+            let runner = t.task == 0 ? "code outside any task" : "task \(Self.taskName(t.task))"
+            let taking = lock.lockClass == h.lockClass ? "another \(n)" : name(lock.lockClass)
+            return (message: "task \(Self.taskName(owner)) suspended holding lock \(n): \(runner) runs on thread '\(t.name)' and takes \(taking) while \(n) is still held",
+                    explanation: "'\(n)' was taken by a Swift task that is no longer running on this thread: it suspended (an await) with the lock held, and the thread went on to run other work. Any task that wants the lock now blocks a thread of the cooperative pool, which the suspended task may need to resume and release it; with as many pool threads as cores, a few such waits hang the process.",
+                    what: "acquire \(name(lock.lockClass))")
+        }
+    }
+
+    /// Where a suspended task took the held lock `h` (set aside from this
+    /// thread's held stack, still held by the task): its stack when the full
+    /// path captured one, and, live, the source line the lock keeps for its
+    /// holder (``holderSite``), which names an acquisition the memo served too.
+    ///
+    /// The lock is read while the suspended task holds it. Only a release on
+    /// another thread (case (b), which the caller checked for just before)
+    /// followed by the lock's deallocation, both inside this report, could
+    /// make that read see a cleared or freed word; the runtime decodes a word
+    /// only when it names a loaded object, so the report then has no line.
+    /// - Complexity: One provider call (live: a load and a `dladdr`).
+    private func acquisitionSite(_ h: HeldLock) -> Violation.SiteInfo {
+        var site = siteInfo(h.site)
+        if site.file == nil, h.mode == .exclusive, let holder = holderSite?(Self.liveInstance(h)) {
+            (site.file, site.line) = (holder.file, holder.line)
+        }
+        return site
     }
 
     /// A task as reports name it (its address live, its trace id offline).

@@ -77,7 +77,9 @@ final class TaskHolds: @unchecked Sendable {
 extension LockInstance {
     /// The last acquisition a Swift task made of this lock: which task, its
     /// `seq`, its stack and the thread's ``TaskHolds`` slot. Words
-    /// 2–4 of the instance's own cache line (the holder count's), written
+    /// 5–7 of the instance's own cache line (the holder count's; words 2–3
+    /// are ``exclusiveSiteWords``, which the live runtime writes after
+    /// this, so these must be others), written
     /// with relaxed stores by the acquiring thread, read by a thread that
     /// releases the lock without holding it.
     ///
@@ -87,15 +89,15 @@ extension LockInstance {
     /// - Complexity: Three relaxed stores.
     @inlinable @inline(__always)
     func recordTaskAcquisition(task: UInt64, seq: UInt64, stack: StackRef, thread slot: UInt32) {
-        lg_store_relaxed_i64(holders + 2, Int64(bitPattern: task))
-        lg_store_relaxed_i64(holders + 3, Int64(bitPattern: seq))
-        lg_store_relaxed_i64(holders + 4, Int64(stack.rawValue) << 32 | Int64(slot))
+        lg_store_relaxed_i64(holders + 5, Int64(bitPattern: task))
+        lg_store_relaxed_i64(holders + 6, Int64(bitPattern: seq))
+        lg_store_relaxed_i64(holders + 7, Int64(stack.rawValue) << 32 | Int64(slot))
     }
 
     /// What ``recordTaskAcquisition(task:seq:stack:thread:)`` stored last (task 0: none).
     func lastTaskAcquisition() -> (task: UInt64, seq: UInt64, stack: StackRef, thread: UInt32) {
-        let packed = UInt64(bitPattern: lg_load_relaxed_i64(holders + 4))
-        return (UInt64(bitPattern: lg_load_relaxed_i64(holders + 2)), UInt64(bitPattern: lg_load_relaxed_i64(holders + 3)),
+        let packed = UInt64(bitPattern: lg_load_relaxed_i64(holders + 7))
+        return (UInt64(bitPattern: lg_load_relaxed_i64(holders + 5)), UInt64(bitPattern: lg_load_relaxed_i64(holders + 6)),
                 StackRef(rawValue: UInt32(truncatingIfNeeded: packed >> 32)), UInt32(truncatingIfNeeded: packed))
     }
 }

@@ -51,6 +51,8 @@ public final class ThreadState: @unchecked Sendable {
     /// only the task that owns the held locks (the caller says which task
     /// runs before each acquisition, ``Validator/setTask(_:thread:)``).
     @inlinable public var runsTasks: Bool { runsTasksFlag }
+    /// Whether the thread holds any lock now (its held stack is not empty).
+    @inlinable public var holdsLocks: Bool { held.count > 0 }
     /// ``runsTasks``'s storage (a stored public property read from another
     /// module costs a dynamic exclusivity check per read).
     @usableFromInline @exclusivity(unchecked) var runsTasksFlag = false

@@ -123,7 +123,7 @@ extension Validator {
 
     /// The instance of a held entry, on the thread that holds it: alive, as
     /// every held instance is (one freed while held is kept alive).
-    private static func liveInstance(_ h: HeldLock) -> LockInstance {
+    static func liveInstance(_ h: HeldLock) -> LockInstance {
         Unmanaged<LockInstance>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(bitPattern: h.instance))!).takeUnretainedValue()
     }
 
