@@ -61,6 +61,8 @@ final class PerThread {
     @exclusivity(unchecked) var traceTID: UInt64 = 0
     /// The prebuilt `<seq> <tid> ` of this thread's lock lines (``TraceRecorder/recordLock(_:seq:thread:lock:mode:task:)``).
     @exclusivity(unchecked) var traceLineHead = TraceWriter.LockLineHead()
+    /// The prebuilt ` task=<n>` of this thread's lock lines in its last Swift task.
+    @exclusivity(unchecked) var traceLineTask = TraceWriter.LockLineTask()
     /// Lock events the recorded short way served on this thread
     /// (``LockIdentity/acquireShortRecorded(_:countsHolder:)``), for tests.
     @exclusivity(unchecked) var recordedShortEvents: UInt64 = 0

@@ -13,10 +13,12 @@ extension TraceRecorder {
     /// thread's head `<seq> <tid> ` with only the last four digits of `seq`
     /// changed (``TraceWriter/LockLineHead``), `acquire `/`release `, and the
     /// lock's `<lid>` and newline, built with the lock
-    /// (``TraceWriter/LockLineID``). In a task, or while no head serves
-    /// `seq` (the first 10,000 of the process), it is formatted from its
-    /// fields (``TraceWriter/putLockLine(at:seq:thread:op:id:mode:task:)``):
-    /// the same bytes.
+    /// (``TraceWriter/LockLineID``). In a task, the line ends with the
+    /// thread's ` task=<n>` kept built for its last task
+    /// (``TraceWriter/LockLineTask``). While no head serves `seq` (the
+    /// first 10,000 of the process) it is formatted from its fields
+    /// (``TraceWriter/putLockLine(at:seq:thread:op:id:mode:task:)``): the
+    /// same bytes.
     ///
     /// Static, and reading the session through the thread's copy of its
     /// pointer, so the recorded short way reaches the ring with no call and
@@ -51,9 +53,16 @@ extension TraceRecorder {
     private static func appendLockLine(_ op: TraceOp, seq: UInt64, thread pt: PerThread, lock l: LockIdentity,
                                        mode: AcquireMode, task: UInt64) -> Bool {
         let ring = pt.traceRing.unsafelyUnwrapped
-        if task == 0 && pt.traceLineHead.serves(seq: seq, thread: pt.traceTID) {
-            return ring.appendLine(maxLength: TraceWriter.prebuiltLockLineCapacity) {
-                TraceWriter.putLockLine(at: $0, seq: seq, head: pt.traceLineHead, op: op, id: l.traceLine, mode: mode)
+        if pt.traceLineHead.serves(seq: seq, thread: pt.traceTID) {
+            if task == 0 {
+                return ring.appendLine(maxLength: TraceWriter.prebuiltLockLineCapacity) {
+                    TraceWriter.putLockLine(at: $0, seq: seq, head: pt.traceLineHead, op: op, id: l.traceLine, mode: mode)
+                }
+            }
+            pt.traceLineTask.serve(task)
+            return ring.appendLine(maxLength: TraceWriter.lockLineCapacity) {
+                TraceWriter.putLockLine(at: $0, seq: seq, head: pt.traceLineHead, op: op, id: l.traceLine, mode: mode,
+                                        task: pt.traceLineTask)
             }
         }
         let thread = pt.traceTID, id = l.traceID

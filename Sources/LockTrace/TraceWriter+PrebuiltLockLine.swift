@@ -31,6 +31,7 @@ extension TraceWriter {
         @inlinable public static var capacity: Int { 32 }
 
         /// No head: the next line rebuilds one.
+        /// - Complexity: O(1).
         public init() {}
 
         /// Forgets the head (the thread's `<tid>` changed).
@@ -113,6 +114,65 @@ extension TraceWriter {
             }
             lineEnd = 8 + digits + 1
         }
+    }
+
+    /// The end of one thread's lock lines in a Swift task, ` task=<n>` and
+    /// the newline (revision 1.2), kept built for the last task the thread
+    /// ran: the events of one task come in runs on a thread.
+    public struct LockLineTask: Sendable {
+        /// The task the bytes are for; 0: none.
+        @usableFromInline var task: UInt64 = 0
+        /// The bytes' length.
+        @usableFromInline var length = 0
+        /// ` task=<n>\n` in memory order, zero after it.
+        @usableFromInline var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        /// No task: the first line in one builds the bytes.
+        /// - Complexity: O(1).
+        public init() {}
+
+        /// Makes the bytes those of `task` (not 0), unless they are.
+        /// - Complexity: A comparison; when the task changed, O(digits), out of line.
+        @inlinable @inline(__always)
+        public mutating func serve(_ task: UInt64) {
+            if _slowPath(task != self.task) { rebuild(task) }
+        }
+
+        @usableFromInline @inline(never)
+        mutating func rebuild(_ t: UInt64) {
+            bytes = (0, 0, 0, 0)
+            length = withUnsafeMutableBytes(of: &bytes) { raw in
+                let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                for (i, c) in " task=".utf8.enumerated() { p[i] = c }
+                let n = 6 + TraceWriter.putDecimal(t, at: p + 6)
+                p[n] = 0x0A
+                return n + 1
+            }
+            task = t
+        }
+    }
+
+    /// ``putLockLine(at:seq:head:op:id:mode:)`` in a Swift task: the line
+    /// ends with `task`'s ` task=<n>` (revision 1.2), as
+    /// ``putLockLine(at:seq:thread:op:id:mode:task:)`` writes it. `p` has
+    /// room for ``lockLineCapacity`` bytes; `task` must serve the task.
+    /// - Complexity: O(1): four fixed-size copies, four digits.
+    @inlinable @inline(__always)
+    public static func putLockLine(at p: UnsafeMutablePointer<UInt8>, seq: UInt64, head: LockLineHead, op: TraceOp,
+                                   id: LockLineID, mode: AcquireMode, task: LockLineTask) -> Int {
+        let n = head.put(seq: seq, at: p)
+        let word: UInt64 = op == .acquire ? 0x2065_7269_7571_6361 : 0x2065_7361_656C_6572
+        UnsafeMutableRawPointer(p + n).storeBytes(of: word.littleEndian, as: UInt64.self)
+        UnsafeMutableRawPointer(p + (n &+ 8)).storeBytes(of: id.bytes, as: (UInt64, UInt64, UInt64).self)
+        var at = n &+ 8 &+ id.digits
+        if op == .acquire && mode != .exclusive {
+            // " r" or " rr" before the task.
+            let tail: UInt32 = mode == .recursiveShared ? 0x0072_7220 : 0x0000_7220
+            UnsafeMutableRawPointer(p + at).storeBytes(of: tail.littleEndian, as: UInt32.self)
+            at &+= mode == .recursiveShared ? 3 : 2
+        }
+        UnsafeMutableRawPointer(p + at).storeBytes(of: task.bytes, as: (UInt64, UInt64, UInt64, UInt64).self)
+        return at &+ task.length
     }
 
     /// The longest line ``putLockLine(at:seq:head:op:id:mode:)`` writes, and

@@ -41,6 +41,20 @@ import LockTrace
                     var long = TraceWriter()
                     long.event(TraceEvent(seq: seq, thread: tid, op: op, id: id, mode: mode))
                     #expect(prebuilt == long.buffer, "\(op) \(mode) seq \(seq) thread \(tid) lock \(id)")
+                    // In a task (revision 1.2), of every digit count; one task's bytes serve the next line too.
+                    var task = TraceWriter.LockLineTask()
+                    for t in [UInt64(1), seq, id | 1, UInt64.max, UInt64.max] {
+                        task.serve(t)
+                        let inTask = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TraceWriter.lockLineCapacity) { p in
+                            p.initialize(repeating: 0xFF)
+                            let n = TraceWriter.putLockLine(at: p.baseAddress!, seq: seq, head: head, op: op,
+                                                            id: TraceWriter.LockLineID(id), mode: mode, task: task)
+                            return Array(p[..<n])
+                        }
+                        var longInTask = TraceWriter()
+                        longInTask.event(TraceEvent(seq: seq, thread: tid, op: op, id: id, mode: mode, task: t))
+                        #expect(inTask == longInTask.buffer, "\(op) \(mode) seq \(seq) thread \(tid) lock \(id) task \(t)")
+                    }
                 }
             }
         }
