@@ -115,9 +115,14 @@ __attribute__((weak)) LC_SWIFTCC void swift_continuation_throwingResumeWithError
 //
 // The runtime entry points an `await` tail-calls where the task may suspend:
 // an executor hop (swift_task_switch: every actor hop, and the hop back; it
-// suspends unless the runtime can go on at once on this thread) and a
+// suspends unless the runtime can go on at once on this thread), a
 // continuation's await (swift_continuation_await: suspends unless the
-// continuation was already resumed). Each tells the validator, with a plain
+// continuation was already resumed), and an `async let`'s await
+// (swift_asyncLet_get*, _consume*, and _finish, the implicit await at the end
+// of its scope: each suspends unless the child task is done). Each is
+// SWIFT_CC(swiftasync) with its async context and at most four more pointer
+// arguments, in registers, and no `self` or error register
+// (include/swift/Runtime/Concurrency.h). Each tells the validator, with a plain
 // call (the async context, r14, and every argument register are kept: a C
 // call preserves r14, and the arguments are passed on unchanged), then
 // tail-calls the runtime's definition with the same swiftasync convention
@@ -138,18 +143,23 @@ void lc_set_suspension_hook(lc_suspension_hook_t hook) {
     __atomic_store_n(&lc_suspension_hook, hook, __ATOMIC_RELEASE);
 }
 
-#define LC_SUSPENSION_POINT(name)                                                                          \
+#define LC_SUSPENSION_POINT(name, kind)                                                                    \
     static void *lc_real_##name;                                                                           \
     __attribute__((weak)) LC_SWIFTASYNCCC void name(LC_ASYNC_CONTEXT void *context, uintptr_t a, uintptr_t b, \
                                                     uintptr_t c, uintptr_t d, uintptr_t e, uintptr_t f) {     \
         lc_async_fn real = (lc_async_fn)lc_real(#name, &lc_real_##name);                                   \
         lc_suspension_hook_t hook = __atomic_load_n(&lc_suspension_hook, __ATOMIC_ACQUIRE);                \
-        if (hook) hook();                                                                                  \
+        if (hook) hook(kind);                                                                              \
         __attribute__((musttail)) return real(context, a, b, c, d, e, f);                                  \
     }
 
-LC_SUSPENSION_POINT(swift_task_switch)
-LC_SUSPENSION_POINT(swift_continuation_await)
+LC_SUSPENSION_POINT(swift_task_switch, LC_SUSPENSION_HOP)
+LC_SUSPENSION_POINT(swift_continuation_await, LC_SUSPENSION_CONTINUATION)
+LC_SUSPENSION_POINT(swift_asyncLet_get, LC_SUSPENSION_ASYNC_LET)
+LC_SUSPENSION_POINT(swift_asyncLet_get_throwing, LC_SUSPENSION_ASYNC_LET)
+LC_SUSPENSION_POINT(swift_asyncLet_consume, LC_SUSPENSION_ASYNC_LET)
+LC_SUSPENSION_POINT(swift_asyncLet_consume_throwing, LC_SUSPENSION_ASYNC_LET)
+LC_SUSPENSION_POINT(swift_asyncLet_finish, LC_SUSPENSION_ASYNC_LET_END)
 #else
 void lc_set_suspension_hook(lc_suspension_hook_t hook) { (void)hook; }
 #endif

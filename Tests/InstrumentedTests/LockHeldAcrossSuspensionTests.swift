@@ -308,7 +308,8 @@ final class SuspensionPointTests: InstrumentedTestCase {
         runTask { await actor.around(gate, before: { held.lock() }, after: { held.unlock() }) }
         XCTAssertEqual(collector.rules, ["lock-held-across-suspension"])
         let v = collector.violations.first
-        XCTAssertTrue(v?.message.contains("reaches a suspension point (an await) on thread 'pinned-executor' holding lock suspension.c.held") ?? false,
+        // The task leaves the pinned actor for the nonisolated Gate.wait(): an executor hop.
+        XCTAssertTrue(v?.message.contains("reaches a suspension point (an actor hop) on thread 'pinned-executor' holding lock suspension.c.held") ?? false,
                       v?.message ?? "")
         let taken = v?.related.first
         XCTAssertTrue(taken?.label.hasPrefix("suspension.c.held was taken by task 0x") ?? false, taken?.label ?? "")
@@ -324,21 +325,55 @@ final class SuspensionPointTests: InstrumentedTestCase {
         XCTAssertEqual(collector.rules, [])
     }
 
-    func test_lock_held_across_a_continuations_await_fires_and_released_before_it_stays_silent() {
-        let held = CheckedMutex(name: "suspension.c.continuation")
-        let fixed = CheckedMutex(name: "suspension.c.continuation-fixed")
+    private static func child() async -> Int { 7 }
+
+    func test_lock_held_across_an_async_let_await_fires_and_released_before_it_stays_silent() {
+        let held = CheckedMutex(name: "suspension.c.async-let")
+        let fixed = CheckedMutex(name: "suspension.c.async-let-fixed")
         runTask {
             fixed.lock()
             fixed.unlock()
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in c.resume() }
+            async let x = Self.child()
+            _ = await x
         }
         XCTAssertEqual(collector.rules, [])
         runTask {
             held.lock()
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in c.resume() }
+            async let x = Self.child()
+            _ = await x
             held.unlock()
         }
         XCTAssertEqual(collector.rules, ["lock-held-across-suspension"])
+        let message = collector.violations.first?.message ?? ""
+        XCTAssertTrue(message.contains("reaches a suspension point (an async let's await)"), message)
+    }
+
+    func test_lock_held_across_a_continuations_await_fires_and_released_before_it_stays_silent() {
+        // Taken in the continuation's body, which runs before the await, so the
+        // first suspension point that sees it is the continuation's await
+        // itself. withUnsafeContinuation is emitted into the program, which
+        // calls the runtime's await; withCheckedContinuation makes the same
+        // call from the program when the optimizer inlines it, and from
+        // libswift_Concurrency (not seen there) when it does not.
+        let held = CheckedMutex(name: "suspension.c.continuation")
+        let fixed = CheckedMutex(name: "suspension.c.continuation-fixed")
+        runTask {
+            await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+                fixed.withLock {}
+                c.resume()
+            }
+        }
+        XCTAssertEqual(collector.rules, [])
+        runTask {
+            await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+                held.lock()
+                c.resume()
+            }
+            held.unlock()
+        }
+        XCTAssertEqual(collector.rules, ["lock-held-across-suspension"])
+        let message = collector.violations.first?.message ?? ""
+        XCTAssertTrue(message.contains("reaches a suspension point (a continuation's await)"), message)
     }
 }
 

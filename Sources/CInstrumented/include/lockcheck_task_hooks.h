@@ -32,10 +32,22 @@ typedef void (*lc_task_status_hook_t)(int acquire);
 /// Installs the validator's hook (NULL: none; the hooked calls then only forward).
 void lc_set_task_status_hook(lc_task_status_hook_t hook);
 
+/// Which await a suspension point is.
+enum {
+    /// An executor hop (`swift_task_switch`): an actor call, or the hop back.
+    LC_SUSPENSION_HOP = 0,
+    /// A continuation's await (`swift_continuation_await`).
+    LC_SUSPENSION_CONTINUATION = 1,
+    /// An `async let`'s await (`swift_asyncLet_get*`, `_consume*`).
+    LC_SUSPENSION_ASYNC_LET = 2,
+    /// The end of an `async let`'s scope, which waits for the child (`swift_asyncLet_finish`).
+    LC_SUSPENSION_ASYNC_LET_END = 3,
+};
+
 /// The validator's side of a suspension point: called on the task's thread
-/// when the running task reaches an await where the runtime may suspend it
-/// (an executor hop, a continuation's await), before the runtime's call.
-typedef void (*lc_suspension_hook_t)(void);
+/// when the running task reaches an await where the runtime may suspend it,
+/// with its kind (`LC_SUSPENSION_*`), before the runtime's call.
+typedef void (*lc_suspension_hook_t)(int kind);
 
 /// Installs it (NULL: none). Where the interposers cannot be built (not
 /// x86_64 ELF, or a compiler without `swiftasynccall` and `musttail`), nothing

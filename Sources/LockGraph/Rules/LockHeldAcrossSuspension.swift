@@ -7,16 +7,20 @@
 // Fires, no later than the first of:
 //  (c) live, the task reaches a suspension point holding a lock it took on
 //      this thread: an await that tail-calls the runtime's executor hop
-//      (swift_task_switch) or continuation await (swift_continuation_await),
-//      which lockcheck interposes (Sources/CInstrumented/task_hooks.c).
+//      (swift_task_switch), continuation await (swift_continuation_await) or
+//      async let await (swift_asyncLet_get*, _consume*, _finish), which
+//      lockcheck interposes (Sources/CInstrumented/task_hooks.c).
 //      Reported whether or not this run suspended there (the runtime goes
 //      on at once when no hop is needed, or the continuation was already
 //      resumed), as lockdep's might_sleep() reports a sleep in atomic
 //      context that did not sleep this time: the await is where it may.
 //      This also covers a task that resumes on its own thread and releases
 //      the lock before anything else takes a lock there, which (a) and (b)
-//      cannot see. Not seen: awaits inside libswift_Concurrency itself
-//      (Task.yield, Task.sleep, a task group's next), a program linked
+//      cannot see. The report names the kind of await (an actor hop, a
+//      continuation's await, an async let's await). Not seen: awaits inside
+//      libswift_Concurrency itself (Task.value, Task.yield, Task.sleep, a
+//      task group's next, and withCheckedContinuation's own await when the
+//      optimizer does not inline it into the program), a program linked
 //      statically, and offline (no trace event marks a suspension point);
 //      (a) and (b) cover those;
 //  (a) another task (or code outside any task) takes a lock on the thread
@@ -181,14 +185,15 @@ extension Validator {
     }
 
     /// The running `task` reached a suspension point on `t` (an await where
-    /// the runtime may suspend it: an executor hop, a continuation's await;
+    /// the runtime may suspend it: an executor hop, a continuation's or an async let's await;
     /// live, from the runtime's entry points): reports every lock it took on
     /// this thread and still holds (case (c) of the file's header), first
     /// dropping the locks released on another thread (reported there).
     /// Changes nothing else: the task may go on on this thread at once, and
     /// release its locks here.
     /// - Complexity: O(held locks); a report once per lock class.
-    public func reachedSuspensionPoint(task: UInt64, thread t: ThreadState, site: EventSite) {
+    /// - Parameter awaiting: What the await is, as the report names it ("an actor hop").
+    public func reachedSuspensionPoint(task: UInt64, thread t: ThreadState, site: EventSite, awaiting: String = "an await") {
         guard task != 0, t.runsTasks, t.held.count > 0 else { return }
         t.taskStorage = task
         let releases = taskHolds.releaseCount
@@ -207,15 +212,15 @@ extension Validator {
             if first < t.held.count { rebuildChainKeys(of: t, from: first) }
         }
         for i in 0..<t.held.count where t.heldTasks[i] == task {
-            suspendsHolding(t.held[i], thread: t, site: site)
+            suspendsHolding(t.held[i], thread: t, site: site, awaiting: awaiting)
         }
     }
 
-    private func suspendsHolding(_ h: HeldLock, thread t: ThreadState, site: EventSite) {
+    private func suspendsHolding(_ h: HeldLock, thread t: ThreadState, site: EventSite, awaiting: String) {
         reportTaskHold(h, owner: t.task, thread: t, site: site) { n in
-            (message: "task \(Self.taskName(t.task)) reaches a suspension point (an await) on thread '\(t.name)' holding lock \(n), which it took on this thread",
-             explanation: "'\(n)' is held by a Swift task at an await where the runtime may suspend it: an actor hop or a continuation's await. If it suspends, the thread goes on to run other tasks while the lock stays held; any task that wants the lock blocks a thread of the cooperative pool, which the suspended task may need to resume and release it; and if it resumes on another thread, its unlock releases a mutex that thread does not own. Reported at the await, whether or not this run suspended there, as lockdep reports might_sleep() in atomic context whether or not the task slept.",
-             what: "await (suspension point) holding \(n)")
+            (message: "task \(Self.taskName(t.task)) reaches a suspension point (\(awaiting)) on thread '\(t.name)' holding lock \(n), which it took on this thread",
+             explanation: "'\(n)' is held by a Swift task at an await where the runtime may suspend it (an actor hop, a continuation's await, an async let's await). If it suspends, the thread goes on to run other tasks while the lock stays held; any task that wants the lock blocks a thread of the cooperative pool, which the suspended task may need to resume and release it; and if it resumes on another thread, its unlock releases a mutex that thread does not own. Reported at the await, whether or not this run suspended there, as lockdep reports might_sleep() in atomic context whether or not the task slept.",
+             what: "\(awaiting) (suspension point) holding \(n)")
         }
     }
 
