@@ -119,7 +119,7 @@ extension DeferredFreeQueue {
                     takes.append(Take(page: page, range: consumed..<count, closed: false))
                 }
                 let taken = takes[first...].reduce(0) { $0 + $1.range.count }
-                b.withIrqsOffLocked { b.bulk.store(b.bulk.load(ordering: .relaxed) &+ taken, ordering: .relaxed) }
+                bump(b.bulk, taken)  // no lock round trip: ``statistics`` is exact once the queue is idle
                 // Splice the batch's list in front of the others.
                 while let h = batchList {
                     batchList = ListHead.next(h)

@@ -193,7 +193,7 @@ public final class DeferredFreeQueue: @unchecked Sendable {
         var queued = 0
         var needsRefill = false
         /// Objects drain passes took from this batch's arrays (``Statistics/bulk``
-        /// adds what its pages still hold). Written only under the lock.
+        /// adds what its pages still hold). Written only by drain passes.
         let bulk = Atomic<Int>(0)
 
         /// Runs `body` with interrupts off and the lock held (the kernel's
