@@ -31,7 +31,15 @@ final class DeferredFreeEvents: @unchecked Sendable {
     deinit { declaredSession.deallocate() }
 
     /// `defer-free <qid> <ptr> [headless] [pool=]`: a sleep point when headless.
+    /// Inlined: with validation off it is one load and branch on the
+    /// deferred free's fast path.
+    @inline(__always)
     func deferFree(_ pointer: UnsafeMutableRawPointer, headless: Bool, pool: LockCheck.Pool?) {
+        if engineQueue != nil { deferFreeValidated(pointer, headless: headless, pool: pool) }
+    }
+
+    @inline(never)
+    private func deferFreeValidated(_ pointer: UnsafeMutableRawPointer, headless: Bool, pool: LockCheck.Pool?) {
         guard let queue = engineQueue else { return }
         let p = UInt64(UInt(bitPattern: pointer))
         record(TraceEvent(seq: 0, thread: 0, op: .deferFree, id: traceID, pointer: p, pool: pool?.traceID,

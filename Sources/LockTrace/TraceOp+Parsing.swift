@@ -4,7 +4,10 @@ extension TraceOp {
     ///
     /// - Complexity: O(1): a switch on the length, then at most four word
     ///   comparisons; allocation-free.
-    @inline(__always)
+    ///
+    /// `@_transparent` (mandatory inlining): with `@inline(__always)` the
+    /// event parser, grown large, still called it out of line.
+    @_transparent
     init?(length: Int, first: UInt64, second: UInt64) {
         let op: TraceOp?
         switch length {

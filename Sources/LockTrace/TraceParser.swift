@@ -42,9 +42,12 @@ struct TraceParser: ~Copyable {
     /// Scratch: the canonical content of the current stack line.
     var scratch: [UInt8] = []
 
+    /// Where the next event line is parsed: ``ownEventStorage``, or for one
+    /// ``TraceReader/step(into:)`` a slot of the caller's.
+    var eventStorage: UnsafeMutablePointer<TraceEvent>
     /// The event of the last ``Step/event``, parsed in place, at a stable
     /// address so the reader can lend it without a copy.
-    let eventStorage: UnsafeMutablePointer<TraceEvent>
+    let ownEventStorage: UnsafeMutablePointer<TraceEvent>
     var event: TraceEvent {
         get { eventStorage.pointee }
         nonmutating _modify { yield &eventStorage.pointee }
@@ -66,13 +69,14 @@ struct TraceParser: ~Copyable {
     init(name: String, source: consuming LineSource) {
         self.name = name
         self.source = source
-        eventStorage = .allocate(capacity: 1)
-        eventStorage.initialize(to: TraceEvent(seq: 0, thread: 0, op: .acquire))
+        ownEventStorage = .allocate(capacity: 1)
+        ownEventStorage.initialize(to: TraceEvent(seq: 0, thread: 0, op: .acquire))
+        eventStorage = ownEventStorage
     }
 
     deinit {
-        eventStorage.deinitialize(count: 1)
-        eventStorage.deallocate()
+        ownEventStorage.deinitialize(count: 1)
+        ownEventStorage.deallocate()
     }
 
     /// Reads up to the next record, leaving it in ``event`` or

@@ -123,6 +123,19 @@ public final class TraceReader {
         }
     }
 
+    /// ``step()``, parsing an event line straight into `slot` (an
+    /// initialised event of the caller's) rather than into ``event``: for a
+    /// consumer that keeps events in its own buffer, one copy fewer. `slot`
+    /// is written only when the result is ``Step/event``; ``event`` is then
+    /// left as it was.
+    /// - Complexity: As ``step()``.
+    @inline(__always)
+    public func step(into slot: UnsafeMutablePointer<TraceEvent>) throws(TraceError) -> Step {
+        state.pointee.eventStorage = slot
+        defer { state.pointee.eventStorage = state.pointee.ownEventStorage }
+        return try step()
+    }
+
     /// The event the last ``step()`` read. The pointer stays valid while the
     /// reader lives; its contents change with the next ``step()``.
     public var event: UnsafePointer<TraceEvent> { UnsafePointer(state.pointee.eventStorage) }

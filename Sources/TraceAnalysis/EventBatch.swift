@@ -41,11 +41,15 @@ final class EventBatch: @unchecked Sendable {
     /// Whether no more event fits.
     var isFull: Bool { count == capacity }
 
-    /// Copies `event` in. - Precondition: not ``isFull``.
+    /// The slot the next event goes to (the reader parses into it).
+    /// - Precondition: not ``isFull``.
+    @inline(__always)
+    var nextSlot: UnsafeMutablePointer<TraceEvent> { events + count }
+
+    /// Keeps the event just parsed into ``nextSlot``.
     /// - Complexity: O(1).
     @inline(__always)
-    func append(_ event: UnsafePointer<TraceEvent>) {
-        (events + count).pointee = event.pointee
+    func commitNextSlot() {
         count += 1
     }
 

@@ -48,12 +48,11 @@ final class ReaderThread: @unchecked Sendable {
     }
 
     private func run() {
-        let event = reader.event
         var batch = channel.emptyBatch()
         while true {
             let step: TraceReader.Step
             do {
-                step = try reader.step()
+                step = try reader.step(into: batch.nextSlot)  // parsed in place: no copy
             } catch {
                 batch.error = error
                 send(batch, last: true)
@@ -64,7 +63,7 @@ final class ReaderThread: @unchecked Sendable {
                 send(batch, last: true)
                 return
             case .event:
-                batch.append(event)
+                batch.commitNextSlot()
                 if batch.isFull {
                     send(batch, last: false)
                     batch = channel.emptyBatch()

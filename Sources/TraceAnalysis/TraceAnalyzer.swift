@@ -177,7 +177,9 @@ public final class TraceAnalyzer {
         guard let thread = ReaderThread.start(reader, channel: channel) else { return false }
         // Every path out has received the last batch, so the thread is exiting.
         defer { thread.join() }
-        var engine = validator
+        // Unretained (`validator` keeps it alive): binding an optional class
+        // reference per event would retain and release it per event.
+        var engine = validator.map(Unmanaged.passUnretained)
         while true {
             let batch = channel.receive()
             file.sleepReasons = batch.sleepReasons
@@ -192,10 +194,10 @@ public final class TraceAnalyzer {
                 if events & progressMask == 0, let progress { progress(events, batch.bytesRead) }
                 if file.source == nil {
                     begin(&file)
-                    engine = validator
+                    engine = validator.map(Unmanaged.passUnretained)
                 }
                 if file.reorder.push(UnsafePointer(batch.events + i)), let ready = file.reorder.pop(), let engine {
-                    apply(ready, &file, nil, engine)
+                    engine._withUnsafeGuaranteedRef { apply(ready, &file, nil, $0) }
                 }
             }
             while next < declarations {

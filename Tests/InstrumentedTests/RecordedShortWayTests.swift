@@ -111,9 +111,11 @@ final class RecordedShortWayTests: InstrumentedTestCase {
         }
 
         XCTAssertEqual(long.served, 0)
-        // Per round: 5 acquisitions and 5 releases, memo hits or innermost pops. Fewer are served in a task (on
-        // whichever thread runs it: a thread's first task and each chain's first taking there go the long way).
-        XCTAssertGreaterThanOrEqual(short.served, UInt64(rounds * (inTask ? 3 : 10)), "the short way served the memo's events")
+        // Per round: 5 acquisitions and 5 releases, memo hits or innermost pops. Not all are served: in a task a
+        // thread's first task and each chain's first taking there go the long way, and on any thread a line that
+        // finds the ring full (the writer thread behind, as under load: 8,124 of 10,000 were served in one loaded
+        // full-suite run) goes the long way too. The bytes are the same either way; this asserts the short way ran.
+        XCTAssertGreaterThanOrEqual(short.served, UInt64(rounds * 3), "the short way served the memo's events")
         XCTAssertGreaterThan(long.lines.count, rounds * 10)
         XCTAssertEqual(short.lines.count, long.lines.count)
         for (i, (s, l)) in zip(short.lines, long.lines).enumerated() where s != l {

@@ -1,47 +1,90 @@
+import CInstrumented
+
 /// The two memory layouts a ``DeferredFreeQueue`` writes: the page-sized
 /// bulk array of pointers, and the head it links objects through on the
-/// emergency list. Both are raw memory, so that filling them under the
-/// queue's raw spinlock never calls into the Swift runtime's allocator.
+/// emergency list. Both are raw memory, so that filling them never calls
+/// into the Swift runtime's allocator or reference counting. The page's
+/// header and the lock-free append are C (`lockcheck_deferred_free.h`),
+/// one definition for both languages.
 enum BulkPage {
     /// One page.
-    static let byteCount = 4096
-    /// Header: next page, count, pool (retained, or 0), unused.
-    static let headerWords = 4
+    static let byteCount = Int(LC_DFQ_PAGE_BYTES)
+    /// Header words (`lockcheck_deferred_free.h` names them).
+    static let headerWords = Int(LC_DFQ_HEADER_WORDS)
     /// Pointers per page (kvfree_rcu's KVFREE_BULK_MAX_ENTR analogue).
-    static let capacity = (byteCount - headerWords * 8) / 8
+    static let capacity = (byteCount / 8) - headerWords
 
-    @inline(__always) static func words(_ page: UnsafeMutableRawPointer) -> UnsafeMutablePointer<UInt> {
-        page.assumingMemoryBound(to: UInt.self)
+    @inline(__always) static func words(_ page: UnsafeMutableRawPointer) -> UnsafeMutablePointer<UInt64> {
+        page.assumingMemoryBound(to: UInt64.self)
     }
 
-    static func initialize(_ page: UnsafeMutableRawPointer, next: UnsafeMutableRawPointer?, pool: UInt) {
+    @inline(__always) private static func word(_ page: UnsafeMutableRawPointer, _ index: Int32) -> UnsafeMutablePointer<UInt64> {
+        words(page) + Int(index)
+    }
+
+    /// Opens `page` for the calling thread (owned, empty), at the front of a
+    /// batch's list. Call with the batch's lock held.
+    static func open(_ page: UnsafeMutableRawPointer, next: UnsafeMutableRawPointer?, pool: UInt, queue: UInt64,
+                     threadNext: UnsafeMutableRawPointer?) {
         let w = words(page)
-        w[0] = UInt(bitPattern: next)
-        w[1] = 0
-        w[2] = pool
-        w[3] = 0
+        for i in 0..<headerWords { w[i] = 0 }
+        w[Int(LC_DFQ_NEXT)] = UInt64(UInt(bitPattern: next))
+        w[Int(LC_DFQ_POOL)] = UInt64(pool)
+        w[Int(LC_DFQ_QUEUE)] = queue
+        w[Int(LC_DFQ_THREAD_NEXT)] = UInt64(UInt(bitPattern: threadNext))
+        lc_dfq_store_release(word(page, Int32(LC_DFQ_STATE)), UInt64(LC_DFQ_OWNED))
     }
 
     @inline(__always) static func next(_ page: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
-        UnsafeMutableRawPointer(bitPattern: words(page)[0])
+        UnsafeMutableRawPointer(bitPattern: UInt(words(page)[Int(LC_DFQ_NEXT)]))
     }
 
-    @inline(__always) static func count(_ page: UnsafeMutableRawPointer) -> Int { Int(words(page)[1]) }
-
-    @inline(__always) static func pool(_ page: UnsafeMutableRawPointer) -> UInt { words(page)[2] }
-
-    /// Appends `object`; the page must have room.
-    @inline(__always) static func append(_ page: UnsafeMutableRawPointer, _ object: UnsafeMutableRawPointer) {
-        let w = words(page)
-        let n = Int(w[1])
-        w[headerWords + n] = UInt(bitPattern: object)
-        w[1] = UInt(n + 1)
+    static func setNext(_ page: UnsafeMutableRawPointer, _ next: UnsafeMutableRawPointer?) {
+        words(page)[Int(LC_DFQ_NEXT)] = UInt64(UInt(bitPattern: next))
     }
 
-    /// The queued pointers.
-    @inline(__always) static func entries(_ page: UnsafeMutableRawPointer) -> UnsafeBufferPointer<UnsafeMutableRawPointer> {
-        let start = UnsafeRawPointer(page + headerWords * 8).assumingMemoryBound(to: UnsafeMutableRawPointer.self)
-        return UnsafeBufferPointer(start: start, count: count(page))
+    /// Pointers appended so far, with acquire ordering: every slot below it is written.
+    @inline(__always) static func count(_ page: UnsafeMutableRawPointer) -> Int {
+        Int(lc_dfq_load_acquire(word(page, Int32(LC_DFQ_COUNT))))
+    }
+
+    @inline(__always) static func pool(_ page: UnsafeMutableRawPointer) -> UInt { UInt(words(page)[Int(LC_DFQ_POOL)]) }
+
+    @inline(__always) static func queue(_ page: UnsafeMutableRawPointer) -> UInt64 { words(page)[Int(LC_DFQ_QUEUE)] }
+
+    /// Pointers drain passes have taken. Written by drain passes only
+    /// (serialised); atomic because ``DeferredFreeQueue/statistics`` reads it too.
+    static func consumed(_ page: UnsafeMutableRawPointer) -> Int {
+        Int(lc_dfq_load_acquire(word(page, Int32(LC_DFQ_CONSUMED))))
+    }
+
+    static func setConsumed(_ page: UnsafeMutableRawPointer, _ n: Int) {
+        lc_dfq_store_release(word(page, Int32(LC_DFQ_CONSUMED)), UInt64(n))
+    }
+
+    /// The owner's next open page (owner only).
+    static func threadNext(_ page: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+        UnsafeMutableRawPointer(bitPattern: UInt(words(page)[Int(LC_DFQ_THREAD_NEXT)]))
+    }
+
+    static func setThreadNext(_ page: UnsafeMutableRawPointer, _ next: UnsafeMutableRawPointer?) {
+        words(page)[Int(LC_DFQ_THREAD_NEXT)] = UInt64(UInt(bitPattern: next))
+    }
+
+    /// The page's state, with acquire ordering: once it reads CLOSED, ``count(_:)`` is final.
+    static func state(_ page: UnsafeMutableRawPointer) -> Int32 {
+        Int32(truncatingIfNeeded: lc_dfq_load_acquire(word(page, Int32(LC_DFQ_STATE))))
+    }
+
+    /// Sets the state, returning the one it replaced (acquire-release).
+    static func exchangeState(_ page: UnsafeMutableRawPointer, _ state: Int32) -> Int32 {
+        Int32(truncatingIfNeeded: lc_dfq_exchange(word(page, Int32(LC_DFQ_STATE)), UInt64(state)))
+    }
+
+    /// The queued pointers in `range` (below a count read with ``count(_:)``).
+    @inline(__always) static func entries(_ page: UnsafeMutableRawPointer, _ range: Range<Int>) -> UnsafeBufferPointer<UnsafeMutableRawPointer> {
+        let start = UnsafeRawPointer(page + (headerWords + range.lowerBound) * 8).assumingMemoryBound(to: UnsafeMutableRawPointer.self)
+        return UnsafeBufferPointer(start: start, count: range.count)
     }
 }
 

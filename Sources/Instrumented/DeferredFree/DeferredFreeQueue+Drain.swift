@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CInstrumented
 import LockGraph
 import Synchronization
 
@@ -30,9 +31,15 @@ extension DeferredFreeQueue {
     }
 
     /// Stops the drain thread, drains everything queued, and frees the
-    /// cached pages. Later deferred frees are drained only by ``barrier()``.
+    /// cached pages and the calling thread's open page. Later deferred frees
+    /// are drained only by ``barrier()``. Another thread's open page (emptied
+    /// by the drain) stays its own until it ends or the queue is deinitialised.
     public func shutdown() {
         drainer.stop()
+        if lc_dfq_enter() {
+            if let own = ThreadPages.page(for: id) { ThreadPages.close(own) }
+            lc_dfq_leave()
+        }
         drain()
         for b in batches {
             let pages: [UnsafeMutableRawPointer] = b.withIrqsOffLocked {
@@ -47,29 +54,72 @@ extension DeferredFreeQueue {
         }
     }
 
-    /// One drain pass: detach every batch, wait one grace period, free.
+    /// A run of pointers a drain pass takes from an array page: the whole
+    /// rest of a closed page (recycled after), or what an open page's owner
+    /// has appended since the last pass (the page stays the owner's).
+    struct Take {
+        let page: UnsafeMutableRawPointer
+        let range: Range<Int>
+        let closed: Bool
+    }
+
+    /// One drain pass: detach every batch's closed pages and list, note how
+    /// far each open page is filled, wait one grace period, free.
+    ///
+    /// Why an open page can be read without stopping its owner: the owner
+    /// writes a slot, then the count with release ordering, and never writes
+    /// a slot below its count again; the pass loads the count with acquire
+    /// ordering and reads only below it, and only passes (serialised by
+    /// `drainLock`) write `CONSUMED`. So a pointer appended before the pass
+    /// loaded the count is taken by it, every later one by a later pass, and
+    /// none twice. The page stays in the batch's list, and so allocated,
+    /// until its owner closes it and a pass detaches it.
     /// - Returns: Whether anything was reclaimed.
     @discardableResult
     func drain() -> Bool {
         drainLock.withLock {
-            var pages: [UnsafeMutableRawPointer] = []
+            var takes: [Take] = []
             var heads: UnsafeMutableRawPointer?
             var refill = false
             for b in batches {
-                var batchPages: UnsafeMutableRawPointer?
+                var closed: UnsafeMutableRawPointer?  // detached, linked through NEXT
+                var open: UnsafeMutableRawPointer?    // the first page left in the list
                 var batchList: UnsafeMutableRawPointer?
                 b.withIrqsOffLocked {
-                    batchPages = b.pages
+                    var previous: UnsafeMutableRawPointer?
+                    var current = b.pages
+                    while let page = current {
+                        current = BulkPage.next(page)
+                        if BulkPage.state(page) == Int32(LC_DFQ_OWNED) {
+                            previous = page
+                            continue
+                        }
+                        if let previous { BulkPage.setNext(previous, current) } else { b.pages = current }
+                        BulkPage.setNext(page, closed)
+                        closed = page
+                    }
+                    // Only passes unlink, and owners push only at the front:
+                    // the list from `open` on stays as it is until this pass ends.
+                    open = b.pages
                     batchList = b.list
-                    b.pages = nil
                     b.list = nil
                     b.queued = 0
                     if b.needsRefill { refill = true }
                 }
-                while let p = batchPages {
-                    pages.append(p)
-                    batchPages = BulkPage.next(p)
+                let first = takes.count
+                while let page = closed {
+                    closed = BulkPage.next(page)
+                    takes.append(Take(page: page, range: BulkPage.consumed(page)..<BulkPage.count(page), closed: true))
                 }
+                while let page = open {
+                    open = BulkPage.next(page)
+                    let consumed = BulkPage.consumed(page), count = BulkPage.count(page)
+                    guard count > consumed else { continue }
+                    BulkPage.setConsumed(page, count)
+                    takes.append(Take(page: page, range: consumed..<count, closed: false))
+                }
+                let taken = takes[first...].reduce(0) { $0 + $1.range.count }
+                bump(b.bulk, taken)  // no lock round trip: ``statistics`` is exact once the queue is idle
                 // Splice the batch's list in front of the others.
                 while let h = batchList {
                     batchList = ListHead.next(h)
@@ -77,27 +127,38 @@ extension DeferredFreeQueue {
                     heads = h
                 }
             }
-            let any = !pages.isEmpty || heads != nil
+            // Heads signal handlers queued without the lock, in front of the others.
+            var fromHandlers = UnsafeMutableRawPointer(bitPattern: interrupted.exchange(0, ordering: .acquiring))
+            while let h = fromHandlers {
+                fromHandlers = ListHead.next(h)
+                ListHead.setNext(h, heads)
+                heads = h
+            }
+            let any = takes.contains { !$0.range.isEmpty } || heads != nil
             if any {
                 domain.synchronize()
-                reclaim(pages: pages, heads: heads)
                 bump(counters.drains)
             }
+            reclaim(takes, heads: heads)
             if refill { refillCaches() }
             return any
         }
     }
 
-    /// Frees everything detached, after its grace period.
-    private func reclaim(pages: [UnsafeMutableRawPointer], heads: UnsafeMutableRawPointer?) {
-        for page in pages {
-            let entries = BulkPage.entries(page)
-            let pool = unretained(BulkPage.pool(page))
-            for p in entries { events.reclaimed(p) }
-            reclaimer.freeBulk(entries, pool)
-            bump(counters.reclaimed, entries.count)
-            release(BulkPage.pool(page))
-            recycle(page)
+    /// Frees everything taken, after its grace period; recycles the closed pages.
+    private func reclaim(_ takes: [Take], heads: UnsafeMutableRawPointer?) {
+        for take in takes {
+            let entries = BulkPage.entries(take.page, take.range)
+            let pool = unretained(BulkPage.pool(take.page))
+            if !entries.isEmpty {
+                for p in entries { events.reclaimed(p) }
+                reclaimer.freeBulk(entries, pool)
+                bump(counters.reclaimed, entries.count)
+            }
+            if take.closed {
+                release(BulkPage.pool(take.page))
+                recycle(take.page)
+            }
         }
         var next = heads
         while let h = next {
@@ -113,6 +174,24 @@ extension DeferredFreeQueue {
                 LockCheck.free(h)
                 bump(counters.wrappersFreed)
             }
+        }
+    }
+
+    /// Deinitialisation (after ``shutdown()``, or with no drain thread): frees
+    /// the closed pages and the caches and hands each open page to its owner,
+    /// which frees it when it closes it (``ThreadPages``). Objects still
+    /// queued are not freed: call ``barrier()`` first.
+    func releasePages() {
+        for b in batches {
+            var current = b.pages
+            b.pages = nil
+            while let page = current {
+                current = BulkPage.next(page)
+                release(BulkPage.pool(page))
+                if BulkPage.exchangeState(page, Int32(LC_DFQ_ORPHANED)) != Int32(LC_DFQ_OWNED) { LockCheck.free(page) }
+            }
+            for page in b.cache { LockCheck.free(page) }
+            b.cache.removeAll()
         }
     }
 

@@ -13,12 +13,18 @@ import Synchronization
 /// it has left its read section.
 ///
 /// How an object is queued, fastest first (seeds 001 and 002):
-/// 1. **Bulk array.** Each per-thread batch (the kernel's per-CPU `krc`:
-///    one batch per CPU, threads hashed over them by tid; guarded by a
-///    ``RawSpinLock`` so it may be used from a hardirq-like handler) appends the pointer to a page-sized array. A new
-///    array page comes from the batch's page cache, else it is allocated
-///    *under the raw lock* with ``allocationFlags`` — `.noLocks` by default,
-///    which never takes the allocator's lock (`__GFP_NO_LOCKS`).
+/// 1. **Bulk array.** The calling thread appends the pointer to its own open
+///    page-sized array for this queue (the kernel's per-CPU `krc` bulk page,
+///    made per-thread): a plain store and a release store of the count into
+///    memory only this thread writes, with no lock, no atomic
+///    read-modify-write and no reference counting (`lc_dfq_try_append`).
+///    Only when the thread has no open page here, or it is full or for
+///    another pool, does it take its batch's ``RawSpinLock`` (one batch per
+///    CPU, threads hashed over them by tid; irqs off, as it may be used from
+///    a hardirq-like handler), close the old page and open the next: from the
+///    batch's page cache, else allocated *under the raw lock* with
+///    ``allocationFlags`` — `.noLocks` by default, which never takes the
+///    allocator's lock (`__GFP_NO_LOCKS`).
 /// 2. **Emergency list.** When no page can be had, an object with an
 ///    embedded head (``headByteCount`` bytes inside it) is linked through it.
 /// 3. **Wrapper.** A headless object gets a separately allocated head (a
@@ -28,10 +34,16 @@ import Synchronization
 ///    free is a sleep point, legal only in sleepable context (seeds 000/001).
 ///
 /// A background thread drains the batches every ``drainDelay`` (sooner when a
-/// batch fills a page or its page cache runs dry): it detaches every batch,
-/// waits for one grace period for all of them, frees the arrays in bulk
+/// thread fills a page or a page cache runs dry): under each batch's lock it
+/// detaches the closed pages and the list, and notes how far each open page
+/// has been filled (a count read with acquire ordering: the pass takes the
+/// pointers below it and leaves the rest to the owner); then it waits for one
+/// grace period for all of them, frees the arrays in bulk
 /// (``Reclaimer/freeBulk``) and the lists object by object, keeps emptied
-/// pages for reuse and refills the page caches outside the locks.
+/// pages for reuse and refills the page caches outside the locks. So a
+/// pointer appended before a drain pass starts (or a ``barrier()`` is
+/// called) is freed by it, whichever thread's page it is in, and a thread
+/// that ends leaves its part-filled page closed for the next pass.
 ///
 /// Every step reports to the validator: `defer-free` (with `headless` and the
 /// pool), the array page's `alloc` with its flags, the raw lock, `reclaimed`,
@@ -157,27 +169,32 @@ public final class DeferredFreeQueue: @unchecked Sendable {
     /// Chosen allocations to fail (tests); nil in production.
     let faultInjector: FaultInjector?
     let drainer: DrainThread
+    /// Heads queued by signal handlers that interrupted their thread's own
+    /// page code (``ThreadPages``), pushed lock-free; a drain pass takes
+    /// them all at once.
+    let interrupted = Atomic<UInt>(0)
+    /// This queue's id in the threads' page caches: never 0, never reused.
+    let id: UInt64 = DeferredFreeQueue.ids.wrappingAdd(1, ordering: .relaxed).newValue
+    private static let ids = Atomic<UInt64>(0)
 
-    /// One batch (the kernel's per-CPU `struct kfree_rcu_cpu`).
+    /// One batch (the kernel's per-CPU `struct kfree_rcu_cpu`): the pages its
+    /// threads opened, their emergency list and its page cache.
     final class Batch: @unchecked Sendable {
         let lock: RawSpinLock
-        /// Array pages, the open one first.
+        /// Array pages its threads opened (owned or closed), newest first;
+        /// linked through their `NEXT` word. Owners push at the front under
+        /// the lock; only drain passes (serialised) unlink.
         var pages: UnsafeMutableRawPointer?
         /// The emergency list of heads, newest first.
         var list: UnsafeMutableRawPointer?
         /// Empty pages ready for use (the kernel's `bkvcache`); capacity reserved.
         var cache: [UnsafeMutableRawPointer]
+        /// Objects on the emergency list since the last drain.
         var queued = 0
         var needsRefill = false
-        /// Objects this batch queued in arrays (``Statistics/bulk``): written
-        /// only under the lock, so a relaxed load and store, not an atomic
-        /// add (a locked instruction per object); read by ``statistics``.
+        /// Objects drain passes took from this batch's arrays (``Statistics/bulk``
+        /// adds what its pages still hold). Written only by drain passes.
         let bulk = Atomic<Int>(0)
-
-        /// Counts one object queued in an array. Call with the lock held.
-        @inline(__always) func countBulk() {
-            bulk.store(bulk.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
-        }
 
         /// Runs `body` with interrupts off and the lock held (the kernel's
         /// raw_spin_lock_irqsave on the krc lock): the lock is also taken from
@@ -230,6 +247,8 @@ public final class DeferredFreeQueue: @unchecked Sendable {
         if backgroundDrain { drainer.start(self) }
     }
 
+    deinit { releasePages() }
+
     /// Allocation failures injected from now on (for tests).
     public var failureInjection: FailureInjection {
         get {
@@ -240,9 +259,20 @@ public final class DeferredFreeQueue: @unchecked Sendable {
     }
 
     /// A snapshot of the counters (each read on its own: exact once the queue is idle).
+    /// - Complexity: O(open pages): it counts what they hold under each batch's lock.
     public var statistics: Statistics {
         var s = counters.snapshot()
-        s.bulk = batches.reduce(0) { $0 + $1.bulk.load(ordering: .relaxed) }
+        s.bulk = batches.reduce(0) { total, b in
+            total + b.withIrqsOffLocked {
+                var held = 0
+                var current = b.pages
+                while let page = current {
+                    held += BulkPage.count(page) - BulkPage.consumed(page)
+                    current = BulkPage.next(page)
+                }
+                return b.bulk.load(ordering: .relaxed) + held
+            }
+        }
         return s
     }
 
@@ -261,47 +291,93 @@ public final class DeferredFreeQueue: @unchecked Sendable {
     /// (kvfree_rcu(ptr, rhf)). Never sleeps: legal in any context, including
     /// a hardirq-like handler and under raw spinlocks.
     ///
+    /// Equivalent to appending `object` to the calling thread's open array
+    /// page for this queue and `pool`; when it has none with room, the batch's
+    /// raw lock is taken (interrupts off) to close it and open the next.
+    ///
     /// Queueing the same object twice before it is reclaimed is reported
     /// (`double-deferred-free`) and corrupts the queue.
-    /// - Complexity: O(1): a raw lock round trip; rarely an array-page allocation.
+    /// - Complexity: O(1): a store and a release store into the thread's own
+    ///   page; once a page (``pageCapacity`` objects) a raw lock round trip
+    ///   and rarely an array-page allocation.
     public func deferFree(_ object: UnsafeMutableRawPointer, head: UnsafeMutableRawPointer, pool: LockCheck.Pool? = nil) {
         events.deferFree(object, headless: false, pool: pool)
+        if lc_dfq_try_append(id, object, poolBits(pool)) { return }
+        deferFreeOpeningPage(object, head: head, pool: pool)
+    }
+
+    /// ``deferFree(_:head:pool:)`` when the thread's page is missing or full:
+    /// a new page, else the emergency list through `head`.
+    @inline(never)
+    private func deferFreeOpeningPage(_ object: UnsafeMutableRawPointer, head: UnsafeMutableRawPointer,
+                                      pool: LockCheck.Pool?) {
+        // false: a signal handler interrupted this thread's own page code
+        // (which may hold the batch lock): the lock-free list then.
+        guard lc_dfq_enter() else {
+            ListHead.initialize(head, object: object, pool: retain(pool), wrapper: false)
+            pushInterrupted(head)
+            bump(counters.list)
+            return
+        }
+        defer { lc_dfq_leave() }
+        let own = takeOwnPage(object, pool)
+        if own.appended { return }
         let b = currentBatch()
         let kick: Bool = b.withIrqsOffLocked {
-            if !addToPage(b, object, pool) {
+            if !openPage(b, object, pool) {
                 ListHead.initialize(head, object: object, pool: retain(pool), wrapper: false)
                 ListHead.setNext(head, b.list)
                 b.list = head
                 bump(counters.list)
+                b.queued += 1
             }
-            b.queued += 1
             return b.queued >= BulkPage.capacity || b.needsRefill
         }
-        if kick { drainer.kick() }
+        if kick || own.closedFull { drainer.kick() }
     }
 
     /// Queues a headless `object` (no embedded head) to be freed after a
     /// grace period (kvfree_rcu(ptr)). A sleep point: when neither an array
     /// page nor a wrapper can be had, it waits for a grace period itself.
     /// Call it only where sleeping is allowed.
-    /// - Complexity: O(1) normally; a grace period in the last resort.
+    /// - Complexity: O(1) normally (as ``deferFree(_:head:pool:)``); a grace
+    ///   period in the last resort.
     public func deferFree(_ object: UnsafeMutableRawPointer, pool: LockCheck.Pool? = nil) {
         events.deferFree(object, headless: true, pool: pool)
+        if lc_dfq_try_append(id, object, poolBits(pool)) { return }
+        deferFreeHeadlessOpeningPage(object, pool: pool)
+    }
+
+    /// ``deferFree(_:pool:)`` when the thread's page is missing or full: a
+    /// new page, else a wrapper, else a grace period waited for here.
+    @inline(never)
+    private func deferFreeHeadlessOpeningPage(_ object: UnsafeMutableRawPointer, pool: LockCheck.Pool?) {
         let b = currentBatch()
-        if b.withIrqsOffLocked({ () -> Bool in
-            guard addToPage(b, object, pool) else { return false }
-            b.queued += 1
-            return true
-        }) {
-            return
+        // false: a signal handler interrupted this thread's own page code; a wrapper then.
+        let pages = lc_dfq_enter()
+        var own = (appended: false, closedFull: false)
+        var page = (added: false, kick: false)
+        if pages {
+            own = takeOwnPage(object, pool)
+            if !own.appended {
+                page = b.withIrqsOffLocked { (openPage(b, object, pool), b.needsRefill) }
+            }
+            lc_dfq_leave()
         }
+        if own.appended { return }
+        if own.closedFull || (page.added && page.kick) { drainer.kick() }
+        if page.added { return }
         if !failureInjection.wrappers, !injectedFailure(at: .wrapper),
            let wrapper = LockCheck.allocate(byteCount: ListHead.byteCount, flags: .mayBlock) {
             ListHead.initialize(wrapper, object: object, pool: retain(pool), wrapper: true)
-            b.withIrqsOffLocked {
-                ListHead.setNext(wrapper, b.list)
-                b.list = wrapper
-                b.queued += 1
+            if pages {
+                b.withIrqsOffLocked {
+                    ListHead.setNext(wrapper, b.list)
+                    b.list = wrapper
+                    b.queued += 1
+                }
+            } else {
+                pushInterrupted(wrapper)
             }
             bump(counters.wrapper); bump(counters.wrappersAllocated)
             drainer.kick()
@@ -315,15 +391,28 @@ public final class DeferredFreeQueue: @unchecked Sendable {
         bump(counters.reclaimed)
     }
 
-    /// Appends `object` to the batch's open page for `pool`, opening a page
-    /// if needed. Called with the batch's raw lock held.
-    private func addToPage(_ b: Batch, _ object: UnsafeMutableRawPointer, _ pool: LockCheck.Pool?) -> Bool {
-        let poolBits = pool.map { UInt(bitPattern: Unmanaged.passUnretained($0).toOpaque()) } ?? 0
-        if let page = b.pages, BulkPage.pool(page) == poolBits, BulkPage.count(page) < BulkPage.capacity {
-            BulkPage.append(page, object)
-            b.countBulk()
-            return true
-        }
+    /// The calling thread's open page of this queue (call between
+    /// `lc_dfq_enter` and `lc_dfq_leave`), when the fast path missed only
+    /// because the thread's cache held another queue's page:
+    /// appends `object` to it if it has room for `pool`, else closes it (full,
+    /// or for another pool). Touches only the thread's own pages: no lock.
+    /// - Returns: Whether `object` was appended, and whether a full page was
+    ///   closed (worth a drain pass).
+    private func takeOwnPage(_ object: UnsafeMutableRawPointer,
+                             _ pool: LockCheck.Pool?) -> (appended: Bool, closedFull: Bool) {
+        guard let own = ThreadPages.page(for: id) else { return (false, false) }
+        if lc_dfq_append_entered(id, object, poolBits(pool)) { return (true, false) }
+        let full = BulkPage.count(own) >= BulkPage.capacity
+        ThreadPages.close(own)
+        return (false, full)
+    }
+
+    /// Opens a page for the calling thread and `pool` (from the batch's page
+    /// cache, else allocated with ``allocationFlags``) and appends `object`.
+    /// Called with the batch's raw lock held, between `lc_dfq_enter` and
+    /// `lc_dfq_leave`; the thread has no open page here.
+    /// - Returns: Whether `object` was added (false: no page could be had).
+    private func openPage(_ b: Batch, _ object: UnsafeMutableRawPointer, _ pool: LockCheck.Pool?) -> Bool {
         if failureInjection.pages {
             b.needsRefill = true
             bump(counters.pageAllocationFailures)
@@ -340,11 +429,31 @@ public final class DeferredFreeQueue: @unchecked Sendable {
             bump(counters.pageAllocationFailures)
             return false
         }
-        BulkPage.initialize(page, next: b.pages, pool: retain(pool))
+        BulkPage.open(page, next: b.pages, pool: retain(pool), queue: id, threadNext: ThreadPages.head)
         b.pages = page
-        BulkPage.append(page, object)
-        b.countBulk()
+        ThreadPages.add(page, queue: id)
+        let added = lc_dfq_append_entered(id, object, poolBits(pool))
+        precondition(added, "lockcheck: a new deferred-free page refused its first object")
         return true
+    }
+
+    /// Links `head` onto ``interrupted`` (a compare-and-swap loop: lock-free,
+    /// so a signal handler can use it whatever the code it interrupted holds).
+    private func pushInterrupted(_ head: UnsafeMutableRawPointer) {
+        var top = interrupted.load(ordering: .relaxed)
+        while true {
+            ListHead.setNext(head, UnsafeMutableRawPointer(bitPattern: top))
+            let (exchanged, original) = interrupted.compareExchange(
+                expected: top, desired: UInt(bitPattern: head), ordering: .releasing)
+            if exchanged { return }
+            top = original
+        }
+    }
+
+    /// The pool's identity as a page records it (unretained; 0 for none).
+    @inline(__always)
+    private func poolBits(_ pool: LockCheck.Pool?) -> UInt64 {
+        pool.map { UInt64(UInt(bitPattern: Unmanaged.passUnretained($0).toOpaque())) } ?? 0
     }
 
     /// Whether the fault injector fails the allocation about to be made at `point`.
