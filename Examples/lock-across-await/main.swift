@@ -2,9 +2,10 @@
 //
 //   one lock-held-across-suspension (Connection.lock: a task suspended in
 //   `await network.send(...)` with its connection's lock held; reported at
-//   that await, live on x86_64 Linux, and otherwise (and offline) when
-//   another task takes a lock on the thread that still holds it, or when the
-//   task, resumed on another thread, releases it there); nothing else.
+//   that await, live on x86_64 Linux and by `lockcheck analyze` on the trace
+//   recorded there (LOCKCHECK_TRACE=…), and otherwise when another task
+//   takes a lock on the thread that still holds it, or when the task,
+//   resumed on another thread, releases it there); nothing else.
 //   With --fixed (the buffer is taken under the lock, the lock released,
 //   and only then does the task await): nothing.
 //

@@ -3,7 +3,8 @@
 /// allocating.
 enum EventKey: UInt32 {
     case sub = 0, nest, stack, what, ptr, pool
-    /// Revision 1.2: the Swift task of an `acquire` or `release`.
+    /// Revision 1.2: the Swift task of an `acquire` or `release`; revision
+    /// 1.3: of an `await`.
     case task
 
     @inline(__always) var bit: UInt32 { 1 << rawValue }
@@ -31,10 +32,10 @@ enum EventKey: UInt32 {
         switch self {
         case .sub, .nest: op == .acquire
         case .stack: op.takesStack
-        case .what: op == .sleep
+        case .what: op == .sleep || op == .await
         case .ptr: op == .alloc
         case .pool: op.takesPool
-        case .task: op == .acquire || op == .release
+        case .task: op == .acquire || op == .release || op == .await
         }
     }
 }

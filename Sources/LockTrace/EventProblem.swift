@@ -26,6 +26,10 @@ enum EventProblem {
     case flagTwice(EventFlag)
     case sharedModeOnExclusiveLock(AcquireMode, lock: UInt64)
     case emptySleepReason
+    /// The `what=` value of an `await` that names no kind of await.
+    case badSuspensionKind(Token)
+    /// An `await` without `task=<n>`, or with `task=0`.
+    case awaitWithoutTask
     /// An ignored token that is not text (the line check words it).
     case notText
 
@@ -73,6 +77,12 @@ enum EventProblem {
             return "mode `\(mode.spelling)` on lock \(lock): `r` and `rr` are valid only on rwlock and rwsem classes"
         case .emptySleepReason:
             return "empty what=: expected what=<token>"
+        case .badSuspensionKind(let token):
+            let kinds = SuspensionKind.allCases.map(\.spelling).joined(separator: ", ")
+            return token.isEmpty ? "empty what=: an await takes what=<kind>, one of \(kinds)"
+                : "unknown await kind \(Quoting.quote(line, token)): expected what= one of \(kinds)"
+        case .awaitWithoutTask:
+            return "an await needs task=<n>, the task that reaches it (a decimal id, not 0)"
         case .notText:
             return "not text"
         }

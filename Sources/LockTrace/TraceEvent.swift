@@ -39,6 +39,10 @@ public struct TraceEvent: Sendable, Equatable {
     public var allocFlags: AllocFlags
     /// `bh` / `sched` of `rcu-lock` and `rcu-unlock`; `plain` otherwise.
     public var rcuFlavor: RCUFlavor
+    /// `what=<kind>` of `await` (revision 1.3): the kind of await; nil when
+    /// not said (and on every other op). Among the one-byte fields, in the
+    /// padding before `stack`, so the event stays 112 bytes.
+    public var suspension: SuspensionKind?
     /// `stack=<sid>`: a declared stack.
     public var stack: UInt64?
     /// The 1-based line of the event in its file (saturates at `UInt32.max`).
@@ -51,7 +55,8 @@ public struct TraceEvent: Sendable, Equatable {
     /// ``TraceReader/sleepReasons`` (0 for none).
     public var what: UInt32
     /// `task=<n>` of `acquire` and `release` (revision 1.2): the Swift task
-    /// the thread runs (0: none, or not said).
+    /// the thread runs (0: none, or not said); of `await` (revision 1.3,
+    /// never 0): the task that reaches the suspension point.
     public var task: UInt64
 
     /// An event with every optional part at its default.
@@ -64,7 +69,8 @@ public struct TraceEvent: Sendable, Equatable {
         subclass: UInt32 = 0, mode: AcquireMode = .exclusive,
         isTry: Bool = false, headless: Bool = false, threaded: Bool = false,
         allocFlags: AllocFlags = .mayBlock, rcuFlavor: RCUFlavor = .plain,
-        what: UInt32 = 0, inTask: Bool = false, nonblocking: Bool = false, task: UInt64 = 0
+        what: UInt32 = 0, inTask: Bool = false, nonblocking: Bool = false, task: UInt64 = 0,
+        suspension: SuspensionKind? = nil
     ) {
         self.seq = seq
         self.thread = thread
@@ -87,5 +93,6 @@ public struct TraceEvent: Sendable, Equatable {
         self.inTask = inTask
         self.nonblocking = nonblocking
         self.task = task
+        self.suspension = suspension
     }
 }

@@ -12,7 +12,8 @@ extension TraceOp {
         let op: TraceOp?
         switch length {
         case 4: op = first == Words.free ? .free : nil
-        case 5: op = first == Words.sleep ? .sleep : first == Words.alloc ? .alloc : nil
+        case 5:
+            op = first == Words.sleep ? .sleep : first == Words.alloc ? .alloc : first == Words.await ? .await : nil
         case 7:
             op = first == Words.acquire ? .acquire : first == Words.release ? .release
                 : first == Words.irqsOn ? .irqsOn : first == Words.barrier ? .barrier : nil

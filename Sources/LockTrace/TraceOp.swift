@@ -9,6 +9,8 @@ public enum TraceOp: UInt8, Sendable, CaseIterable {
     case rcuLock, rcuUnlock
     case alloc, free, deferFree, reclaimed, barrier, poolDestroy
     case lockInit, lockFree, threadExit
+    /// Revision 1.3: a Swift task reaches a suspension point.
+    case await
 
     /// The op as written in a trace, e.g. `hardirq-enter`.
     ///
@@ -52,6 +54,7 @@ public enum TraceOp: UInt8, Sendable, CaseIterable {
         case .lockInit: "lock-init"
         case .lockFree: "lock-free"
         case .threadExit: "thread-exit"
+        case .await: "await"
         }
     }
 }

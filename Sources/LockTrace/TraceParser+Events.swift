@@ -9,7 +9,8 @@
 ///    backwards (lines of one thread are in program order).
 /// 3. The op is known and has its positional arguments, each id declared.
 /// 4. Optional arguments: a known key at most once, its value valid when
-///    the op lists it; unknown keys ignored (but at most once each); bare
+///    the op lists it (an `await`'s `task=` present and not 0, its `what=` a
+///    kind of await); unknown keys ignored (but at most once each); bare
 ///    flags only those the op lists, at most one mode and one flavour; `r`
 ///    and `rr` only on `rwlock` / `rwsem` locks.
 ///
@@ -83,6 +84,7 @@ extension TraceParser {
         e.pointee.rcuFlavor = .plain
         e.pointee.what = 0
         e.pointee.task = 0
+        e.pointee.suspension = nil
         var lockSlot = -1
         switch op {
         case .acquire, .release, .lockInit, .lockFree:
@@ -154,6 +156,8 @@ extension TraceParser {
                     (eventStorage.pointee.pointer, _) = try pointer(p, valueStart, tokenEnd, end)
                 case .sub:
                     eventStorage.pointee.subclass = try subclass(p, valueStart, tokenEnd, end)
+                case .what where op == .await:
+                    eventStorage.pointee.suspension = try suspensionKind(p, Token(start: valueStart, end: tokenEnd), end)
                 case .what:
                     eventStorage.pointee.what = try internReason(p, Token(start: valueStart, end: tokenEnd), end)
                 case .task:
@@ -169,6 +173,9 @@ extension TraceParser {
         }
         if unknownCount > 1, let duplicate = duplicateUnknownKey(p) {
             throw eventError(.keyTwice(duplicate), p, end)
+        }
+        if op == .await && eventStorage.pointee.task == 0 {
+            throw eventError(.awaitWithoutTask, p, end)
         }
         if eventStorage.pointee.mode != .exclusive && !lockIsReaderWriter[lockSlot] {
             throw eventError(.sharedModeOnExclusiveLock(eventStorage.pointee.mode, lock: eventStorage.pointee.id), p, end)
@@ -265,6 +272,16 @@ extension TraceParser {
         var i = pos
         while i < end && p[i] == ASCII.space { i += 1 }
         return i
+    }
+
+    /// The `what=<kind>` of an `await` (revision 1.3).
+    @inline(never)
+    private mutating func suspensionKind(_ p: UnsafePointer<UInt8>, _ value: Token, _ end: Int) throws(TraceError) -> SuspensionKind {
+        let bytes = UnsafeBufferPointer(start: p + value.start, count: value.count)
+        for kind in SuspensionKind.allCases where kind.spelling.utf8.elementsEqual(bytes) {
+            return kind
+        }
+        throw eventError(.badSuspensionKind(value), p, end)
     }
 
     /// The `what=` token `value`, interned.

@@ -1,7 +1,8 @@
 extension TraceWriter {
     /// Writes the event line of `event`: `<seq> <tid> <op>`, the op's
     /// positional arguments, then the optional arguments the op lists and
-    /// that differ from their defaults. `sleepReason` becomes `what=` on a
+    /// that differ from their defaults (an `await`'s `task=`, which the
+    /// format requires, is the caller's to set). `sleepReason` becomes `what=` on a
     /// `sleep` (nil or empty: none); ``TraceEvent/what`` and
     /// ``TraceEvent/line`` are not written.
     ///
@@ -53,6 +54,12 @@ extension TraceWriter {
             appendTask(event.task)
         case .release:
             appendTask(event.task)
+        case .await:
+            appendTask(event.task)
+            if let kind = event.suspension {
+                append(" what=")
+                buffer.append(contentsOf: kind.spelling.utf8)
+            }
         case .hardirqEnter:
             if event.threaded { append(" threaded") }
         case .rcuLock, .rcuUnlock:
@@ -89,7 +96,8 @@ extension TraceWriter {
         newline()
     }
 
-    /// ` task=<n>` of an `acquire` or `release` run by a Swift task (revision 1.2); nothing for 0.
+    /// ` task=<n>` of an `acquire` or `release` run by a Swift task (revision
+    /// 1.2), or of an `await` (revision 1.3); nothing for 0.
     private mutating func appendTask(_ task: UInt64) {
         guard task != 0 else { return }
         append(" task=")

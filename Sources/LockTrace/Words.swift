@@ -7,6 +7,7 @@ enum Words {
     static let free: UInt64 = 0x6565_7266
     static let sleep: UInt64 = 0x70_6565_6C73
     static let alloc: UInt64 = 0x63_6F6C_6C61
+    static let await: UInt64 = 0x74_6961_7761
     static let acquire: UInt64 = 0x65_7269_7571_6361
     static let release: UInt64 = 0x65_7361_656C_6572
     static let irqsOn: UInt64 = 0x6E_6F2D_7371_7269

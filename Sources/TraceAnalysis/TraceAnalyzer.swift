@@ -402,6 +402,10 @@ public final class TraceAnalyzer {
             if let lock = file.locks[e.id]?.takeUnretainedValue() { v.lockFree(lock, thread: t, site: site) }
         case .threadExit:
             v.threadExit(thread: t, site: site)
+        case .await:
+            // The live hook's call (Instrumented's SuspensionPoints), with the recorded task (revision 1.3).
+            v.reachedSuspensionPoint(task: e.task, thread: t, site: site,
+                                     awaiting: e.suspension?.awaitName ?? SuspensionKind.unknownAwaitName)
         }
     }
 }

@@ -423,6 +423,8 @@ final class LockHeldAcrossSuspensionTraceTests: InstrumentedTestCase {
         let analyzed = try analyzeTrace(path)
         let offline = analyzed.map { "\($0.rule.rawValue) \($0.classNames)" }.sorted()
         XCTAssertEqual(offline, live)
+        // Reported at the same events, with the same words (revision 1.3's `await` where live saw the await).
+        XCTAssertEqual(analyzed.map(Self.sameness).sorted(), collector.violations.map(Self.sameness).sorted())
         // Offline, where the task took the lock: the acquisition's line in the trace.
         let taken = analyzed.first { $0.classNames == ["suspension.rec.held"] }?.related.first?.site
         XCTAssertEqual(taken?.file, path)
@@ -433,4 +435,102 @@ final class LockHeldAcrossSuspensionTraceTests: InstrumentedTestCase {
                           line <= lines.count ? String(lines[line - 1]) : "line \(line) past the end")
         }
     }
+
+    /// What a live report and its offline replay share: the rule, the lock,
+    /// the message (task, thread, kind of await), the event (thread, `seq`,
+    /// what), and where the task took the lock (label, thread, `seq`). Not
+    /// the places: live names the source line, offline the trace's line.
+    static func sameness(_ v: Violation) -> String {
+        let related = v.related.map { "\($0.label) [\($0.thread)] seq \($0.site.seq)" }
+        return "\(v.rule.rawValue) \(v.classNames) | \(v.message) | \(v.event.thread) seq \(v.event.seq) \(v.event.what) | \(related)"
+    }
+
+    /// Records `body`, then analyzes the trace; returns the live and the offline reports and the trace's lines.
+    private func recordAndAnalyze(_ name: String, _ body: () -> Void) throws -> (live: [Violation], offline: [Violation], lines: [Substring]) {
+        let path = temporaryPath(name)
+        defer { unlink(path) }
+        XCTAssertTrue(LockCheck.startRecording(path: path))
+        body()
+        LockCheck.stopRecording()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return (collector.violations, try analyzeTrace(path), text.split(separator: "\n", omittingEmptySubsequences: false))
+    }
+
+    // Revision 1.3: the await itself is in the trace, so what only the await
+    // shows (case (c)) is reported offline too, at that await.
+
+    func test_recorded_await_that_resumes_on_its_own_thread_analyzes_to_the_live_report() throws {
+        let held = CheckedMutex(name: "suspension.rec13.held")
+        let actor = self.actor
+        let gate = Gate()
+        gate.open()  // resumes at once, on the pinned thread: only the await shows the lock held
+        let r = try recordAndAnalyze("await-own-thread") {
+            runTask { await actor.around(gate, before: { held.lock() }, after: { held.unlock() }) }
+        }
+        XCTAssertEqual(r.live.map(\.rule.rawValue), ["lock-held-across-suspension"])
+        XCTAssertTrue(r.live.first?.message.contains("(an actor hop)") ?? false, r.live.first?.message ?? "")
+        XCTAssertEqual(r.offline.map(Self.sameness), r.live.map(Self.sameness))
+        let awaits = r.lines.filter { $0.contains(" await ") }
+        XCTAssertFalse(awaits.isEmpty)
+        XCTAssertTrue(awaits.allSatisfy { $0.contains(" task=") && $0.contains(" what=hop") }, "\(awaits)")
+        // The offline report is at the await's line of the trace.
+        let line = r.offline.first?.event.line ?? 0
+        XCTAssertTrue(line >= 1 && line <= r.lines.count && r.lines[line - 1].contains(" await "),
+                      line >= 1 && line <= r.lines.count ? String(r.lines[line - 1]) : "line \(line)")
+    }
+
+    func test_recorded_lock_released_before_the_await_stays_silent_and_writes_no_await() throws {
+        let quiet = CheckedMutex(name: "suspension.rec13.quiet")
+        let actor = self.actor
+        let gate = Gate()
+        gate.open()
+        let r = try recordAndAnalyze("await-own-thread-fixed") {
+            runTask { await actor.around(gate, before: { quiet.withLock {} }, after: { quiet.withLock {} }) }
+        }
+        XCTAssertEqual(r.live.map(\.rule.rawValue), [])
+        XCTAssertEqual(r.offline.map(\.rule.rawValue), [])
+        // No lock held at any await: the recorder writes none (the engine's call would do nothing).
+        XCTAssertEqual(r.lines.filter { $0.contains(" await ") }, [])
+        XCTAssertTrue(r.lines.contains { $0.contains(" acquire ") && $0.contains(" task=") })
+    }
+
+    private static func child() async -> Int { 7 }
+
+    func test_recorded_async_let_and_continuation_awaits_analyze_to_the_live_reports() throws {
+        let asyncLet = CheckedMutex(name: "suspension.rec13.async-let")
+        let continuation = CheckedMutex(name: "suspension.rec13.continuation")
+        let fixed = CheckedMutex(name: "suspension.rec13.fixed")
+        let r = try recordAndAnalyze("await-kinds") {
+            runTask {
+                fixed.withLock {}
+                async let x = Self.child()
+                _ = await x
+                await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+                    fixed.withLock {}
+                    c.resume()
+                }
+            }
+            runTask {
+                asyncLet.lock()
+                async let x = Self.child()
+                _ = await x
+                asyncLet.unlock()
+            }
+            runTask {
+                await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+                    continuation.lock()
+                    c.resume()
+                }
+                continuation.unlock()
+            }
+        }
+        XCTAssertEqual(r.live.map(\.classNames).sorted { $0.description < $1.description },
+                       [["suspension.rec13.async-let"], ["suspension.rec13.continuation"]])
+        XCTAssertEqual(r.offline.map(Self.sameness).sorted(), r.live.map(Self.sameness).sorted())
+        let messages = r.offline.map(\.message).joined(separator: "\n")
+        XCTAssertTrue(messages.contains("(an async let's await)") && messages.contains("(a continuation's await)"), messages)
+        XCTAssertTrue(r.lines.contains { $0.contains(" await ") && $0.contains(" what=async-let") })
+        XCTAssertTrue(r.lines.contains { $0.contains(" await ") && $0.contains(" what=continuation") })
+    }
 }
+

@@ -166,6 +166,46 @@ import LockTrace
         #expect(accepted("1 1 sleep task").first?.inTask == true)
     }
 
+    /// Revision 1.3: `await task=<n> what=<kind>`, a suspension point of a
+    /// Swift task. `task=` is required and not 0; `what=`, when given, is a
+    /// kind of await; the op takes no positional argument and no flag.
+    @Test func awaitEvents() {
+        let e = accepted("""
+            1 1 await task=140235 what=hop
+            2 1 await task=7 what=continuation
+            3 2 await what=async-let task=18446744073709551615
+            4 2 await task=9 what=async-let-end
+            5 1 await task=9 color=red stack=7 sub=3
+            """)
+        #expect(e.map(\.op) == Array(repeating: .await, count: 5))
+        #expect(e.map(\.task) == [140235, 7, UInt64.max, 9, 9])
+        #expect(e.map(\.suspension) == [.hop, .continuation, .asyncLet, .asyncLetEnd, nil])
+        #expect(e[4].stack == nil && e[4].subclass == 0)  // known keys the op does not list are ignored
+        // The kind sits in padding: the event the reorder buffers copy did not grow.
+        #expect(MemoryLayout<TraceEvent>.stride == 112)
+    }
+
+    @Test func malformedAwaitFires() {
+        rejected("1 1 await", at: 1, "an await needs task=<n>")
+        rejected("1 1 await what=hop", at: 1, "an await needs task=<n>")
+        rejected("1 1 await task=0 what=hop", at: 1, "an await needs task=<n>", "not 0")
+        rejected("1 1 await task=0x10", at: 1, "malformed <task>")
+        rejected("1 1 await task=", at: 1, "<task>")
+        rejected("1 1 await task=1 task=1", at: 1, "key `task` given twice")
+        rejected("1 1 await task=1 what=sleep", at: 1, "unknown await kind `sleep`", "hop, continuation, async-let, async-let-end")
+        rejected("1 1 await task=1 what=Hop", at: 1, "unknown await kind `Hop`")
+        rejected("1 1 await task=1 what=", at: 1, "empty what=")
+        rejected("1 1 await task=1 what=hop what=hop", at: 1, "key `what` given twice")
+        rejected("1 1 await task=1 hop", at: 1, "unknown flag `hop` for `await`")
+        rejected("1 1 await task=1 task", at: 1, "unknown flag `task` for `await`")
+        rejected("1 1 await 10 task=1", at: 1, "extra argument `10`", "`await` takes no positional argument")
+        rejected("1 9 await task=1", at: 1, "undeclared thread 9")
+        rejected("5 1 sleep\n4 1 await task=1", at: 2, "seq 4 goes backwards")
+        rejected("1 1 awaits task=1", at: 1, "unknown op `awaits`")
+        // An await is no lock event: `what=` of a sleep stays free text.
+        _ = accepted("1 1 sleep what=hop-along")
+    }
+
     @Test func keyTwiceOnOneLineFires() {
         rejected("1 1 acquire 10 stack=7 stack=7", at: 1, "key `stack` given twice")
         rejected("1 1 acquire 10 cpu=1 x=2 cpu=1", at: 1, "key `cpu` given twice")

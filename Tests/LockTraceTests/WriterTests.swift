@@ -150,7 +150,8 @@ import LockTrace
         for _ in 0..<Int(rng.next() % 300) {
             seq += rng.next() % 3
             let thread = threads[Int(rng.next() % 3)]
-            let op = TraceOp.allCases.filter { $0 != .threadExit }[Int(rng.next() % 23)]
+            let ops = TraceOp.allCases.filter { $0 != .threadExit }
+            let op = ops[Int(rng.next() % UInt64(ops.count))]
             var e = TraceEvent(seq: seq, thread: thread, op: op, line: UInt32(records.count + 2))
             func maybe(_ x: UInt64) -> UInt64? { rng.next() % 2 == 0 ? x : nil }
             let stack = maybe(rng.next() % 2 == 0 ? 7 : big)
@@ -199,6 +200,9 @@ import LockTrace
                 e.id = 6
             case .poolDestroy:
                 e.id = 5
+            case .await:
+                e.task = 1 + rng.next() % 1_000_000
+                if rng.next() % 4 != 0 { e.suspension = SuspensionKind.allCases[Int(rng.next() % 4)] }
             default:
                 break
             }

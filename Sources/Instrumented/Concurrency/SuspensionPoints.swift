@@ -1,5 +1,6 @@
 import CInstrumented
 import LockGraph
+import LockTrace
 
 /// Case (c) of `lock-held-across-suspension` (Rules/LockHeldAcrossSuspension.swift
 /// in LockGraph): the running task reaches an await where the runtime may
@@ -18,37 +19,49 @@ enum SuspensionPoints {
         lc_set_suspension_hook { SuspensionPoints.reached(kind: $0) }
     }
 
-    /// How a report names the await of `kind` (`LC_SUSPENSION_*`).
-    static func awaitName(_ kind: Int32) -> String {
+    /// The await of `kind` (`LC_SUSPENSION_*`), or nil for a kind this side does not know.
+    static func suspensionKind(_ kind: Int32) -> SuspensionKind? {
         switch kind {
-        case Int32(LC_SUSPENSION_HOP): return "an actor hop"
-        case Int32(LC_SUSPENSION_CONTINUATION): return "a continuation's await"
-        case Int32(LC_SUSPENSION_ASYNC_LET): return "an async let's await"
-        case Int32(LC_SUSPENSION_ASYNC_LET_END): return "the end of an async let's scope"
-        default: return "an await"
+        case Int32(LC_SUSPENSION_HOP): return .hop
+        case Int32(LC_SUSPENSION_CONTINUATION): return .continuation
+        case Int32(LC_SUSPENSION_ASYNC_LET): return .asyncLet
+        case Int32(LC_SUSPENSION_ASYNC_LET_END): return .asyncLetEnd
+        default: return nil
         }
     }
 
     /// One suspension point of the calling thread's task.
+    ///
+    /// While a trace is recorded it is written (an `await` line, revision
+    /// 1.3) only when the engine is called, i.e. when the thread holds a
+    /// lock: without one the engine's call does nothing, so the offline
+    /// verdict, which replays the line through the same call, is the same.
     /// - Complexity: On a thread that runs no task or holds no lock: a TLS
     ///   load and two tests; otherwise a lock event's entry and one scan of
-    ///   the held stack.
+    ///   the held stack (and, recording, one trace line).
     private static func reached(kind: Int32) {
         guard isOn, let raw = lc_thread_get() else { return }
         let holds = Unmanaged<PerThread>.fromOpaque(raw)._withUnsafeGuaranteedRef { pt in
             pt.stateRef._withUnsafeGuaranteedRef { $0.runsTasks && $0.holdsLocks }
         }
         guard holds else { return }
+        let suspension = suspensionKind(kind)
         // No stack for the await itself: the async function tail-called the
         // runtime, so the thread's stack holds the executor's frames, not its
         // own; the report names where the lock was taken instead.
         PerThread.withEvent { pt in
+            let task = UInt64(lc_current_task())
+            let seq = lc_next_seq()
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
                 pt.stateRef._withUnsafeGuaranteedRef { state in
-                    validator.reachedSuspensionPoint(task: UInt64(lc_current_task()), thread: state,
-                                                     site: EventSite(seq: lc_next_seq(), source: PerThread.live, stack: .none),
-                                                     awaiting: awaitName(kind))
+                    validator.reachedSuspensionPoint(task: task, thread: state,
+                                                     site: EventSite(seq: seq, source: PerThread.live, stack: .none),
+                                                     awaiting: suspension?.awaitName ?? SuspensionKind.unknownAwaitName)
                 }
+            }
+            let recorder = pt.runtime.recorder
+            if task != 0 && recorder.isRecording {
+                recorder.record(TraceEvent(seq: seq, thread: 0, op: .await, task: task, suspension: suspension), thread: pt)
             }
         }
     }

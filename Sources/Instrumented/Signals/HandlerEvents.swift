@@ -106,7 +106,8 @@ enum HandlerEvents {
         // In a handler interrupts are off already: disabling them again changes nothing.
         case .irqsOff, .irqsOn:
             return false
-        case .sleep, .alloc, .free, .deferFree, .reclaimed, .barrier, .poolDestroy, .lockInit, .lockFree, .threadExit:
+        case .sleep, .alloc, .free, .deferFree, .reclaimed, .barrier, .poolDestroy, .lockInit, .lockFree, .threadExit,
+             .await:
             return false
         }
     }

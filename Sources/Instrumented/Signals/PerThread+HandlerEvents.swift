@@ -76,7 +76,7 @@ extension PerThread {
                 context(op, rcu: flavor) { $0.rcuReadUnlock(flavor, thread: $1, site: $2) }
             }
         case .irqsOff, .irqsOn, .sleep, .alloc, .free, .deferFree, .reclaimed, .barrier, .poolDestroy,
-             .lockInit, .lockFree, .threadExit:
+             .lockInit, .lockFree, .threadExit, .await:
             return  // never queued (HandlerEvents.replays)
         }
     }

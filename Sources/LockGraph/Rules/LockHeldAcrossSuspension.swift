@@ -193,7 +193,7 @@ extension Validator {
     /// release its locks here.
     /// - Complexity: O(held locks); a report once per lock class.
     /// - Parameter awaiting: What the await is, as the report names it ("an actor hop").
-    public func reachedSuspensionPoint(task: UInt64, thread t: ThreadState, site: EventSite, awaiting: String = "an await") {
+    public func reachedSuspensionPoint(task: UInt64, thread t: ThreadState, site: EventSite, awaiting: String = SuspensionKind.unknownAwaitName) {
         guard task != 0, t.runsTasks, t.held.count > 0 else { return }
         t.taskStorage = task
         let releases = taskHolds.releaseCount
