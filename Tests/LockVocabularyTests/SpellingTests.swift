@@ -33,6 +33,15 @@ import Testing
         #expect(WaitType.allCases.map(\.name) == ["spin", "config", "sleep", "any"])
     }
 
+    /// Revision 1.3: the `what=` of an `await`, and how reports name it.
+    @Test func suspensionKindSpellingsAreTheTraceFormatTable() {
+        #expect(SuspensionKind.allCases.map(\.spelling) == ["hop", "continuation", "async-let", "async-let-end"])
+        for kind in SuspensionKind.allCases { #expect(SuspensionKind(spelling: kind.spelling) == kind) }
+        for word in ["", "Hop", "switch", "async_let", "hop "] { #expect(SuspensionKind(spelling: word) == nil) }
+        #expect(SuspensionKind.allCases.map(\.awaitName)
+                == ["an actor hop", "a continuation's await", "an async let's await", "the end of an async let's scope"])
+    }
+
     @Test func acquireModeSpellingsRoundTrip() {
         #expect(AcquireMode.allCases.map(\.spelling) == ["w", "r", "rr"])
         for mode in AcquireMode.allCases { #expect(AcquireMode(spelling: mode.spelling) == mode) }

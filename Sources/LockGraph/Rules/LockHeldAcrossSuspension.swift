@@ -20,9 +20,11 @@
 //      continuation's await, an async let's await). Not seen: awaits inside
 //      libswift_Concurrency itself (Task.value, Task.yield, Task.sleep, a
 //      task group's next, and withCheckedContinuation's own await when the
-//      optimizer does not inline it into the program), a program linked
-//      statically, and offline (no trace event marks a suspension point);
-//      (a) and (b) cover those;
+//      optimizer does not inline it into the program) and a program linked
+//      statically; (a) and (b) cover those. Offline, the same call replays
+//      the trace's `await` events (revision 1.3), which the live recorder
+//      writes from the same hook wherever this call could report (the
+//      thread holds a lock): the same report at the same await;
 //  (a) another task (or code outside any task) takes a lock on the thread
 //      that holds a task's lock: the task that took it is not running, so it
 //      suspended holding it;
