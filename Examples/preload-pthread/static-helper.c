@@ -7,8 +7,13 @@
 //
 //   static-helper           # `first` then `second`, twice: no report
 //   static-helper --abba    # then `second` then `first`: lock-order-inversion
+//   static-helper --spawn   # also runs itself as a child process in between
+//                           # (under `lockcheck run --trace t.log`, without %p,
+//                           # only this process records; the child must not
+//                           # truncate t.log under it)
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static pthread_mutex_t first = PTHREAD_MUTEX_INITIALIZER;
@@ -27,7 +32,13 @@ static void nest(pthread_mutex_t *outer, pthread_mutex_t *inner) {
 
 int main(int argc, char **argv) {
     int abba = argc > 1 && strcmp(argv[1], "--abba") == 0;
+    int spawn = argc > 1 && strcmp(argv[1], "--spawn") == 0;
     nest(&first, &second);
+    if (spawn) {
+        char command[4096];
+        snprintf(command, sizeof command, "'%s'", argv[0]);
+        if (system(command) != 0) return 1;
+    }
     nest(&first, &second);
     if (abba) nest(&second, &first);
     printf("static-helper: done\n");

@@ -104,12 +104,21 @@ final class TraceRecorder: @unchecked Sendable {
 
     // MARK: Starting and stopping
 
-    /// Opens `path` (truncating it) and writes the header and config.
+    /// Opens `path` (truncating it) and writes the header and config. When
+    /// another live process records to `path` (a program the recorded one
+    /// started, inheriting `LOCKCHECK_TRACE` without `%p`), this process
+    /// records to `path.<pid>` instead, and says so (``openOwned(_:)``).
     func start(path template: String) -> Bool {
-        let path = Self.expand(template)
+        var path = Self.expand(template)
         return lock.withLock {
             if fd >= 0 { closeLocked() }
-            let newFD = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            var newFD = Self.openOwned(path)
+            if newFD == -2 {
+                let own = path + "." + String(getpid())
+                writeStderr("lockcheck: warning: '\(path)' is another running process's trace; process \(getpid()) records to '\(own)' (put %p in the path to name one trace per process)\n")
+                path = own
+                newFD = Self.openOwned(path)
+            }
             guard newFD >= 0 else {
                 writeStderr("lockcheck: warning: cannot open trace '\(path)': \(String(cString: strerror(errno))); not recording (the program continues)\n")
                 return false
@@ -166,6 +175,31 @@ final class TraceRecorder: @unchecked Sendable {
         fd = -1
         threads = [:]
         out.buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Opens `path` for this process alone and empties it: an exclusive
+    /// `flock` held for as long as the descriptor is open (it closes at exec,
+    /// and a process's exit releases it). Truncating after the lock, never
+    /// at `open`, keeps a second process from emptying a trace another one
+    /// is writing, which left a hole of NUL bytes at the first one's offset.
+    /// - Returns: The descriptor; -1 on an error (`errno` set); -2 when
+    ///   another process holds the file.
+    /// - Complexity: Three system calls.
+    static func openOwned(_ path: String) -> Int32 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return -1 }
+        // A file system without flock (ENOLCK, EINVAL) records as before.
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK {
+            close(fd)
+            return -2
+        }
+        guard ftruncate(fd, 0) == 0 else {
+            let saved = errno
+            close(fd)
+            errno = saved
+            return -1
+        }
+        return fd
     }
 
     /// `path` with every `%p` replaced by the process id, so test processes

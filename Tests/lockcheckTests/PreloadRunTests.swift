@@ -90,6 +90,33 @@ final class PreloadRunTests: XCTestCase {
         XCTAssertEqual(analyzed, ["lock-order-inversion"])
     }
 
+    /// A recorded program that starts a program (here itself, through
+    /// `system`), which inherits `LOCKCHECK_TRACE` without `%p`: the first
+    /// process keeps the trace whole, the child records to `trace.<pid>` and
+    /// says so. Before, the child truncated the trace under the parent,
+    /// whose later lines then left a hole of NUL bytes at their offset (seen
+    /// in Hummingbird's tests under `lockcheck run`: 2.8 MB of NULs, and
+    /// `lockcheck analyze` refused the file).
+    func test_recordedProgramStartsAProgram_eachRecordsItsOwnTrace_noneTruncated() throws {
+        let (result, analyzed, trace) = try run([try compiledPthreadProgram("static-helper"), "--spawn"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout.components(separatedBy: "static-helper: done").count - 1, 2, result.stdout)
+        XCTAssertTrue(result.stderr.contains("is another running process's trace"), result.stderr)
+        XCTAssertEqual(analyzed, [])
+        XCTAssertFalse(trace.contains("\0"), "a hole in the trace")
+        XCTAssertEqual(trace.components(separatedBy: "\nprocess ").count - 1, 1, trace)
+        // The parent's two nestings (one before the child, one after), each two acquisitions.
+        XCTAssertEqual(trace.components(separatedBy: " acquire ").count - 1, 4, trace)
+        // Beside it, the traces of `system`'s shell (no lock) and of the child, with the child's two nestings.
+        let children = try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.hasPrefix("run.trace.") }
+        XCTAssertEqual(children.count, 2, "\(children)")
+        let acquisitions = try children.map {
+            try String(contentsOfFile: scratch.appendingPathComponent($0).path, encoding: .utf8)
+                .components(separatedBy: " acquire ").count - 1
+        }
+        XCTAssertEqual(acquisitions.sorted(), [0, 4], "\(children)")
+    }
+
     /// A thousand rounds of `a` then `b` first: after the first, each is
     /// validated by the short way (in C, in the interposer); the reverse
     /// order on the second thread still takes the long way and is reported.
@@ -177,11 +204,16 @@ final class PreloadRunTests: XCTestCase {
 
     func test_childOfAShell_inheritsThePreload_reportsItsABBA() throws {
         let program = try compiledPthreadProgram()
-        let (result, analyzed, _) = try run(["/bin/sh", "-c", "\"$0\" && echo child-done", program])
+        let (result, _, _) = try run(["/bin/sh", "-c", "\"$0\" && echo child-done", program])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("child-done"), result.stdout)
         XCTAssertTrue(result.stderr.contains("[lock-order-inversion]"), result.stderr)
-        XCTAssertEqual(analyzed, ["lock-order-inversion"])
+        // The shell keeps `run.trace` (it records no lock); the program, started while the shell runs, records to
+        // `run.trace.<pid>`, and analysing both finds its inversion.
+        let traces = try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.hasPrefix("run.trace") }
+            .map { scratch.appendingPathComponent($0).path }
+        XCTAssertEqual(traces.count, 2, "\(traces)")
+        XCTAssertEqual(try Lockcheck.run(["analyze", "--format", "json"] + traces).rules(), ["lock-order-inversion"])
     }
 
     func test_programWithoutPthreadLocks_runsAsBefore() throws {
