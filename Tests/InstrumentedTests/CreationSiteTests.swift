@@ -48,6 +48,30 @@ final class CreationSiteTests: XCTestCase {
                        .skipped)
     }
 
+    /// The standard library's generic code, emitted into the program that
+    /// uses it, is the standard library's: skipped, never the site. Seen in
+    /// Hummingbird's tests under `lockcheck run`, where every `NIOLock` was
+    /// one class named by this frame, and a `ConditionLock` nesting another
+    /// `NIOLock` a false `recursive-lock`.
+    func test_standardLibraryGenericsInTheProgram_areSkipped() {
+        let frames = [
+            F(address: 1, object: "/lib/x86_64-linux-gnu/libc.so.6", isLockcheck: false, symbol: "pthread_mutex_init"),
+            F(address: 2, object: "/srv/appPackageTests.xctest", isLockcheck: false,
+              symbol: "(extension in Swift):Swift.ManagedBuffer< where B: ~Swift.Copyable>.withUnsafeMutablePointers<A, B where A1: Swift.Error, B1: ~Swift.Copyable>((Swift.UnsafeMutablePointer<A>, Swift.UnsafeMutablePointer<B>) throws(A1) -> B1) throws(A1) -> B1"),
+            F(address: 3, object: "/srv/appPackageTests.xctest", isLockcheck: false,
+              symbol: "static NIOConcurrencyHelpers.LockStorage.create(value: A) -> NIOConcurrencyHelpers.LockStorage<A>"),
+            F(address: 4, object: "/srv/appPackageTests.xctest", isLockcheck: false,
+              symbol: "NIOPosix.NIOThreadPool.init(numberOfThreads: Swift.Int) -> NIOPosix.NIOThreadPool"),
+        ]
+        XCTAssertEqual(CreationSiteRule.role(of: frames[1]), .skipped)
+        XCTAssertEqual(CreationSiteRule.site(in: frames), .site(index: 3, wrappersSkipped: 1))
+        // A program's own closure, or function taking a standard library type, stays the program's.
+        XCTAssertEqual(role("/srv/app", "closure #1 () -> () in App.makeAccounts() -> ()"), .site)
+        XCTAssertEqual(role("/srv/app", "App.makeAccounts(count: Swift.Int) -> [App.Account]"), .site)
+        XCTAssertEqual(role("/srv/app", "static Swift.Array.append(A) -> ()"), .skipped)
+        XCTAssertEqual(role("/srv/app", "generic specialization <Swift.Int> of Swift.Array.append(A) -> ()"), .skipped)
+    }
+
     /// An NSLock made by a project's own box, as the preload library sees it:
     /// the same stack gives the same site under the rule the drop-in wrappers use.
     func test_NSLockInsideAProjectBox_siteIsWhereTheBoxIsMade() {

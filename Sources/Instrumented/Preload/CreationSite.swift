@@ -39,6 +39,21 @@ enum CreationSite: Equatable {
     ///   one `_dl_find_object`, and a symbol lookup when the object does not decide.
     static func classify(lockAddress: UnsafeRawPointer, atInit: Bool, symbolizer: Symbolizer) -> CreationSite {
         if !atInit, let name = staticSymbol(lockAddress) { return .named(name) }
+        let site = classifyByStack(symbolizer: symbolizer)
+        // A statically initialised lock with no exported symbol (a `static` C
+        // variable) is first seen at its first use, whose stack names the
+        // helper that takes every such lock (BoringSSL's
+        // `StaticMutex::LockRead`): by that site alone, all of them would be
+        // one class, and nesting two a false `recursive-lock`. lockdep keys
+        // a static lock by its address; so does this, by its place in its object.
+        if !atInit, case .named(let name) = site, let place = staticPlace(lockAddress) {
+            return .named("\(name) [static lock \(place)]")
+        }
+        return site
+    }
+
+    /// ``classify(lockAddress:atInit:symbolizer:)``'s creation stack.
+    private static func classifyByStack(symbolizer: Symbolizer) -> CreationSite {
         for address in CreationSites.returnAddresses(limit: maxFrames) {
             let path = objectPath(address)
             var frame = CreationSiteRule.Frame(address: address, object: path, isLockcheck: path == ownObject, symbol: nil)
@@ -106,6 +121,19 @@ enum CreationSite: Equatable {
         var module = path.split(separator: "/").last.map(String.init) ?? path
         if module.isEmpty { module = processName() }
         return "\(demangle(String(cString: symbol))) (\(module))"
+    }
+
+    /// `module+0xOFFSET` for a lock in a loaded object's static storage
+    /// (its data or bss); nil for one on the heap or a stack.
+    /// - Complexity: One `_dl_find_object`.
+    static func staticPlace(_ address: UnsafeRawPointer) -> String? {
+        var object: UnsafePointer<CChar>?
+        var base: UInt = 0
+        guard lc_object_info(address, &object, &base) != 0 else { return nil }
+        let path = object.map { String(cString: $0) } ?? ""
+        var module = path.split(separator: "/").last.map(String.init) ?? path
+        if module.isEmpty { module = processName() }
+        return "\(module)+0x\(String(UInt(bitPattern: address) &- base, radix: 16))"
     }
 
     /// The path of the object `address` is in, "" when unknown.

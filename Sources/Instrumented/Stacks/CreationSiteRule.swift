@@ -108,7 +108,13 @@ public enum CreationSiteRule {
         }
         if symbol.hasPrefix("Instrumented.") || symbol.contains(" Instrumented.") { return .runtime }
         if isGlue(symbol) { return .skipped }
-        if symbol.hasPrefix("Swift.") || symbol.contains(" Swift.") && !symbol.contains(" in ") { return .skipped }
+        // The standard library's Swift code, also its generic code emitted into
+        // the program (`static Swift.…`, `generic specialization <…> of Swift.…`,
+        // `(extension in Swift):Swift.ManagedBuffer….withUnsafeMutablePointers`
+        // under swift-nio's `LockStorage.create`): skipped. Decided by the
+        // function's module, not by a `Swift.` anywhere in the symbol, so a
+        // program's `f(count: Swift.Int)` stays a site.
+        if symbol.hasPrefix("Swift.") || qualifiedFunction(symbol).first == "Swift" { return .skipped }
         if symbol.contains("NIOConcurrencyHelpers.") || isWrapper(symbol) { return .wrapper }
         return .site
     }
