@@ -44,6 +44,8 @@ __thread void *const *lc_task_word __attribute__((tls_model("initial-exec")));
 /// The word of a process without the concurrency runtime: no task, ever.
 static void *const lc_no_task = 0;
 
+void *const lc_task_not_read = (void *)1;
+
 /// 0: the runtime's code not looked at yet; 1: recognised (`lc_task_index`,
 /// `lc_task_offset`, `lc_tls_get_addr` set before, published with release);
 /// -1: not recognised, or a check failed: every read calls the runtime.
@@ -152,17 +154,23 @@ __attribute__((constructor)) static void lc_task_decode_at_start(void) {
 unsigned long long lc_current_task_first(void) {
     if (!swift_task_getCurrent) {
         lc_task_word = &lc_no_task;
+        lc_hot_thread_slot.task_hint = &lc_no_task;
         return 0;
     }
     unsigned long long now = (unsigned long long)(uintptr_t)swift_task_getCurrent();
-    if (lc_task_decode_state() < 0) return now;
+    if (lc_task_decode_state() < 0) {
+        lc_hot_thread_slot.task_hint = &lc_no_task;
+        return now;
+    }
     void *const *word = (void *const *)((char *)lc_tls_get_addr(lc_task_index) + lc_task_offset);
     if ((unsigned long long)(uintptr_t)*word != now) {
         // Never expected: the recognised code did not read this word. Every read calls the runtime from now on.
         __atomic_store_n(&lc_task_decoded, -1, __ATOMIC_RELEASE);
+        lc_hot_thread_slot.task_hint = &lc_no_task;
         return now;
     }
     lc_task_word = word;
+    lc_hot_thread_slot.task_hint = word;
     return now;
 }
 

@@ -9,9 +9,12 @@
 #include <errno.h>
 #include <time.h>
 #include "lockcheck_runtime.h"
+#include "lockcheck_current_task.h"
 
 __thread void *lc_thread_slot __attribute__((tls_model("initial-exec"))) = 0;
-__thread struct lc_hot_thread lc_hot_thread_slot __attribute__((tls_model("initial-exec")));
+__thread struct lc_hot_thread lc_hot_thread_slot __attribute__((tls_model("initial-exec"))) = {
+    .task_hint = &lc_task_not_read,
+};
 uint64_t lc_seq_counter = 0;
 int lc_seq_shared = 0;
 __thread uint32_t lc_hardirq_depth __attribute__((tls_model("initial-exec"))) = 0;

@@ -157,53 +157,67 @@ public final class LockIdentity: @unchecked Sendable {
     /// The defaults are ``acquireMarked()``'s acquisition; `recorded` runs
     /// instead while a trace is recorded (the default declines).
     ///
-    /// On a thread that runs Swift tasks the plain memo probe never serves;
-    /// the task's short way runs instead, out of line but inside the same
-    /// gate (``acquireShortInTask(of:mode:countsHolder:in:validator:state:)``),
-    /// so a lock in a task passes the gate once, and a plain thread's code is
-    /// the probe it always was, behind the one `runsTasks` test it always made.
+    /// One probe for every thread (``Validator/acquireIfMemoizedForTask(_:mode:countsHolder:task:thread:siteOnHit:)``):
+    /// the runtime's current-task word, read with no branch
+    /// (`lc_current_task_hint`), must be the thread's short-way task: 0 on a
+    /// thread that never ran a task, the task of the last push on one that
+    /// does. In a task that took the thread's last lock, the task's
+    /// bookkeeping follows the push with no call. Otherwise, on a thread that
+    /// runs tasks, the exact in-task probe runs out of line inside the same
+    /// gate (``acquireMarkedShortInTask(of:in:)``, when another task, or code
+    /// outside any task, made the last push), so a lock in a task passes the
+    /// gate once.
     @inline(__always)
     static func acquireShort(of instance: LockInstance, mode: AcquireMode = .exclusive, countsHolder: Bool = false,
                              whileRecording recorded: (PerThread) -> Bool = { _ in false }) -> Bool {
         PerThread.withFastEvent({ pt in
             pt.validatorRef._withUnsafeGuaranteedRef { validator in
                 pt.stateRef._withUnsafeGuaranteedRef { state in
-                    if _slowPath(state.runsTasks) {  // laid out aside: a plain thread falls through to its probe
-                        return mode == .exclusive && !countsHolder
-                            ? acquireMarkedShortInTask(of: instance, in: pt, validator: validator, state: state)
-                            : acquireShortInTask(of: instance, mode: mode, countsHolder: countsHolder, in: pt,
-                                                 validator: validator, state: state)
+                    if validator.acquireIfMemoizedForTask(instance, mode: mode, countsHolder: countsHolder,
+                                                          task: UInt64(lc_current_task_hint()), thread: state,
+                                                          siteOnHit: { pt.site(lc_next_thread_seq()) }) {
+                        return true
                     }
-                    return validator.acquireIfMemoized(instance, mode: mode, countsHolder: countsHolder, thread: state,
-                                                       site: pt.site(lc_next_thread_seq()))
+                    guard _slowPath(state.runsTasks) else { return false }
+                    // Another task than the last push's, or the hint not known: the exact probe.
+                    return mode == .exclusive && !countsHolder
+                        ? acquireMarkedShortInTask(of: instance, in: pt)
+                        : acquireShortInTask(of: instance, mode: mode, countsHolder: countsHolder, in: pt)
                 }
             }
         }, whileRecording: recorded)
     }
 
-    /// The short way of an acquisition on a thread that runs Swift tasks,
-    /// inside ``acquireShort(of:mode:countsHolder:whileRecording:)``'s gate (`pt`'s guard
+    /// The short way of an acquisition on a thread that runs Swift tasks when
+    /// the one probe declined, inside ``acquireShort(of:mode:countsHolder:whileRecording:)``'s gate (`pt`'s guard
     /// raised): the running task from the Swift runtime, then the memo,
     /// which serves only the task that owns the held locks (see
     /// ``Validator/acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:siteOnHit:)``,
     /// inlined here). Out of line, so the plain thread's short way keeps its size.
     /// - Complexity: The current task (see `lc_current_task`) and a memo probe.
     @inline(never)
-    static func acquireShortInTask(of instance: LockInstance, mode: AcquireMode, countsHolder: Bool, in pt: PerThread,
-                                   validator: Validator, state: ThreadState) -> Bool {
+    static func acquireShortInTask(of instance: LockInstance, mode: AcquireMode, countsHolder: Bool,
+                                   in pt: PerThread) -> Bool {
         let site = pt.site(lc_next_thread_seq())
-        return validator.acquireIfMemoizedInTask(instance, mode: mode, countsHolder: countsHolder,
-                                                 task: UInt64(lc_current_task()), thread: state, siteOnHit: { site })
+        return pt.validatorRef._withUnsafeGuaranteedRef { validator in
+            pt.stateRef._withUnsafeGuaranteedRef { state in
+                validator.acquireIfMemoizedInTask(instance, mode: mode, countsHolder: countsHolder,
+                                                  task: UInt64(lc_current_task()), thread: state, siteOnHit: { site })
+            }
+        }
     }
 
-    /// ``acquireShortInTask(of:mode:countsHolder:in:validator:state:)`` of
+    /// ``acquireShortInTask(of:mode:countsHolder:in:)`` of
     /// ``acquireMarked()``'s acquisition (exclusive, no holder count), specialised.
     @inline(never)
-    static func acquireMarkedShortInTask(of instance: LockInstance, in pt: PerThread, validator: Validator,
-                                         state: ThreadState) -> Bool {
+    static func acquireMarkedShortInTask(of instance: LockInstance, in pt: PerThread) -> Bool {
         let site = pt.site(lc_next_thread_seq())
-        return validator.acquireIfMemoizedInTask(instance, mode: .exclusive, countsHolder: false,
-                                                 task: UInt64(lc_current_task()), thread: state, siteOnHit: { site })
+        return pt.validatorRef._withUnsafeGuaranteedRef { validator in
+            pt.stateRef._withUnsafeGuaranteedRef { state in
+                validator.acquireIfMemoizedInTask(instance, mode: .exclusive, countsHolder: false,
+                                                  task: UInt64(lc_current_task()), thread: state, siteOnHit: { site })
+            }
+        }
     }
 
     /// ``releaseShort(countsHolder:)`` on an engine instance (see

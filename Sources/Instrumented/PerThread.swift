@@ -150,7 +150,11 @@ final class PerThread {
     /// `c_short_release` in Sources/CLockcheckPreload/interpose.c) takes the
     /// same gate — a thread with state, no trace recorded, the guard word
     /// clear — and the same shortcut (`lg_short_acquire`): a change to
-    /// either (say, events the short way must record) must be made in both. While a trace is
+    /// either (say, events the short way must record) must be made in both.
+    /// (The C way serves only a thread that never ran a task, reading no
+    /// task, as it always did: where the Swift short way sends a task on
+    /// such a thread the long way, which makes it one that runs tasks, the C
+    /// way still serves it until then, as both did before.) While a trace is
     /// recorded the C way stands aside, and the long way's entry
     /// (`LockIdentity.acquireMarkedFully`, which the preload calls too)
     /// tries the recorded short way first.

@@ -207,6 +207,52 @@ final class LockHeldAcrossSuspensionTests: InstrumentedTestCase {
         XCTAssertEqual(collector.rules, ["lock-held-across-suspension"])
     }
 
+    /// The one short way serves a task's inner lock when the same task made
+    /// the thread's last push (no held entry read): that push must still
+    /// record its task, so a suspension holding both locks reports both and
+    /// sets both aside (no false dependency of the next task's lock on either).
+    func test_inner_lock_served_for_the_last_pushing_task_is_set_aside_with_the_outer_one() {
+        let outer = CheckedMutex(name: "suspension.fast.outer")
+        let inner = CheckedMutex(name: "suspension.fast.inner")
+        let later = CheckedMutex(name: "suspension.fast.later")
+        let actor = self.actor
+        // The chain outer -> inner validated and memoized on the pinned thread, by a task that stays alive
+        // (suspended, holding nothing), so the task below cannot reuse its address.
+        let warm = Gate()
+        let warmDone = startSuspended(warm, before: { for _ in 0..<3 { outer.withLock { inner.withLock {} } } }, after: {})
+        let gate = Gate()
+        let done = startSuspended(gate, before: { outer.lock(); inner.lock() }, after: { inner.unlock(); outer.unlock() })
+        runTask { await actor.run { later.withLock {} } }
+        gate.open()
+        done.wait()
+        warm.open()
+        warmDone.wait()
+        // later -> inner and later -> outer on a plain thread: a cycle only with a false dependency.
+        TestThread.run("plain-nester") { later.withLock { inner.withLock {} } }
+        TestThread.run("plain-nester") { later.withLock { outer.withLock {} } }
+        XCTAssertEqual(collector.rules, ["lock-held-across-suspension", "lock-held-across-suspension"])
+        XCTAssertEqual(Set(collector.violations.map(\.classNames)), [["suspension.fast.outer"], ["suspension.fast.inner"]])
+        // Both taken by the one suspended task (the inner one's entry recorded its task on the short way).
+        let takers = collector.violations.compactMap { $0.related.first?.label.split(separator: " ").dropFirst(5).first }
+        XCTAssertEqual(takers.count, 2)
+        XCTAssertEqual(Set(takers).count, 1, "\(collector.violations.compactMap { $0.related.first?.label })")
+    }
+
+    func test_inner_lock_served_for_the_last_pushing_task_released_before_the_await_stays_silent() {
+        let outer = CheckedMutex(name: "suspension.fast-silent.outer")
+        let inner = CheckedMutex(name: "suspension.fast-silent.inner")
+        let later = CheckedMutex(name: "suspension.fast-silent.later")
+        let actor = self.actor
+        for _ in 0..<3 { runTask { await actor.run { outer.withLock { inner.withLock {} } } } }
+        let gate = Gate()
+        let done = startSuspended(gate, before: { outer.withLock { inner.withLock {} } }, after: {})
+        runTask { await actor.run { later.withLock {} } }
+        gate.open()
+        done.wait()
+        TestThread.run("plain-nester") { later.withLock { inner.withLock {} } }
+        XCTAssertEqual(collector.rules, [])
+    }
+
     func test_real_order_inversion_between_tasks_still_fires() {
         // The twin: the same two classes nested in both orders, each order
         // inside one task's synchronous section, is a real inversion.

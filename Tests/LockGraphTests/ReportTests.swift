@@ -1,4 +1,4 @@
-import LockGraph
+@testable import LockGraph
 import XCTest
 
 /// What a violation carries (rules.md "Reports"): the cycle with the edge that
@@ -338,6 +338,46 @@ extension ReportTests {
         XCTAssertEqual(s.violations.first?.message,
                        "task 0x10 suspended holding lock Cache: task 0x20 runs on thread 'pool-1' and takes Metrics while Cache is still held")
         XCTAssertEqual(s.violations.first?.related.first?.label, "Cache was taken by task 0x10 at")
+    }
+
+    /// The live runtime's one short way (`acquireIfMemoizedForTask`, issue 14
+    /// round 3): on a plain thread it serves code outside a task only; on a
+    /// thread that runs tasks, only the task of the last push, with no lock
+    /// released elsewhere pending. Another task on top of a suspended task's
+    /// lock is not served, and the full path reports it.
+    func test_one_short_way_serves_the_last_pushing_task_only_and_another_task_still_fires() {
+        let s = Scenario()
+        s.declare(.mutex, "Cache", "Metrics")
+        let site = EventSite(seq: 900)
+        s.thread("plain") {
+            s.nested("Cache", "Metrics"); s.nested("Cache", "Metrics")
+            let v = s.validator, t = s.current
+            s.lock("Cache")
+            // A task on a thread that never ran one: the long way (which makes it one that runs tasks).
+            XCTAssertFalse(v.acquireIfMemoizedForTask(s.instance("Metrics"), countsHolder: true, task: 0x10, thread: t, siteOnHit: { site }))
+            XCTAssertTrue(v.acquireIfMemoizedForTask(s.instance("Metrics"), countsHolder: true, task: 0, thread: t, siteOnHit: { site }))
+            XCTAssertEqual(v.brokenInvariants(of: t), [])
+            s.unlock("Metrics"); s.unlock("Cache")
+        }
+        s.thread("pool-1") {
+            s.task(0x10)
+            s.nested("Cache", "Metrics"); s.nested("Cache", "Metrics")
+            let v = s.validator, t = s.current
+            s.lock("Cache")  // task 0x10 made the last push
+            XCTAssertFalse(v.acquireIfMemoizedForTask(s.instance("Metrics"), countsHolder: true, task: 0x20, thread: t, siteOnHit: { site }))
+            XCTAssertFalse(v.acquireIfMemoizedForTask(s.instance("Metrics"), countsHolder: true, task: 0, thread: t, siteOnHit: { site }))
+            XCTAssertTrue(v.acquireIfMemoizedForTask(s.instance("Metrics"), countsHolder: true, task: 0x10, thread: t, siteOnHit: { site }))
+            XCTAssertEqual(v.brokenInvariants(of: t), [])
+            s.unlock("Metrics")
+            // Task 0x10 awaits holding Cache; task 0x20 takes Metrics on the thread: not served, the full path reports.
+            XCTAssertFalse(v.acquireIfMemoizedForTask(s.instance("Metrics"), countsHolder: true, task: 0x20, thread: t, siteOnHit: { site }))
+            s.task(0x20); s.lock("Metrics")
+            XCTAssertEqual(v.brokenInvariants(of: t), [])
+            s.unlock("Metrics")
+        }
+        XCTAssertEqual(s.violations.map(\.rule), [.lockHeldAcrossSuspension])
+        XCTAssertEqual(s.violations.first?.message,
+                       "task 0x10 suspended holding lock Cache: task 0x20 runs on thread 'pool-1' and takes Metrics while Cache is still held")
     }
 
     func test_memo_served_task_taking_turns_with_another_task_stays_silent() {

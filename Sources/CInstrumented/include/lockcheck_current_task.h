@@ -5,12 +5,32 @@
 #define LOCKCHECK_CURRENT_TASK_H
 
 #include <stdint.h>
+#include "lockcheck_runtime.h"
 
 /// The calling thread's copy of the Swift runtime's current-task word
 /// (`ActiveTask::Value` in libswift_Concurrency, a thread-local), once
 /// `lc_current_task_first` found it for this thread; NULL before, and
 /// always where it cannot be found safely (then every read calls the runtime).
 extern __thread void *const *lc_task_word __attribute__((tls_model("initial-exec")));
+
+/// The word the lock hot path reads for every thread through
+/// `lc_hot_thread_slot.task_hint` (lockcheck_runtime.h): the runtime's word
+/// where `lc_task_word` is known; `lc_no_task`, always 0, where the task
+/// cannot be read directly (no concurrency runtime, or its code not
+/// recognised: there the short way serves a thread as if it ran no task, as
+/// it always did, and a thread seen running tasks never takes the hint's
+/// short way); before this thread's first `lc_current_task`,
+/// `lc_task_not_read`, which holds 1: no task (tasks are aligned), so it
+/// serves nothing.
+extern void *const lc_task_not_read;
+
+/// The task word the lock hot path compares with the thread's short-way task
+/// (see `ThreadState.shortWayTask`): two loads, no branch, on every thread;
+/// exactly `lc_current_task()` once this thread's word is known and the
+/// runtime's code was recognised; otherwise 0 or 1 (see `lc_task_not_read`).
+static inline unsigned long long lc_current_task_hint(void) {
+    return (unsigned long long)(uintptr_t)*lc_hot_thread_slot.task_hint;
+}
 
 /// `lc_current_task` the first time on a thread, and every time where the
 /// word cannot be found: finds the word, or calls `swift_task_getCurrent`.

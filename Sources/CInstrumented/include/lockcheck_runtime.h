@@ -47,6 +47,10 @@ struct lc_hot_thread {
     /// The runtime's guard word (`lc_guard`, lockcheck_handler_events.h),
     /// which every short way tests.
     uint32_t guard;
+    /// The word the lock hot path reads as the running Swift task's hint
+    /// (`lc_current_task_hint`, lockcheck_current_task.h): here, beside the
+    /// guard, so its TLS address costs no instruction of its own.
+    void *const *task_hint;
 };
 extern __thread struct lc_hot_thread lc_hot_thread_slot __attribute__((tls_model("initial-exec")));
 

@@ -48,13 +48,21 @@
 // way alike.
 //
 // The memo's short way serves a thread that runs tasks only when it would
-// change nothing here: the held stack is empty or its top entry belongs to
-// the task running now, and no lock was released elsewhere since the thread
-// last looked. That is enough: the full path leaves at most one task's
-// entries on the stack (it sets aside the others before it pushes), above
-// any entries taken outside a task, so a top entry of the running task means
-// no entry of another task; and a memo hit adds no dependency the chain
-// did not already have. The stack of an acquisition is captured on the
+// change nothing here: no lock was released elsewhere since the thread last
+// looked, and either the held stack is empty or its top entry belongs to the
+// task running now (the exact probe), or the running task made the thread's
+// last push (the live runtime's one short way for every thread, which
+// compares the running task with `shortWayTask`, the task of that push, and
+// reads no held entry). That is enough: every push leaves at most one task's
+// entries on the stack, above any entries taken outside a task (the full
+// path sets aside the others before it pushes; a memo hit pushes only onto
+// the running task's entries or entries of no task), and a pop or a set-aside
+// keeps that shape; so a top entry of the running task, or the running task
+// being the last pusher, means no entry of another task; and a memo hit adds
+// no dependency the chain did not already have. (On a thread that never ran
+// a task, `shortWayTask` is 0 and the one short way serves code outside a
+// task only: a task there goes the full path, which makes the thread one
+// that runs tasks.) The stack of an acquisition is captured on the
 // full path only (the first time its chain is taken on the thread in its
 // context): a report about a lock the memo served names its task, thread
 // and `seq`, and, at (a), live, the source line the lock keeps for its
@@ -71,6 +79,8 @@
 // that resumes on the thread it suspended on and releases the lock before
 // any other task takes a lock there (nothing ran in between that could
 // tell); (c) sees it at the await, where it interposes the await.
+
+import CLockGraphAtomics
 
 extension Validator {
     /// Says which Swift task `t` runs for its next events (0: none).
@@ -133,13 +143,64 @@ extension Validator {
                              })
         else { return false }
         t.heldTasks.set(task, at: top &+ 1)
+        t.shortWayTask = task != 0 ? task : ThreadState.noShortWayTask
         // No stack (`StackRef.none`, spelled out: the static's accessor is a call from another module).
         if task != 0 { lock.recordTaskAcquisition(task: task, seq: seq, stack: StackRef(rawValue: 0), thread: t.taskThreadSlot) }
         return true
     }
 
+    /// The live runtime's one short way for every thread, given `task`, the
+    /// running task as a hint that is 0 on a thread outside any task (live:
+    /// the runtime's task word, read on every thread with no branch): pushes
+    /// a memo hit when `task` is the thread's ``ThreadState/shortWayTask``
+    /// (and, in a task, no lock was released on another thread since `t`
+    /// last looked), recording its task as
+    /// ``acquireIfMemoizedInTask(_:mode:countsHolder:task:thread:siteOnHit:)``
+    /// does; otherwise returns false, having done nothing, and the caller
+    /// tries that exact probe (on a thread that runs tasks) or the long way.
+    ///
+    /// On a thread that never ran a task, `shortWayTask` is 0: the plain
+    /// probe, which serves only code outside a task (a task there goes the
+    /// long way, which makes the thread one that runs tasks). On a thread
+    /// that runs tasks it is the task of the last push, never 0: a hit means
+    /// every held lock is this task's or taken outside any task, so the full
+    /// path would set aside nothing (see the file's header).
+    /// - Complexity: As ``acquireIfMemoized(_:mode:countsHolder:thread:siteOnHit:)``
+    ///   plus one comparison; in a task, a relaxed load of the release count,
+    ///   the task column's store and three relaxed stores into the lock's cache line.
+    @inlinable @inline(__always)
+    public func acquireIfMemoizedForTask(_ lock: LockInstance, mode: AcquireMode = .exclusive, countsHolder: Bool,
+                                         task: UInt64, thread t: ThreadState, siteOnHit: () -> EventSite) -> Bool {
+        guard lock.memoMayServe && task == t.shortWayTask else { return false }
+        let mode = mode == .exclusive ? .exclusive : effectiveMode(mode, of: lock.kind, irqContext: t.irqContext)
+        guard let chain = t.memo.key(after: t.held.topChainKey, check: t.held.topChainCheck, taking: lock.lockClass,
+                                     mode: mode, tag: t.memoTag)
+        else { return false }
+        let site: EventSite
+        if task == 0 {
+            site = siteOnHit()
+        } else {
+            // A thread that runs tasks (its shortWayTask is never 0): no lock released elsewhere since it last
+            // looked, and the task column has the entry's slot (grown by the exact probe, which has the room).
+            let top = t.held.count
+            guard t.seenTaskReleases == lg_load_relaxed_i64(t.taskReleaseWord.unsafelyUnwrapped),
+                  top < t.heldTasks.count
+            else { return false }
+            site = siteOnHit()
+            t.taskStorage = task
+            t.heldTasks[top] = task
+            // No stack (`StackRef.none`, spelled out: the static's accessor is a call from another module).
+            lock.recordTaskAcquisition(task: task, seq: site.seq, stack: StackRef(rawValue: 0), thread: t.taskThreadSlot)
+        }
+        push(lock, shape: lock.exclusiveShape | HeldLock.shape(mode: mode), chainKey: chain.key, chainCheck: chain.check,
+             site: site, nestLock: nil, countsHolder: countsHolder, thread: t)
+        return true
+    }
+
     private func startRunningTasks(_ t: ThreadState) {
         t.runsTasksFlag = true
+        t.shortWayTask = ThreadState.noShortWayTask
+        t.taskReleaseWord = taskHolds.releases
         t.heldTasks.reset(count: t.held.count)
         t.taskThreadSlot = taskHolds.register(t.name)
         t.shortStacks = Array(repeating: 0, count: 2 * Self.shortStackSlots)
@@ -258,6 +319,7 @@ extension Validator {
         let i = t.held.count - 1
         while t.heldTasks.count < i { t.heldTasks.append(0) }
         t.heldTasks.set(t.task, at: i)
+        t.shortWayTask = t.task != 0 ? t.task : ThreadState.noShortWayTask
         guard t.task != 0 else { return }
         var stack = site.stack
         if stack == .captureOnDemand {

@@ -48,6 +48,15 @@ extension Validator {
         if t.runsTasks && t.heldTasks.count < held.count {
             broken.append("thread '\(t.name)': runs tasks but knows the task of \(t.heldTasks.count) of its \(held.count) held locks")
         }
+        // The one short way's task (see ``shortWayTask``): 0 exactly on a thread that never ran a task; on one
+        // that does, every held lock is that task's or taken outside any task.
+        if t.runsTasks == (t.shortWayTask == 0) {
+            broken.append("thread '\(t.name)': short-way task \(t.shortWayTask) on a thread that \(t.runsTasks ? "runs" : "never ran") tasks")
+        } else if t.runsTasks && t.heldTasks.count >= held.count {
+            for j in 0..<held.count where t.heldTasks[j] != 0 && t.heldTasks[j] != t.shortWayTask {
+                broken.append("thread '\(t.name)': held lock #\(j) belongs to task \(t.heldTasks[j]), not the short way's \(t.shortWayTask)")
+            }
+        }
         return broken
     }
 

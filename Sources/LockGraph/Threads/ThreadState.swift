@@ -59,6 +59,19 @@ public final class ThreadState: @unchecked Sendable {
     /// While `runsTasks`: the task that took `held[i]` (0: none); entries at
     /// `held.count` and above are stale (a pop does not touch them).
     @usableFromInline @exclusivity(unchecked) var heldTasks = HeldTasks()
+    /// The one task the live short way may serve on this thread without
+    /// looking at the held stack (``Validator/acquireIfMemoizedForTask(_:mode:countsHolder:task:thread:siteOnHit:)``):
+    /// 0 on a thread that never ran a task (its code outside any task); on a
+    /// thread that runs tasks, the task of its last push (every held lock is
+    /// then this task's or taken outside any task: see
+    /// Rules/LockHeldAcrossSuspension.swift), or ``noShortWayTask`` after a
+    /// push outside any task. Never 0 once ``runsTasks``.
+    @usableFromInline @exclusivity(unchecked) var shortWayTask: UInt64 = 0
+    /// ``shortWayTask`` that no task matches (a task is an aligned address, or 0).
+    @usableFromInline static let noShortWayTask = UInt64.max
+    /// The word of ``TaskHolds/releaseCount`` (set when the thread starts
+    /// running tasks): the short way in a task reads it with no load of the validator.
+    @usableFromInline @exclusivity(unchecked) var taskReleaseWord: UnsafeMutablePointer<Int64>?
     /// The ``TaskHolds/releaseCount`` this thread last looked at.
     @usableFromInline @exclusivity(unchecked) var seenTaskReleases: Int64 = 0
     /// The thread's ``TaskHolds`` slot (0 until it runs a task).
