@@ -64,10 +64,10 @@ final class CurrentTaskTests: XCTestCase {
     }
 }
 
-/// A serial executor on one thread of its own that records, around each job
-/// it runs, the current task before, during (from the job's own actor
-/// method) and after it.
-private final class RecordingExecutor: SerialExecutor, @unchecked Sendable {
+/// A pinned thread's executor (``PinnedThreadExecutor``) that records,
+/// around each job it runs, the current task before, during (from the job's
+/// own actor method) and after it.
+private final class RecordingExecutor: @unchecked Sendable {
     struct Seen {
         var before: UInt64
         var during: UInt64
@@ -75,51 +75,31 @@ private final class RecordingExecutor: SerialExecutor, @unchecked Sendable {
         var after: UInt64
     }
 
-    private let condition = NSCondition()
-    private var jobs: [UnownedJob] = []
+    private let lock = NSLock()
     private var records: [Seen] = []
-    /// Set by the job's actor method on this thread.
+    /// Set by the job's actor method on the executor's thread.
     var during: UInt64 = 0
     var runtimeDuring: UInt64 = 0
+    private(set) var executor: PinnedThreadExecutor!
 
     init() {
-        Thread { [unowned self] in self.run() }.start()
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
+        executor = PinnedThreadExecutor(name: "recording-executor") { [unowned self] runJob in
+            let before = lc_current_task()
+            during = 0
+            runJob()
+            let after = lc_current_task()
+            lock.withLock { records.append(Seen(before: before, during: during, runtimeDuring: runtimeDuring, after: after)) }
+        }
     }
 
     func seen() -> [Seen] {
-        condition.lock()
-        defer { condition.unlock() }
-        return records.filter { $0.during != 0 }
-    }
-
-    private func run() {
-        while true {
-            condition.lock()
-            while jobs.isEmpty { condition.wait() }
-            let job = jobs.removeFirst()
-            condition.unlock()
-            let before = lc_current_task()
-            during = 0
-            job.runSynchronously(on: asUnownedSerialExecutor())
-            let after = lc_current_task()
-            condition.lock()
-            records.append(Seen(before: before, during: during, runtimeDuring: runtimeDuring, after: after))
-            condition.unlock()
-        }
+        lock.withLock { records.filter { $0.during != 0 } }
     }
 }
 
 private actor RecordingActor {
     nonisolated let executor: RecordingExecutor
-    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.executor.asUnownedSerialExecutor() }
 
     init(_ executor: RecordingExecutor) { self.executor = executor }
 

@@ -11,8 +11,11 @@ import XCTest
 final class PinnedThreadExecutor: SerialExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
+    /// Called on the executor's thread with each job's run (which it must call once); nil: the job just runs.
+    private let around: (@Sendable (() -> Void) -> Void)?
 
-    init(name: String) {
+    init(name: String, around: (@Sendable (() -> Void) -> Void)? = nil) {
+        self.around = around
         let thread = Thread { [unowned self] in
             LockCheck.setThreadName(name)
             self.run()
@@ -34,7 +37,11 @@ final class PinnedThreadExecutor: SerialExecutor, @unchecked Sendable {
             while jobs.isEmpty { condition.wait() }
             let job = jobs.removeFirst()
             condition.unlock()
-            job.runSynchronously(on: asUnownedSerialExecutor())
+            if let around {
+                around { job.runSynchronously(on: asUnownedSerialExecutor()) }
+            } else {
+                job.runSynchronously(on: asUnownedSerialExecutor())
+            }
         }
     }
 }
