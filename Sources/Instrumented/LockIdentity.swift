@@ -198,23 +198,25 @@ public final class LockIdentity: @unchecked Sendable {
     @inline(never)
     static func acquireShortInTask(of instance: LockInstance, mode: AcquireMode, countsHolder: Bool,
                                    in pt: PerThread) -> Bool {
-        let site = pt.site(lc_next_thread_seq())
-        return pt.validatorRef._withUnsafeGuaranteedRef { validator in
-            pt.stateRef._withUnsafeGuaranteedRef { state in
-                validator.acquireIfMemoizedInTask(instance, mode: mode, countsHolder: countsHolder,
-                                                  task: UInt64(lc_current_task()), thread: state, siteOnHit: { site })
-            }
-        }
+        probeInTask(instance, mode: mode, countsHolder: countsHolder, in: pt)
     }
 
     /// ``acquireShortInTask(of:mode:countsHolder:in:)`` of
     /// ``acquireMarked()``'s acquisition (exclusive, no holder count), specialised.
     @inline(never)
     static func acquireMarkedShortInTask(of instance: LockInstance, in pt: PerThread) -> Bool {
+        probeInTask(instance, mode: .exclusive, countsHolder: false, in: pt)
+    }
+
+    /// The one body of both in-task probes, inlined into each so that each
+    /// is specialised for its acquisition.
+    @inline(__always)
+    private static func probeInTask(_ instance: LockInstance, mode: AcquireMode, countsHolder: Bool,
+                                    in pt: PerThread) -> Bool {
         let site = pt.site(lc_next_thread_seq())
         return pt.validatorRef._withUnsafeGuaranteedRef { validator in
             pt.stateRef._withUnsafeGuaranteedRef { state in
-                validator.acquireIfMemoizedInTask(instance, mode: .exclusive, countsHolder: false,
+                validator.acquireIfMemoizedInTask(instance, mode: mode, countsHolder: countsHolder,
                                                   task: UInt64(lc_current_task()), thread: state, siteOnHit: { site })
             }
         }
